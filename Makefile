@@ -1,0 +1,15 @@
+.PHONY: run test lint bench
+
+# Run the product on embedded defaults (SQLite, filesystem broker, web + worker + beat).
+run:
+	scripts/run.sh
+
+# Install what is needed, make sure PostgreSQL and Redis run, then ruff and pytest.
+test:
+	scripts/test.sh
+
+lint:
+	.venv/bin/ruff check .
+
+bench:
+	scripts/bench.sh

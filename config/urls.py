@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider.views import TokenView
+
+from core.api.health import HealthApi
+
+checkout_api = [
+    path("health", HealthApi.as_view(), name="health"),
+    path("", include("merchants.api.urls")),
+    path("", include("checkout.api.urls")),
+    path("", include("payments.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("v1/oauth/token/", TokenView.as_view(), name="oauth-token"),
+    path("v1/checkout/", include((checkout_api, "api"), namespace="api")),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]

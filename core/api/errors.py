@@ -1,0 +1,121 @@
+"""The one exception handler: every error leaves the API in the same envelope."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django_fsm import TransitionNotAllowed
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+
+from core.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def envelope(*, error_type, code, message, param=None, explain=None, **extra):
+    body = {"type": error_type, "code": code, "message": message, "param": param, "explain": explain}
+    body.update(extra)
+    return {"error": body}
+
+
+def _first_validation_error(detail, prefix=""):
+    """Walk DRF's nested validation detail to the first leaf: (dotted param, message)."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            param = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
+            return _first_validation_error(value, param)
+    if isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, (dict, list)) and value:
+                nested_prefix = f"{prefix}[{index}]" if isinstance(value, dict) else prefix
+                return _first_validation_error(value, nested_prefix)
+            if not isinstance(value, (dict, list)):
+                return prefix or None, str(value)
+    return prefix or None, str(detail)
+
+
+def _validation_errors(detail, prefix=""):
+    errors = []
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            param = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
+            errors.extend(_validation_errors(value, param))
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict):
+                errors.extend(_validation_errors(value, f"{prefix}[{index}]"))
+            elif isinstance(value, list):
+                errors.extend(_validation_errors(value, prefix))
+            else:
+                errors.append({"param": prefix or None, "message": str(value)})
+    else:
+        errors.append({"param": prefix or None, "message": str(detail)})
+    return errors
+
+
+def exception_handler(exc, context):
+    headers = {}
+    if isinstance(exc, DomainError):
+        body = envelope(
+            error_type=exc.error_type,
+            code=exc.code,
+            message=exc.message,
+            param=exc.param,
+            explain=exc.explain,
+            **exc.extra,
+        )
+        return Response(body, status=exc.status_code)
+
+    if isinstance(exc, TransitionNotAllowed):
+        # A service should have checked first; this is the safety net for the FSM itself.
+        return Response(
+            envelope(
+                error_type="invalid_request_error",
+                code="invalid_state_transition",
+                message="The object is not in a state that allows this action.",
+                explain=str(exc),
+            ),
+            status=409,
+        )
+
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    if isinstance(exc, drf_exceptions.ValidationError):
+        param, message = _first_validation_error(exc.detail)
+        return Response(
+            envelope(
+                error_type="invalid_request_error",
+                code="parameter_invalid",
+                message=message,
+                param=param,
+                errors=_validation_errors(exc.detail),
+            ),
+            status=400,
+        )
+
+    if isinstance(exc, drf_exceptions.APIException):
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        error_type = {
+            401: "authentication_error",
+            403: "permission_error",
+            429: "rate_limit_error",
+        }.get(exc.status_code, "invalid_request_error")
+        code = {
+            404: "resource_missing",
+            405: "method_not_allowed",
+            415: "unsupported_media_type",
+        }.get(exc.status_code, exc.default_code)
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return Response(
+            envelope(error_type=error_type, code=code, message=detail),
+            status=exc.status_code,
+            headers=headers,
+        )
+    return None

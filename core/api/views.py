@@ -1,0 +1,102 @@
+"""The base view of every API endpoint: idempotent mutations, ETags, the caller's merchant."""
+
+from django.http import HttpResponse
+from rest_framework.views import APIView
+
+from core.exceptions import PreconditionFailed
+from core.idempotency import idempotency_key_claim, idempotency_key_complete, idempotency_key_release
+
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class _Replay(Exception):
+    def __init__(self, stored):
+        self.stored = stored
+
+
+class ApiView(APIView):
+    """Every mutating request honours `Idempotency-Key`.
+
+    The key is claimed after authentication (it is scoped to the merchant) and before the
+    handler runs; the rendered response is stored when the handler returns, and replayed
+    byte-for-byte for a retry with the same key and body.
+    """
+
+    idempotent = True
+    _idempotency_record = None
+
+    @property
+    def merchant(self):
+        return self.request.user
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = request.headers.get("Idempotency-Key")
+        if not self.idempotent or key is None or request.method not in MUTATING_METHODS:
+            return
+        record, stored = idempotency_key_claim(
+            merchant_id=request.user.pk,
+            key=key,
+            method=request.method,
+            path=request.get_full_path(),
+            body=request.body,
+        )
+        if stored is not None:
+            raise _Replay(stored)
+        self._idempotency_record = record
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            response = HttpResponse(exc.stored.body, status=exc.stored.status)
+            for name, value in exc.stored.headers.items():
+                response[name] = value
+            response["Idempotent-Replayed"] = "true"
+            return response
+        return super().handle_exception(exc)
+
+    def raise_uncaught_exception(self, exc):
+        # A crash stores nothing: free the key so the client's retry runs the request anew.
+        if self._idempotency_record is not None:
+            idempotency_key_release(record=self._idempotency_record)
+            self._idempotency_record = None
+        super().raise_uncaught_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = self._idempotency_record
+        if record is not None:
+            self._idempotency_record = None
+            try:
+                response.render() if hasattr(response, "render") else None
+                idempotency_key_complete(
+                    record=record,
+                    status=response.status_code,
+                    headers={name: value for name, value in response.items()},
+                    body=response.content,
+                )
+            except Exception:
+                idempotency_key_release(record=record)
+                raise
+        return response
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def if_match_versions(request) -> set[int] | None:
+    """The versions an `If-Match` header accepts; None when any version will do.
+
+    The comparison itself belongs to the service, under the row lock, so that a write
+    landing between our read and our update is still caught (412).
+    """
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    versions = set()
+    for tag in header.split(","):
+        value = tag.strip().removeprefix("W/").strip('"')
+        if not value.isdigit():
+            raise PreconditionFailed("If-Match must be an ETag this API returned.", param="If-Match")
+        versions.add(int(value))
+    return versions

@@ -1,0 +1,112 @@
+"""Idempotency-Key bookkeeping: claim a key, replay its stored result, or refuse it.
+
+Runs in autocommit, outside the request's own transactions, so the claim is visible to
+concurrent requests at once and survives the request's rollback.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.exceptions import DomainError, IdempotencyKeyInUse, IdempotencyKeyReused
+from core.models import IdempotencyKey
+
+# Response headers worth replaying: the body's meaning depends on them.
+REPLAYED_HEADERS = ("Content-Type", "ETag", "Location")
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    headers: dict
+    body: bytes
+
+
+def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), body or b""):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def idempotency_key_claim(*, merchant_id: int, key: str, method: str, path: str, body: bytes):
+    """Claim `key` for this request, or return the stored response to replay.
+
+    Returns (record, None) when the caller now owns the key and must run the request, or
+    (None, StoredResponse) to replay. Raises IdempotencyKeyReused when the key was used
+    for a different request, IdempotencyKeyInUse while its first request still runs.
+    """
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise DomainError(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+            code="idempotency_key_invalid",
+            param="Idempotency-Key",
+        )
+    fingerprint = request_fingerprint(method=method, path=path, body=body)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            record = IdempotencyKey.objects.create(
+                merchant_id=merchant_id,
+                key=key,
+                request_method=method,
+                request_path=path,
+                request_fingerprint=fingerprint,
+                locked_at=now,
+            )
+        return record, None
+    except IntegrityError:
+        pass
+
+    record = IdempotencyKey.objects.filter(merchant_id=merchant_id, key=key).first()
+    if record is None:
+        # Pruned or released between our insert and our read: the caller may simply retry.
+        raise IdempotencyKeyInUse()
+    if record.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(param="Idempotency-Key")
+    if record.state == IdempotencyKey.State.COMPLETED:
+        return None, StoredResponse(
+            status=record.response_status,
+            headers=record.response_headers,
+            body=bytes(record.response_body or b""),
+        )
+    stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS)
+    # The owner died mid-request: take the key over, compare-and-set so only one does.
+    taken_over = IdempotencyKey.objects.filter(
+        pk=record.pk, state=IdempotencyKey.State.IN_PROGRESS, locked_at__lt=stale_before
+    ).update(locked_at=now)
+    if taken_over == 1:
+        record.locked_at = now
+        return record, None
+    raise IdempotencyKeyInUse()
+
+
+def idempotency_key_complete(*, record: IdempotencyKey, status: int, headers: dict, body: bytes) -> None:
+    """Store the response for replay; a 5xx releases the key so the client can retry."""
+    if status >= 500:
+        IdempotencyKey.objects.filter(pk=record.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
+        return
+    IdempotencyKey.objects.filter(pk=record.pk).update(
+        state=IdempotencyKey.State.COMPLETED,
+        response_status=status,
+        response_headers={name: headers[name] for name in REPLAYED_HEADERS if name in headers},
+        response_body=body,
+        completed_at=timezone.now(),
+    )
+
+
+def idempotency_key_release(*, record: IdempotencyKey) -> None:
+    IdempotencyKey.objects.filter(pk=record.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
+
+
+def idempotency_keys_prune(*, older_than_hours: int | None = None) -> int:
+    hours = older_than_hours if older_than_hours is not None else settings.IDEMPOTENCY_KEY_TTL_HOURS
+    cutoff = timezone.now() - timedelta(hours=hours)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,11 @@
+#!/usr/bin/env python
+import os
+import sys
+
+if __name__ == "__main__":
+    # manage.py is the developer's tool; production sets APP_ENV=production explicitly.
+    os.environ.setdefault("APP_ENV", "local")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

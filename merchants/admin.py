@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+
+from merchants.models import ApiKey, Merchant, MerchantOAuthClient
+from merchants.services import api_key_create, api_key_revoke
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    fields = ("kind", "name", "lookup", "last4", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ("name", "public_id", "default_currency", "gateway", "approval_mode", "is_active", "created_at")
+    list_filter = ("is_active", "gateway", "approval_mode", "capture_mode")
+    search_fields = ("name", "public_id")
+    readonly_fields = ("public_id", "version", "created_at", "updated_at")
+    inlines = [ApiKeyInline]
+    actions = ["create_secret_key", "create_publishable_key"]
+
+    def _create_key(self, request, queryset, kind):
+        for merchant in queryset:
+            _, raw = api_key_create(merchant=merchant, kind=kind, name=f"admin:{request.user.get_username()}")
+            # Shown once, to the person who asked for it; only its digest is kept.
+            self.message_user(request, f"New {kind} key for {merchant.name}: {raw}", messages.WARNING)
+
+    @admin.action(description="Create a new secret key (shown once)")
+    def create_secret_key(self, request, queryset):
+        self._create_key(request, queryset, ApiKey.Kind.SECRET)
+
+    @admin.action(description="Create a new publishable key (shown once)")
+    def create_publishable_key(self, request, queryset):
+        self._create_key(request, queryset, ApiKey.Kind.PUBLISHABLE)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "merchant", "kind", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("kind",)
+    list_select_related = ("merchant",)
+    search_fields = ("lookup", "merchant__name", "merchant__public_id")
+    readonly_fields = ("merchant", "kind", "lookup", "last4", "created_at", "last_used_at", "revoked_at")
+    exclude = ("digest",)
+    actions = ["revoke_now"]
+
+    def has_add_permission(self, request):
+        return False  # keys are made by the merchant action, which shows the secret once
+
+    @admin.action(description="Revoke the selected keys now")
+    def revoke_now(self, request, queryset):
+        for api_key in queryset:
+            api_key_revoke(api_key_id=api_key.pk)
+        self.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(MerchantOAuthClient)
+class MerchantOAuthClientAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "merchant", "created_at")
+    list_select_related = ("merchant", "application")
+    raw_id_fields = ("merchant", "application")

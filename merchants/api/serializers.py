@@ -1,0 +1,75 @@
+from rest_framework import serializers
+
+from core.money import is_currency
+from merchants.models import Merchant
+
+
+class MerchantSettingsSerializer(serializers.ModelSerializer):
+    merchant_id = serializers.CharField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Merchant
+        fields = [
+            "merchant_id",
+            "name",
+            "country",
+            "default_currency",
+            "supported_currencies",
+            "capture_mode",
+            "session_ttl_minutes",
+            "payment_time_limit_minutes",
+            "max_payment_attempts",
+            "approval_mode",
+            "prices_include_tax",
+            "gateway",
+            "extra_settings",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["merchant_id", "version", "updated_at"]
+
+
+class MerchantSettingsUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False)
+    default_currency = serializers.CharField(min_length=3, max_length=3, required=False)
+    supported_currencies = serializers.ListField(
+        child=serializers.CharField(min_length=3, max_length=3), min_length=1, max_length=50, required=False
+    )
+    capture_mode = serializers.ChoiceField(Merchant.CaptureMode.choices, required=False)
+    session_ttl_minutes = serializers.IntegerField(min_value=5, max_value=60 * 24, required=False)
+    payment_time_limit_minutes = serializers.IntegerField(min_value=1, max_value=60 * 24, required=False)
+    max_payment_attempts = serializers.IntegerField(min_value=1, max_value=20, required=False)
+    approval_mode = serializers.ChoiceField(Merchant.ApprovalMode.choices, required=False)
+    prices_include_tax = serializers.BooleanField(required=False)
+    gateway = serializers.ChoiceField(Merchant.Gateway.choices, required=False)
+    extra_settings = serializers.DictField(required=False)
+
+    def validate_default_currency(self, value):
+        if not is_currency(value):
+            raise serializers.ValidationError("Not an ISO 4217 currency code.")
+        return value
+
+    def validate_supported_currencies(self, value):
+        bad = [c for c in value if not is_currency(c)]
+        if bad:
+            raise serializers.ValidationError(f"Not ISO 4217 currency codes: {', '.join(bad)}.")
+        return list(dict.fromkeys(value))
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError({sorted(unknown)[0]: "Unknown setting."})
+        return attrs
+
+
+class CapabilitiesSerializer(serializers.Serializer):
+    merchant_id = serializers.CharField()
+    currencies = serializers.ListField(child=serializers.CharField())
+    default_currency = serializers.CharField()
+    capture_modes = serializers.ListField(child=serializers.CharField())
+    approval_modes = serializers.ListField(child=serializers.CharField())
+    gateway = serializers.CharField()
+    payment_method_types = serializers.ListField(child=serializers.CharField())
+    features = serializers.DictField(child=serializers.BooleanField())
+    limits = serializers.DictField(child=serializers.IntegerField())

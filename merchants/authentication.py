@@ -1,0 +1,68 @@
+"""Who is calling: a secret/publishable API key, or an OAuth2 access token.
+
+Each resolves to one merchant, which becomes `request.user`; `request.auth` is a
+Credential saying what kind of credential it was, for the permission classes.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework import authentication, exceptions
+
+from merchants.credentials import Credential, digests_match, key_lookup
+from merchants.models import ApiKey, MerchantOAuthClient
+
+# last_used_at is bookkeeping; write it at most this often so reads stay read-only.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def bearer_token(request) -> str | None:
+    header = authentication.get_authorization_header(request).decode("latin-1")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class SecretKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        token = bearer_token(request)
+        if token is None:
+            return None
+        lookup = key_lookup(token)
+        if lookup is None:
+            return None  # not an API key: perhaps an OAuth2 token
+        api_key = ApiKey.objects.select_related("merchant").filter(lookup=lookup).first()
+        if api_key is None or not digests_match(token, api_key.digest) or not api_key.is_active:
+            raise exceptions.AuthenticationFailed("Invalid API key provided.")
+        if not api_key.merchant.is_active:
+            raise exceptions.AuthenticationFailed("This merchant account is disabled.")
+        now = timezone.now()
+        if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return api_key.merchant, Credential(kind=api_key.kind, reference=api_key.lookup)
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class MerchantOAuth2Authentication(OAuth2Authentication):
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            if bearer_token(request) is not None:
+                raise exceptions.AuthenticationFailed("Invalid or expired access token.")
+            return None
+        _, access_token = result
+        client = (
+            MerchantOAuthClient.objects.select_related("merchant")
+            .filter(application_id=access_token.application_id)
+            .first()
+        )
+        if client is None or not client.merchant.is_active:
+            raise exceptions.AuthenticationFailed("This access token belongs to no active merchant.")
+        return client.merchant, Credential(kind="oauth", reference=str(access_token.application.client_id))
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'

@@ -1,0 +1,125 @@
+"""Writes for tenants and their credentials."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import Application
+
+from core.exceptions import DomainError, NotFound
+from core.ids import random_token
+from core.money import is_currency
+from core.versioning import check_version
+from merchants.credentials import generate_key, key_digest
+from merchants.models import ApiKey, Merchant, MerchantOAuthClient
+
+
+@dataclass(frozen=True)
+class MerchantSecrets:
+    """Everything that is shown once, at creation, and never again."""
+
+    merchant: Merchant
+    secret_key: str
+    publishable_key: str
+    oauth_client_id: str
+    oauth_client_secret: str
+
+    def as_dict(self):
+        return {
+            "merchant_id": self.merchant.public_id,
+            "name": self.merchant.name,
+            "secret_key": self.secret_key,
+            "publishable_key": self.publishable_key,
+            "oauth_client_id": self.oauth_client_id,
+            "oauth_client_secret": self.oauth_client_secret,
+        }
+
+
+def api_key_create(*, merchant: Merchant, kind: str, name: str = "") -> tuple[ApiKey, str]:
+    """Creates a key and returns it with its raw value, which is stored only as a digest."""
+    raw, lookup = generate_key(kind)
+    api_key = ApiKey.objects.create(
+        merchant=merchant, kind=kind, name=name, lookup=lookup, digest=key_digest(raw), last4=raw[-4:]
+    )
+    return api_key, raw
+
+
+def api_key_revoke(*, api_key_id: int, grace_seconds: int = 0) -> ApiKey:
+    """Revokes a key now, or after `grace_seconds` so integrations can roll over."""
+    with transaction.atomic():
+        api_key = ApiKey.objects.select_for_update().filter(pk=api_key_id).first()
+        if api_key is None:
+            raise NotFound()
+        if api_key.revoked_at is None:
+            api_key.revoked_at = timezone.now() + timezone.timedelta(seconds=grace_seconds)
+            api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+def oauth_client_create(*, merchant: Merchant) -> tuple[Application, str]:
+    """An OAuth2 client-credentials application for the merchant; returns its raw secret."""
+    raw_secret = random_token(48)
+    application = Application(
+        name=f"{merchant.name} API client",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=raw_secret,  # hashed by the model's save()
+        hash_client_secret=True,
+    )
+    application.save()
+    MerchantOAuthClient.objects.create(merchant=merchant, application=application)
+    return application, raw_secret
+
+
+def merchant_create(*, name: str, **settings_values) -> MerchantSecrets:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("A merchant needs a name.", param="name")
+    with transaction.atomic():
+        merchant = Merchant.objects.create(name=name, **settings_values)
+        _, secret_key = api_key_create(merchant=merchant, kind=ApiKey.Kind.SECRET, name="default")
+        _, publishable_key = api_key_create(merchant=merchant, kind=ApiKey.Kind.PUBLISHABLE, name="default")
+        application, client_secret = oauth_client_create(merchant=merchant)
+    return MerchantSecrets(
+        merchant=merchant,
+        secret_key=secret_key,
+        publishable_key=publishable_key,
+        oauth_client_id=application.client_id,
+        oauth_client_secret=client_secret,
+    )
+
+
+SETTINGS_FIELDS = (
+    "name",
+    "country",
+    "default_currency",
+    "supported_currencies",
+    "capture_mode",
+    "session_ttl_minutes",
+    "payment_time_limit_minutes",
+    "max_payment_attempts",
+    "approval_mode",
+    "prices_include_tax",
+    "gateway",
+    "extra_settings",
+)
+
+
+def merchant_settings_update(*, merchant_id: int, changes: dict, expected_versions=None) -> Merchant:
+    """Applies validated setting changes under a row lock; raises 412 on a stale If-Match."""
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown setting {sorted(unknown)[0]!r}.", param=sorted(unknown)[0])
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
+        check_version(expected_versions, merchant.version)
+        for field, value in changes.items():
+            setattr(merchant, field, value)
+        currencies = merchant.supported_currencies
+        if not all(is_currency(c) for c in currencies):
+            raise DomainError("supported_currencies must be ISO 4217 codes.", param="supported_currencies")
+        if merchant.default_currency not in currencies:
+            raise DomainError("default_currency must be one of supported_currencies.", param="default_currency")
+        merchant.version += 1
+        merchant.save()
+    return merchant

@@ -1,0 +1,40 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import merchant_with_keys
+
+
+class MerchantClient(APIClient):
+    """An API client authenticated as one merchant; `.secrets` holds its credentials."""
+
+    def __init__(self, secrets, **kwargs):
+        super().__init__(**kwargs)
+        self.secrets = secrets
+        self.merchant = secrets.merchant
+        self.credentials(HTTP_AUTHORIZATION=f"Bearer {secrets.secret_key}")
+
+
+@pytest.fixture
+def merchant_secrets(db):
+    return merchant_with_keys("Acme")
+
+
+@pytest.fixture
+def merchant(merchant_secrets):
+    return merchant_secrets.merchant
+
+
+@pytest.fixture
+def api(merchant_secrets):
+    return MerchantClient(merchant_secrets)
+
+
+@pytest.fixture
+def other_api(db):
+    """A second tenant: everything of the first must be invisible (404) to it."""
+    return MerchantClient(merchant_with_keys("Other Corp"))
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()

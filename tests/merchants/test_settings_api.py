@@ -1,0 +1,52 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_get_settings_has_defaults_and_etag(api):
+    response = api.get("/v1/checkout/settings")
+    body = response.json()
+    assert body["payment_time_limit_minutes"] == 10
+    assert body["approval_mode"] == "auto"
+    assert response["ETag"] == f'"{body["version"]}"'
+
+
+def test_patch_settings_with_if_match(api):
+    etag = api.get("/v1/checkout/settings")["ETag"]
+    response = api.patch(
+        "/v1/checkout/settings",
+        {"approval_mode": "merchant", "max_payment_attempts": 5},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["approval_mode"] == "merchant"
+    assert response["ETag"] != etag
+    stale = api.patch("/v1/checkout/settings", {"max_payment_attempts": 4}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale.json()["error"]["code"] == "precondition_failed"
+    assert api.get("/v1/checkout/settings").json()["max_payment_attempts"] == 5
+
+
+@pytest.mark.parametrize(
+    "payload,param",
+    [
+        ({"default_currency": "XXQ"}, "default_currency"),
+        ({"approval_mode": "sometimes"}, "approval_mode"),
+        ({"max_payment_attempts": 0}, "max_payment_attempts"),
+        ({"nonsense": 1}, "nonsense"),
+        ({"default_currency": "JPY"}, "default_currency"),  # not among supported_currencies
+    ],
+)
+def test_patch_settings_bad_input_is_400_and_changes_nothing(api, payload, param):
+    before = api.get("/v1/checkout/settings").json()
+    response = api.patch("/v1/checkout/settings", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["param"] == param
+    assert api.get("/v1/checkout/settings").json() == before
+
+
+def test_capabilities(api):
+    body = api.get("/v1/checkout/capabilities").json()
+    assert "card" in body["payment_method_types"]
+    assert body["default_currency"] == "USD"
