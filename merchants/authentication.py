@@ -10,8 +10,8 @@ from django.utils import timezone
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import authentication, exceptions
 
-from merchants.credentials import Credential, digests_match, key_lookup
-from merchants.models import ApiKey, MerchantOAuthClient
+from merchants.credentials import CLIENT_TOKEN_PREFIX, Credential, client_token_verify, digests_match, key_lookup
+from merchants.models import ApiKey, Merchant, MerchantOAuthClient
 
 # last_used_at is bookkeeping; write it at most this often so reads stay read-only.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -30,6 +30,8 @@ class SecretKeyAuthentication(authentication.BaseAuthentication):
         token = bearer_token(request)
         if token is None:
             return None
+        if token.startswith(CLIENT_TOKEN_PREFIX):
+            return self._client_token(token)
         lookup = key_lookup(token)
         if lookup is None:
             return None  # not an API key: perhaps an OAuth2 token
@@ -42,6 +44,13 @@ class SecretKeyAuthentication(authentication.BaseAuthentication):
         if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         return api_key.merchant, Credential(kind=api_key.kind, reference=api_key.lookup)
+
+    def _client_token(self, token):
+        verified = client_token_verify(token)
+        merchant = Merchant.objects.filter(pk=verified[0], is_active=True).first() if verified else None
+        if merchant is None:
+            raise exceptions.AuthenticationFailed("Invalid or expired client token.")
+        return merchant, Credential(kind="client_token", reference=verified[1], subject=verified[1])
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'

@@ -103,3 +103,27 @@ class MerchantOAuthClient(models.Model):
 
     def __str__(self):
         return f"{self.application.client_id} → {self.merchant}"
+
+
+def _event_id():
+    return new_public_id("evt")
+
+
+class Event(models.Model):
+    """Something a merchant may care about, written in the same transaction as the change
+    it describes (a transactional outbox): if the change commits, so does its event."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=_event_id, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=64, db_index=True)
+    checkout_id = models.CharField(max_length=40, blank=True, db_index=True)
+    payment_intent_id = models.CharField(max_length=40, blank=True, db_index=True)
+    correlation_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "-created_at", "-id"], name="event_merchant_recent")]
+
+    def __str__(self):
+        return f"{self.type} {self.public_id}"

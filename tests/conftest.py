@@ -38,3 +38,6 @@ def other_api(db):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+pytest_plugins = ["tests.celery_worker"]

@@ -19,12 +19,20 @@ def envelope(*, error_type, code, message, param=None, explain=None, **extra):
     return {"error": body}
 
 
+def _join(prefix, key):
+    if key == "non_field_errors":
+        return prefix
+    if isinstance(key, int):  # list serializers report item errors keyed by index
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
 def _first_validation_error(detail, prefix=""):
     """Walk DRF's nested validation detail to the first leaf: (dotted param, message)."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            param = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
-            return _first_validation_error(value, param)
+            if value:
+                return _first_validation_error(value, _join(prefix, key))
     if isinstance(detail, list):
         for index, value in enumerate(detail):
             if isinstance(value, (dict, list)) and value:
@@ -39,7 +47,7 @@ def _validation_errors(detail, prefix=""):
     errors = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            param = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
+            param = _join(prefix, key)
             errors.extend(_validation_errors(value, param))
     elif isinstance(detail, list):
         for index, value in enumerate(detail):

@@ -1,0 +1,169 @@
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from checkout.api.permissions import SecretOrSessionClientToken
+from checkout.api.serializers import (
+    SessionCreateSerializer,
+    SessionEventSerializer,
+    SessionSerializer,
+    SessionUpdateSerializer,
+)
+from checkout.selectors import (
+    payment_intent_summaries_for,
+    payment_intent_summary_for,
+    session_get,
+    session_list,
+    session_timeline,
+)
+from checkout.services import sessions as session_services
+from core.api.actors import actor_for
+from core.api.pagination import CursorPage
+from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.views import ApiView, etag_for, if_match_versions
+
+CREATE_EXAMPLE = OpenApiExample(
+    "A two-line cart",
+    request_only=True,
+    value={
+        "cart_id": "cart_8812",
+        "currency": "USD",
+        "owner": "customer_42",
+        "lines": [
+            {"sku": "TSHIRT-M", "name": "T-shirt (M)", "quantity": 2, "unit_amount": 1999, "tax_code": "apparel"},
+            {"sku": "MUG", "name": "Mug", "quantity": 1, "unit_amount": 1250},
+        ],
+        "return_urls": {
+            "success_url": "https://shop.example/thanks",
+            "error_url": "https://shop.example/cart",
+            "callback_url": "https://shop.example/hooks/checkout",
+        },
+        "metadata": {"order_ref": "A-1001"},
+    },
+)
+
+
+def session_response(session, *, status=200, context=None):
+    """Every endpoint that answers with a session answers the same canonical shape."""
+    context = {"payment_intent": payment_intent_summary_for(session), **(context or {})}
+    return Response(
+        SessionSerializer(session, context=context).data, status=status, headers={"ETag": etag_for(session.version)}
+    )
+
+
+class SessionListCreateApi(ApiView):
+    @extend_schema(
+        operation_id="sessions_create",
+        tags=["Sessions"],
+        request=SessionCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        examples=[CREATE_EXAMPLE],
+        responses={201: SessionSerializer, **MUTATION_ERROR_RESPONSES},
+    )
+    def post(self, request):
+        serializer = SessionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        session = session_services.session_create(
+            merchant=self.merchant, data=serializer.validated_data, actor=actor_for(request)
+        )
+        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=session.public_id), status=201)
+
+    @extend_schema(
+        operation_id="sessions_list",
+        tags=["Sessions"],
+        parameters=[
+            OpenApiParameter("status", str, description="Only sessions in this status"),
+            OpenApiParameter("limit", int, description="Page size, 1 to 100 (default 20)"),
+            OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
+        ],
+        responses={200: SessionSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        paginator = CursorPage()
+        page = paginator.paginate_queryset(
+            session_list(merchant_id=self.merchant.pk, status=request.query_params.get("status")), request, view=self
+        )
+        summaries = payment_intent_summaries_for(page)
+        data = [
+            SessionSerializer(session, context={"payment_intent": summaries.get(session.pk)}).data for session in page
+        ]
+        return paginator.get_paginated_response(data)
+
+
+class SessionDetailApi(ApiView):
+    def get_permissions(self):
+        # A shopper's browser may read its own session with the session's client token.
+        if self.request.method == "GET":
+            return [SecretOrSessionClientToken()]
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="sessions_retrieve", tags=["Sessions"], responses={200: SessionSerializer, **ERROR_RESPONSES}
+    )
+    def get(self, request, checkout_id):
+        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+
+    @extend_schema(
+        operation_id="sessions_update",
+        tags=["Sessions"],
+        request=SessionUpdateSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER],
+        responses={200: SessionSerializer, **MUTATION_ERROR_RESPONSES},
+    )
+    def patch(self, request, checkout_id):
+        serializer = SessionUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        session_services.session_update(
+            merchant_id=self.merchant.pk,
+            checkout_id=checkout_id,
+            changes=serializer.validated_data,
+            actor=actor_for(request),
+            expected_versions=if_match_versions(request),
+        )
+        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+
+    @extend_schema(
+        operation_id="sessions_cancel",
+        tags=["Sessions"],
+        parameters=[
+            IDEMPOTENCY_KEY_HEADER,
+            OpenApiParameter("release_inventory", bool, description="Release the session's stock holds"),
+        ],
+        responses={200: SessionSerializer, **MUTATION_ERROR_RESPONSES},
+    )
+    def delete(self, request, checkout_id):
+        release = request.query_params.get("release_inventory", "false").lower() in {"1", "true", "yes"}
+        session_services.session_cancel(
+            merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request), release_inventory=release
+        )
+        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+
+
+class SessionRefreshApi(ApiView):
+    @extend_schema(
+        operation_id="sessions_refresh",
+        tags=["Sessions"],
+        request=None,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: SessionSerializer, **MUTATION_ERROR_RESPONSES},
+    )
+    def post(self, request, checkout_id):
+        session_services.session_refresh(
+            merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request)
+        )
+        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+
+
+class SessionTimelineApi(ApiView):
+    @extend_schema(
+        operation_id="sessions_timeline",
+        tags=["Sessions"],
+        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
+        responses={200: SessionEventSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request, checkout_id):
+        paginator = CursorPage()
+        paginator.ordering = ("id",)
+        page = paginator.paginate_queryset(
+            session_timeline(merchant_id=self.merchant.pk, checkout_id=checkout_id), request, view=self
+        )
+        return paginator.get_paginated_response(SessionEventSerializer(page, many=True).data)

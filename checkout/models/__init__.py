@@ -1,0 +1,15 @@
+from checkout.models.pricing import Calculation, Promotion, TaxRate
+from checkout.models.session import Address, CartLine, CheckoutSession, SessionEvent
+from checkout.models.shipping import PickupLocation, ShippingRate
+
+__all__ = [
+    "Address",
+    "Calculation",
+    "CartLine",
+    "CheckoutSession",
+    "PickupLocation",
+    "Promotion",
+    "SessionEvent",
+    "ShippingRate",
+    "TaxRate",
+]

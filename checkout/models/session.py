@@ -1,0 +1,240 @@
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from core.ids import new_public_id
+
+
+def _session_id():
+    return new_public_id("cs")
+
+
+class Status(models.TextChoices):
+    CREATED = "created"
+    COLLECTING = "collecting"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    RESERVED = "reserved"
+    PAYMENT_PROCESSING = "payment_processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+
+# Where the shopper can still change the cart's details (addresses, shipping, codes).
+EDITABLE = [Status.CREATED, Status.COLLECTING]
+TERMINAL = [Status.COMPLETED, Status.CANCELED, Status.EXPIRED]
+CANCELABLE = [
+    Status.CREATED,
+    Status.COLLECTING,
+    Status.AWAITING_APPROVAL,
+    Status.APPROVED,
+    Status.DECLINED,
+    Status.RESERVED,
+    Status.FAILED,
+]
+EXPIRABLE = [
+    Status.CREATED,
+    Status.COLLECTING,
+    Status.AWAITING_APPROVAL,
+    Status.APPROVED,
+    Status.DECLINED,
+    Status.RESERVED,
+    Status.PAYMENT_PROCESSING,
+]
+
+
+class CheckoutSession(ConcurrentTransitionMixin, models.Model):
+    """A merchant's cart on its way to becoming a paid order.
+
+    Transitions only change fields; the services in checkout/services save them, write
+    the timeline and emit the merchant's event in the same transaction.
+    """
+
+    Status = Status
+
+    class Channel(models.TextChoices):
+        WEB = "web"
+        MOBILE = "mobile"
+        POS = "pos"
+        API = "api"
+
+    public_id = models.CharField(max_length=40, unique=True, default=_session_id, editable=False)
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="checkout_sessions")
+    status = FSMField(default=Status.CREATED, choices=Status.choices, protected=True, db_index=True)
+    cart_id = models.CharField(max_length=100, blank=True)
+    owner = models.CharField(max_length=200, blank=True, help_text="The merchant's reference for the shopper")
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    currency = models.CharField(max_length=3)
+    locale = models.CharField(max_length=20, default="en_US")
+    metadata = models.JSONField(default=dict, blank=True)
+    capture_mode = models.CharField(max_length=20, blank=True, help_text="Empty: the merchant's default")
+    require_billing_address = models.BooleanField(default=False)
+    success_url = models.URLField(max_length=2000, blank=True)
+    error_url = models.URLField(max_length=2000, blank=True)
+    callback_url = models.URLField(max_length=2000, blank=True)
+
+    customer_email = models.EmailField(blank=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_phone = models.CharField(max_length=32, blank=True, help_text="E.164")
+    customer_reference = models.CharField(max_length=200, blank=True)
+
+    selected_shipping_rate = models.ForeignKey(
+        "checkout.ShippingRate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    pickup_location = models.ForeignKey(
+        "checkout.PickupLocation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    promotion_codes = models.JSONField(default=list, blank=True)
+    # Bumped by every change that can move the totals; a calculation made at an older
+    # pricing_version is stale and cannot be paid.
+    pricing_version = models.PositiveIntegerField(default=1)
+    current_calculation = models.ForeignKey(
+        "checkout.Calculation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reservation_id = models.CharField(max_length=40, blank=True)
+    payment_intent_id = models.CharField(max_length=40, blank=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+
+    version = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant", "-created_at", "-id"], name="session_merchant_recent"),
+            models.Index(fields=["status", "expires_at"], name="session_status_expiry"),
+        ]
+
+    def __str__(self):
+        return self.public_id
+
+    @property
+    def is_editable(self):
+        return self.status in EDITABLE
+
+    @property
+    def calculation_is_current(self):
+        calc = self.current_calculation
+        return calc is not None and calc.pricing_version == self.pricing_version
+
+    # --- transitions: field changes only ---------------------------------------------
+    @transition(field=status, source=Status.CREATED, target=Status.COLLECTING)
+    def start_collecting(self):
+        pass
+
+    @transition(field=status, source=[Status.CREATED, Status.COLLECTING], target=Status.AWAITING_APPROVAL)
+    def request_approval(self):
+        pass
+
+    @transition(field=status, source=Status.AWAITING_APPROVAL, target=Status.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=status, source=Status.AWAITING_APPROVAL, target=Status.DECLINED)
+    def decline(self, reason=""):
+        self.status_reason = reason
+
+    @transition(field=status, source=[Status.CREATED, Status.COLLECTING, Status.APPROVED], target=Status.RESERVED)
+    def reserve(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.CREATED, Status.COLLECTING, Status.APPROVED, Status.RESERVED],
+        target=Status.PAYMENT_PROCESSING,
+    )
+    def start_payment(self):
+        pass
+
+    @transition(field=status, source=Status.PAYMENT_PROCESSING, target=Status.COMPLETED)
+    def complete(self):
+        pass
+
+    @transition(field=status, source=[Status.PAYMENT_PROCESSING, Status.RESERVED], target=Status.FAILED)
+    def fail(self, reason=""):
+        self.status_reason = reason
+
+    @transition(field=status, source=CANCELABLE, target=Status.CANCELED)
+    def cancel(self, reason=""):
+        self.status_reason = reason
+
+    @transition(field=status, source=EXPIRABLE, target=Status.EXPIRED)
+    def expire(self):
+        self.status_reason = "The session passed its expiry time."
+
+
+class CartLine(models.Model):
+    """A line of the merchant's cart, as it was when bound to the session (a snapshot)."""
+
+    session = models.ForeignKey(CheckoutSession, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    public_id = models.CharField(max_length=40, default="", blank=True)
+    sku = models.CharField(max_length=100)
+    name = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField()
+    unit_amount = models.BigIntegerField(help_text="Minor units of the session currency")
+    tax_code = models.CharField(max_length=50, blank=True)
+    requires_shipping = models.BooleanField(default=True)
+    weight_grams = models.PositiveIntegerField(default=0)
+    image_url = models.URLField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["session", "position"], name="cartline_position_unique")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.sku}"
+
+
+class Address(models.Model):
+    class Kind(models.TextChoices):
+        SHIPPING = "shipping"
+        BILLING = "billing"
+
+    class Validation(models.TextChoices):
+        VALID = "valid"
+        INVALID = "invalid"
+        UNVERIFIED = "unverified"
+
+    session = models.ForeignKey(CheckoutSession, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    line1 = models.CharField(max_length=300, blank=True)
+    line2 = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=200, blank=True)
+    region = models.CharField(max_length=100, blank=True, help_text="State, province or county")
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2)
+    phone = models.CharField(max_length=32, blank=True)
+    validation_status = models.CharField(max_length=12, choices=Validation.choices, default=Validation.UNVERIFIED)
+    validation_messages = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "kind"], name="address_one_per_kind")]
+
+    def __str__(self):
+        return f"{self.kind} address of {self.session_id}"
+
+
+class SessionEvent(models.Model):
+    """The session's timeline: append-only, one row per transition or notable change,
+    written in the same transaction as the change."""
+
+    session = models.ForeignKey(CheckoutSession, on_delete=models.CASCADE, related_name="timeline")
+    type = models.CharField(max_length=64)
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32, blank=True)
+    actor = models.CharField(max_length=100, help_text="merchant:<key>, shopper, staff:<user>, system:<job>")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.type} on {self.session_id}"

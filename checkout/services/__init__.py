@@ -1,0 +1,1 @@
+"""Every write to checkout, one module per area; import from the module that owns it."""

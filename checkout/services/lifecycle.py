@@ -1,0 +1,100 @@
+"""The one path by which a session changes state or records a notable change.
+
+Callers hold the session's row lock (checkout.locks) inside transaction.atomic(); these
+helpers save, append to the timeline and emit the merchant's event in that transaction.
+"""
+
+from django_fsm import can_proceed
+
+from checkout.models import CheckoutSession, SessionEvent
+from core.exceptions import InvalidStateTransition
+from merchants.events import event_emit
+
+# Merchant-facing event for each state a session can enter.
+STATUS_EVENTS = {
+    CheckoutSession.Status.AWAITING_APPROVAL: "checkout.pending_approval",
+    CheckoutSession.Status.APPROVED: "checkout.approved",
+    CheckoutSession.Status.DECLINED: "checkout.declined",
+    CheckoutSession.Status.COMPLETED: "checkout.completed",
+    CheckoutSession.Status.FAILED: "checkout.failed",
+    CheckoutSession.Status.CANCELED: "checkout.canceled",
+    CheckoutSession.Status.EXPIRED: "checkout.expired",
+}
+
+
+def session_snapshot(session: CheckoutSession) -> dict:
+    """The small, stable view of a session carried in events (before/after)."""
+    calc = session.current_calculation
+    return {
+        "checkout_id": session.public_id,
+        "status": session.status,
+        "currency": session.currency,
+        "grand_total": calc.grand_total if calc else None,
+        "calculation_id": calc.public_id if calc else None,
+        "version": session.version,
+    }
+
+
+def timeline_record(session: CheckoutSession, *, type: str, actor: str, data=None, from_status="", to_status=""):
+    return SessionEvent.objects.create(
+        session=session, type=type, actor=actor, data=data or {}, from_status=from_status, to_status=to_status
+    )
+
+
+def session_touch(session: CheckoutSession, *, actor: str, type: str, data=None, pricing_changed=False):
+    """Saves a non-state change: bumps the version (and pricing_version when the totals
+    may move, which makes the current calculation stale) and writes the timeline."""
+    session.version += 1
+    if pricing_changed:
+        session.pricing_version += 1
+    session.save()
+    timeline_record(session, type=type, actor=actor, data=data)
+
+
+def session_transition(session: CheckoutSession, name: str, *, actor: str, data=None, **kwargs):
+    """Runs the named @transition, saves, writes the timeline and the merchant event.
+
+    Raises InvalidStateTransition (409) when the session's state does not allow it.
+    """
+    method = getattr(session, name)
+    if not can_proceed(method):
+        raise InvalidStateTransition(
+            f"A {session.status} session cannot {name.replace('_', ' ')}.",
+            explain=f"transition '{name}' is not allowed from '{session.status}'",
+        )
+    before = session_snapshot(session)
+    from_status = session.status
+    method(**kwargs)
+    session.version += 1
+    session.save()
+    after = session_snapshot(session)
+    timeline_record(
+        session,
+        type=f"status.{session.status}",
+        actor=actor,
+        data={**(data or {}), **({"reason": session.status_reason} if session.status_reason else {})},
+        from_status=from_status,
+        to_status=session.status,
+    )
+    event_type = STATUS_EVENTS.get(session.status)
+    if event_type:
+        event_emit(
+            merchant_id=session.merchant_id,
+            type=event_type,
+            checkout_id=session.public_id,
+            payment_intent_id=session.payment_intent_id,
+            data={"before": before, "after": after},
+        )
+    return session
+
+
+def ensure_editable(session: CheckoutSession, *, actor: str) -> None:
+    """Shopper details may change only before approval, reservation or payment; the first
+    change moves a fresh session to `collecting`."""
+    if not session.is_editable:
+        raise InvalidStateTransition(
+            f"A {session.status} session can no longer be changed.",
+            explain="details may change only while the session is created or collecting",
+        )
+    if session.status == CheckoutSession.Status.CREATED:
+        session_transition(session, "start_collecting", actor=actor)

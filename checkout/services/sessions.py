@@ -1,0 +1,205 @@
+"""Creating, changing, cancelling and expiring checkout sessions."""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from checkout.locks import lock_session
+from checkout.models import CartLine, CheckoutSession
+from checkout.services.lifecycle import (
+    ensure_editable,
+    session_snapshot,
+    session_touch,
+    session_transition,
+    timeline_record,
+)
+from core.exceptions import DomainError
+from core.ids import new_public_id
+from core.versioning import check_version
+from merchants.events import event_emit
+from merchants.models import Merchant
+
+logger = logging.getLogger(__name__)
+
+# Changing any of these can move the totals, so the current calculation goes stale.
+PRICING_FIELDS = frozenset({"lines", "promotion_codes", "currency"})
+
+
+def _build_lines(session: CheckoutSession, lines: list[dict]) -> list[CartLine]:
+    return [
+        CartLine(
+            session=session,
+            position=position,
+            public_id=new_public_id("li"),
+            sku=line["sku"],
+            name=line["name"],
+            quantity=line["quantity"],
+            unit_amount=line["unit_amount"],
+            tax_code=line.get("tax_code", ""),
+            requires_shipping=line.get("requires_shipping", True),
+            weight_grams=line.get("weight_grams", 0),
+            image_url=line.get("image_url", ""),
+        )
+        for position, line in enumerate(lines, start=1)
+    ]
+
+
+def _check_currency(merchant: Merchant, currency: str) -> None:
+    if currency not in merchant.supported_currencies:
+        raise DomainError(
+            f"{currency} is not among this merchant's supported currencies.",
+            code="currency_not_supported",
+            param="currency",
+        )
+
+
+def session_create(*, merchant: Merchant, data: dict, actor: str) -> CheckoutSession:
+    """Binds a snapshot of the merchant's cart to a new session.
+
+    `data` is validated input (see the API's create serializer). Writes the session, its
+    lines, the first timeline entry and `checkout.created` in one transaction.
+    """
+    currency = data.get("currency") or merchant.default_currency
+    _check_currency(merchant, currency)
+    options = data.get("options") or {}
+    return_urls = data.get("return_urls") or {}
+    with transaction.atomic():
+        session = CheckoutSession.objects.create(
+            merchant=merchant,
+            cart_id=data.get("cart_id", ""),
+            owner=data.get("owner", ""),
+            channel=data.get("channel", CheckoutSession.Channel.WEB),
+            currency=currency,
+            locale=data.get("locale", "en_US"),
+            metadata=data.get("metadata", {}),
+            capture_mode=options.get("capture_mode", ""),
+            require_billing_address=options.get("require_billing_address", False),
+            success_url=return_urls.get("success_url", ""),
+            error_url=return_urls.get("error_url", ""),
+            callback_url=return_urls.get("callback_url", ""),
+            promotion_codes=data.get("promotion_codes", []),
+            expires_at=timezone.now() + timedelta(minutes=merchant.session_ttl_minutes),
+        )
+        CartLine.objects.bulk_create(_build_lines(session, data["lines"]))
+        timeline_record(session, type="status.created", actor=actor, to_status=session.status)
+        event_emit(
+            merchant_id=merchant.pk,
+            type="checkout.created",
+            checkout_id=session.public_id,
+            data={"before": None, "after": session_snapshot(session)},
+        )
+    return session
+
+
+def session_update(
+    *, merchant_id: int, checkout_id: str, changes: dict, actor: str, expected_versions=None
+) -> CheckoutSession:
+    """Applies a PATCH under the session lock; 412 on a stale If-Match, 409 once the
+    session is past the stage where its details may change."""
+    with transaction.atomic():
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        check_version(expected_versions, session.version)
+        ensure_editable(session, actor=actor)
+        if "currency" in changes:
+            _check_currency(session.merchant, changes["currency"])
+        simple = ("cart_id", "owner", "channel", "currency", "locale", "metadata", "promotion_codes")
+        for field in simple:
+            if field in changes:
+                setattr(session, field, changes[field])
+        options = changes.get("options") or {}
+        if "capture_mode" in options:
+            session.capture_mode = options["capture_mode"]
+        if "require_billing_address" in options:
+            session.require_billing_address = options["require_billing_address"]
+        for field, value in (changes.get("return_urls") or {}).items():
+            setattr(session, field, value)
+        if "lines" in changes:
+            session.lines.all().delete()
+            CartLine.objects.bulk_create(_build_lines(session, changes["lines"]))
+        session_touch(
+            session,
+            actor=actor,
+            type="session.updated",
+            data={"fields": sorted(changes)},
+            pricing_changed=bool(PRICING_FIELDS & set(changes)),
+        )
+    return session
+
+
+def session_cancel(*, merchant_id: int, checkout_id: str, actor: str, release_inventory: bool = False):
+    """Cancels the session (409 once paid, completed or expired).
+
+    Holds are always released with the session; `release_inventory` is recorded so the
+    merchant's intent shows in the timeline.
+    """
+    with transaction.atomic():
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        session_transition(
+            session,
+            "cancel",
+            actor=actor,
+            data={"release_inventory": release_inventory},
+            reason="Canceled by the merchant.",
+        )
+    return session
+
+
+def session_refresh(*, merchant_id: int, checkout_id: str, actor: str) -> CheckoutSession:
+    """Extends a live session's lifetime by the merchant's session TTL from now."""
+    with transaction.atomic():
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        if session.status in (
+            CheckoutSession.Status.COMPLETED,
+            CheckoutSession.Status.CANCELED,
+            CheckoutSession.Status.EXPIRED,
+        ):
+            raise DomainError(
+                f"A {session.status} session cannot be refreshed.",
+                code="invalid_state_transition",
+                status_code=409,
+            )
+        session.expires_at = timezone.now() + timedelta(minutes=session.merchant.session_ttl_minutes)
+        session_touch(
+            session, actor=actor, type="session.refreshed", data={"expires_at": session.expires_at.isoformat()}
+        )
+    return session
+
+
+EXPIRY_BATCH = 200
+
+
+def sessions_expire_due(*, now=None, batch_size: int = EXPIRY_BATCH) -> int:
+    """Expires sessions past `expires_at` that are not yet being paid for.
+
+    Each session is expired in its own short transaction; `skip_locked` lets several
+    workers run this at once without waiting on (or double-handling) each other's rows.
+    Sessions in payment_processing are left to the payment time-limit job, which must
+    void the authorization first.
+    """
+    now = now or timezone.now()
+    expirable = [
+        CheckoutSession.Status.CREATED,
+        CheckoutSession.Status.COLLECTING,
+        CheckoutSession.Status.AWAITING_APPROVAL,
+        CheckoutSession.Status.APPROVED,
+        CheckoutSession.Status.DECLINED,
+        CheckoutSession.Status.RESERVED,
+    ]
+    expired = 0
+    for _ in range(batch_size):
+        with transaction.atomic():
+            session = (
+                CheckoutSession.objects.select_for_update(skip_locked=True)
+                .filter(status__in=expirable, expires_at__lte=now)
+                .order_by("expires_at", "id")
+                .first()
+            )
+            if session is None:
+                break
+            session_transition(session, "expire", actor="system:expiry")
+            expired += 1
+    if expired:
+        logger.info("expired %s checkout sessions", expired)
+    return expired
