@@ -171,13 +171,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer"},
-        }
-    },
-    "SECURITY": [{"bearerAuth": []}],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"CaptureModeEnum": "merchants.models.Merchant.CaptureMode"},
 }
 
 OAUTH2_PROVIDER = {

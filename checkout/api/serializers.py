@@ -8,6 +8,7 @@ from checkout.models import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.selectors import session_address
 from core.money import is_currency
 from merchants.credentials import client_token_sign
+from merchants.models import Merchant
 
 MAX_LINES = 250
 
@@ -24,7 +25,7 @@ class CartLineInputSerializer(serializers.Serializer):
 
 
 class SessionOptionsSerializer(serializers.Serializer):
-    capture_mode = serializers.ChoiceField(["automatic", "manual"], required=False)
+    capture_mode = serializers.ChoiceField(Merchant.CaptureMode.choices, required=False)
     require_billing_address = serializers.BooleanField(required=False)
 
 

@@ -1,0 +1,55 @@
+import warnings
+
+import pytest
+from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_broker(anon_api):
+    response = anon_api.get("/v1/checkout/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+
+
+@pytest.mark.django_db
+def test_health_is_503_when_the_broker_is_down(anon_api, settings):
+    from config.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        response = anon_api.get("/v1/checkout/health")
+    finally:
+        app.conf.broker_url = previous
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] != "ok"
+
+
+def test_openapi_schema_generates_without_warnings(capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        call_command("spectacular", "--fail-on-warn", "--validate", "--file", "/dev/null")
+    captured = capsys.readouterr()
+    assert "Warning" not in captured.err and "Error" not in captured.err
+
+
+def test_schema_lists_the_contract_paths():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paths = set(schema["paths"])
+    for path in [
+        "/v1/checkout/sessions",
+        "/v1/checkout/sessions/{checkout_id}",
+        "/v1/checkout/sessions/{checkout_id}/refresh",
+        "/v1/checkout/sessions/{checkout_id}/timeline",
+        "/v1/checkout/settings",
+        "/v1/checkout/capabilities",
+        "/v1/checkout/health",
+    ]:
+        assert path in paths, path
+
+
+@pytest.mark.django_db
+def test_swagger_ui_and_schema_are_served(anon_api):
+    assert anon_api.get("/v1/docs/").status_code == 200
+    assert anon_api.get("/v1/schema/").status_code == 200
