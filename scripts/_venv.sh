@@ -15,8 +15,9 @@ ensure_venv() {
   digest=$(cat requirements.txt "$requirements" | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     echo "==> installing $requirements"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    # This machine's pip config names local mirrors that may be absent; drop that noise only.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | { grep -v "is ignored" || true; }
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" 2>&1 | { grep -v "is ignored" || true; }
     echo "$digest" > "$stamp"
   fi
 }

@@ -1,0 +1,39 @@
+"""Fresh benchmark database state: one merchant with a rate table and tax rates.
+
+Prints the merchant's credentials as JSON on its last line.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+from checkout.models import ShippingRate, TaxRate  # noqa: E402
+from merchants.services import merchant_create  # noqa: E402
+
+call_command("migrate", verbosity=0)
+secrets = merchant_create(name="Bench Store")
+merchant = secrets.merchant
+ShippingRate.objects.create(
+    merchant=merchant, name="Ground", carrier="UPS", service_code="ground", countries=["US"], currency="USD", amount=599
+)
+ShippingRate.objects.create(
+    merchant=merchant,
+    name="Express",
+    carrier="UPS",
+    service_code="express",
+    countries=["US"],
+    currency="USD",
+    amount=1599,
+)
+TaxRate.objects.create(merchant=merchant, country="US", tax_code="", rate_bps=725)
+print(json.dumps(secrets.as_dict()))
