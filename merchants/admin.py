@@ -64,3 +64,7 @@ class MerchantOAuthClientAdmin(admin.ModelAdmin):
     list_display = ("__str__", "merchant", "created_at")
     list_select_related = ("merchant", "application")
     raw_id_fields = ("merchant", "application")
+
+
+# Webhook endpoints, events and deliveries register themselves there.
+import merchants.webhooks.admin  # noqa: E402, F401

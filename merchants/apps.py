@@ -7,3 +7,7 @@ class MerchantsConfig(AppConfig):
 
     def ready(self):
         from merchants import schema  # noqa: F401  (registers the OpenAPI auth extensions)
+        from merchants.events import register_event_handler
+        from merchants.webhook_delivery import on_event_committed
+
+        register_event_handler(on_event_committed)

@@ -30,7 +30,11 @@ def event_emit(
     checkout_id: str = "",
     payment_intent_id: str = "",
     correlation_id: str = "",
+    callback_url: str = "",
 ) -> Event:
+    """Writes the outbox row. `callback_url`: a per-session callback that must hear this
+    event as well as the merchant's subscribed endpoints (the caller decides which events
+    a callback gets); it is signed and retried like any delivery."""
     event = Event.objects.create(
         merchant_id=merchant_id,
         type=type,
@@ -38,6 +42,7 @@ def event_emit(
         checkout_id=checkout_id or "",
         payment_intent_id=payment_intent_id or "",
         correlation_id=correlation_id or "",
+        callback_url=callback_url or "",
     )
     for handler in _on_commit_handlers:
         transaction.on_commit(lambda handler=handler, event_id=event.pk: handler(event_id))

@@ -40,6 +40,8 @@ class Merchant(models.Model):
     approval_mode = models.CharField(max_length=20, choices=ApprovalMode.choices, default=ApprovalMode.AUTO)
     prices_include_tax = models.BooleanField(default=False)
     gateway = models.CharField(max_length=20, choices=Gateway.choices, default=Gateway.SIMULATOR)
+    # Where operational notices go (e.g. a webhook endpoint was disabled).
+    support_email = models.EmailField(blank=True)
     # Settings added by later features live here until they earn a column of their own.
     extra_settings = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -120,10 +122,29 @@ class Event(models.Model):
     payment_intent_id = models.CharField(max_length=40, blank=True, db_index=True)
     correlation_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict)
+    # A per-session callback that asked to hear this event too (SPEC 6.2), besides endpoints.
+    callback_url = models.URLField(max_length=2000, blank=True)
+    # Set once the event was fanned out to its deliveries; the sweeper dispatches the rest.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["merchant", "-created_at", "-id"], name="event_merchant_recent")]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at", "-id"], name="event_merchant_recent"),
+            models.Index(
+                fields=["created_at"], name="event_undispatched", condition=models.Q(dispatched_at__isnull=True)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.type} {self.public_id}"
+
+
+# Webhook endpoints, secrets, deliveries and attempts live in their own module to keep
+# this one readable; importing them here is what registers them with the app.
+from merchants.webhooks.models import (  # noqa: E402, F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookSecret,
+)

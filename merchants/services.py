@@ -101,6 +101,7 @@ SETTINGS_FIELDS = (
     "approval_mode",
     "prices_include_tax",
     "gateway",
+    "support_email",
     "extra_settings",
 )
 

@@ -20,6 +20,14 @@ STATUS_EVENTS = {
     CheckoutSession.Status.CANCELED: "checkout.canceled",
     CheckoutSession.Status.EXPIRED: "checkout.expired",
 }
+# The session's final result, also POSTed to its callback_url (SPEC 6.2).
+CALLBACK_EVENTS = {
+    "checkout.completed",
+    "checkout.failed",
+    "checkout.canceled",
+    "checkout.expired",
+    "checkout.declined",
+}
 
 
 def session_snapshot(session: CheckoutSession) -> dict:
@@ -84,6 +92,7 @@ def session_transition(session: CheckoutSession, name: str, *, actor: str, data=
             checkout_id=session.public_id,
             payment_intent_id=session.payment_intent_id,
             data={"before": before, "after": after},
+            callback_url=session.callback_url if event_type in CALLBACK_EVENTS else "",
         )
     return session
 

@@ -22,6 +22,7 @@ class MerchantSettingsSerializer(serializers.ModelSerializer):
             "approval_mode",
             "prices_include_tax",
             "gateway",
+            "support_email",
             "extra_settings",
             "version",
             "updated_at",
@@ -43,6 +44,7 @@ class MerchantSettingsUpdateSerializer(serializers.Serializer):
     approval_mode = serializers.ChoiceField(Merchant.ApprovalMode.choices, required=False)
     prices_include_tax = serializers.BooleanField(required=False)
     gateway = serializers.ChoiceField(Merchant.Gateway.choices, required=False)
+    support_email = serializers.EmailField(required=False, allow_blank=True)
     extra_settings = serializers.DictField(required=False)
 
     def validate_default_currency(self, value):

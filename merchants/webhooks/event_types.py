@@ -1,0 +1,58 @@
+"""The catalogue of event types merchants can subscribe to, and pattern matching.
+
+A subscription names exact types (`payment.succeeded`), a family (`payment.*`) or every
+event (`*`). Later features add their types here, next to the one function that emits
+them (`merchants.events.event_emit`).
+"""
+
+import re
+
+EVENT_TYPES = {
+    "checkout.created": "A checkout session was created.",
+    "checkout.pending_approval": "A session waits for the merchant to approve it.",
+    "checkout.approved": "The merchant approved the session.",
+    "checkout.declined": "The merchant declined the session.",
+    "checkout.completed": "The session was paid and finalized.",
+    "checkout.failed": "Payment failed for good; the session cannot complete.",
+    "checkout.canceled": "The session was canceled.",
+    "checkout.expired": "The session passed its time limit.",
+    "payment.requires_action": "The payment needs the shopper (e.g. 3-D Secure).",
+    "payment.authorized": "Funds are authorized and await capture.",
+    "payment.succeeded": "Funds are captured.",
+    "payment.failed": "The payment attempt failed.",
+    "payment.canceled": "The payment was canceled.",
+    "webhook_endpoint.disabled": "A webhook endpoint was disabled (410 Gone or failing for days).",
+    "webhook_endpoint.enabled": "A disabled webhook endpoint was enabled again.",
+    "webhook_endpoint.deleted": "A webhook endpoint was deleted.",
+}
+# Families whose types arrive with later features; their wildcards are accepted today.
+EVENT_FAMILIES = {t.split(".", 1)[0] for t in EVENT_TYPES} | {"refund", "fraud", "installment"}
+TEST_EVENT_TYPE = "webhook.test"
+
+_PATTERN = re.compile(r"^(\*|[a-z_]+\.\*|[a-z_]+(\.[a-z_]+)+)$")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot be subscribed to, or None when it can."""
+    if not isinstance(pattern, str) or not _PATTERN.match(pattern):
+        return f"{pattern!r} is not an event type, a family such as 'payment.*', or '*'."
+    if pattern == "*":
+        return None
+    family = pattern.split(".", 1)[0]
+    if pattern.endswith(".*"):
+        return None if family in EVENT_FAMILIES else f"Unknown event family {family!r}."
+    if pattern not in EVENT_TYPES:
+        return f"Unknown event type {pattern!r}."
+    return None
+
+
+def pattern_matches(pattern: str, event_type: str) -> bool:
+    if pattern == "*":
+        return True
+    if pattern.endswith(".*"):
+        return event_type.startswith(pattern[:-1])
+    return pattern == event_type
+
+
+def subscribed(patterns, event_type: str) -> bool:
+    return any(pattern_matches(p, event_type) for p in patterns)

@@ -1,0 +1,191 @@
+"""Writes for webhook endpoints and signing secrets.
+
+Endpoint state changes (disable, enable, delete) go through the model's transitions, and
+each is written to the merchant's event log in the same transaction.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from core.exceptions import DomainError, InvalidStateTransition
+from merchants.events import event_emit
+from merchants.webhooks.crypto import secret_encrypt, secret_generate
+from merchants.webhooks.event_types import pattern_problem
+from merchants.webhooks.locks import lock_endpoint, lock_merchant, lock_merchant_endpoint
+from merchants.webhooks.models import WebhookEndpoint, WebhookSecret
+from merchants.webhooks.url_policy import url_check
+
+
+def _snapshot(endpoint: WebhookEndpoint) -> dict:
+    return {
+        "id": endpoint.public_id,
+        "kind": endpoint.kind,
+        "url": endpoint.url,
+        "status": endpoint.status,
+        "disabled_reason": endpoint.disabled_reason or None,
+    }
+
+
+def _record_transition(endpoint: WebhookEndpoint, before: dict, event_type: str) -> None:
+    endpoint.save()
+    event_emit(
+        merchant_id=endpoint.merchant_id,
+        type=event_type,
+        data={"before": before, "after": _snapshot(endpoint)},
+    )
+
+
+def _secret_add(*, merchant_id: int, endpoint: WebhookEndpoint | None) -> str:
+    secret = secret_generate()
+    WebhookSecret.objects.create(merchant_id=merchant_id, endpoint=endpoint, ciphertext=secret_encrypt(secret))
+    return secret
+
+
+def _secret_rotate(*, merchant_id: int, endpoint: WebhookEndpoint | None) -> str:
+    """Adds a new secret; the current ones keep signing for WEBHOOK_SECRET_OVERLAP_HOURS.
+    Callers hold the owner's lock (endpoint, or merchant for callback secrets)."""
+    now = timezone.now()
+    overlap_end = now + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
+    owned = WebhookSecret.objects.filter(merchant_id=merchant_id, endpoint=endpoint)
+    owned.filter(expires_at__lte=now).delete()
+    owned.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=overlap_end)).update(expires_at=overlap_end)
+    return _secret_add(merchant_id=merchant_id, endpoint=endpoint)
+
+
+def endpoint_create(*, merchant_id: int, url: str, events: list[str], description: str = ""):
+    """Subscribes `url` to `events`; returns (endpoint, signing secret shown once).
+
+    Raises DomainError (400) for a refused URL, an unknown event type, or too many
+    endpoints. The URL is resolved before the transaction: DNS is network I/O.
+    """
+    url_check(url)
+    for pattern in events:
+        problem = pattern_problem(pattern)
+        if problem:
+            raise DomainError(problem, param="events")
+    if not events:
+        raise DomainError("Subscribe to at least one event type.", param="events")
+    with transaction.atomic():
+        # The merchant's lock serializes creations, so the cap cannot be raced past.
+        lock_merchant(merchant_id=merchant_id)
+        existing = WebhookEndpoint.objects.filter(merchant_id=merchant_id, kind=WebhookEndpoint.Kind.ENDPOINT).exclude(
+            status=WebhookEndpoint.Status.DELETED
+        )
+        if existing.count() >= settings.WEBHOOK_MAX_ENDPOINTS_PER_MERCHANT:
+            raise DomainError(
+                f"A merchant can have at most {settings.WEBHOOK_MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.",
+                code="too_many_endpoints",
+            )
+        endpoint = WebhookEndpoint.objects.create(
+            merchant_id=merchant_id, url=url, events=list(dict.fromkeys(events)), description=description
+        )
+        secret = _secret_add(merchant_id=merchant_id, endpoint=endpoint)
+    return endpoint, secret
+
+
+def endpoint_delete(*, merchant_id: int, endpoint_id: str) -> WebhookEndpoint:
+    """Stops all deliveries to the endpoint and forgets its secrets; its log stays."""
+    with transaction.atomic():
+        endpoint = lock_merchant_endpoint(merchant_id=merchant_id, endpoint_id=endpoint_id)
+        before = _snapshot(endpoint)
+        endpoint.mark_deleted()
+        WebhookSecret.objects.filter(endpoint=endpoint).delete()
+        _record_transition(endpoint, before, "webhook_endpoint.deleted")
+    return endpoint
+
+
+def endpoint_enable(*, merchant_id: int, endpoint_id: str) -> WebhookEndpoint:
+    """Re-enables a disabled endpoint; raises InvalidStateTransition (409) otherwise."""
+    with transaction.atomic():
+        endpoint = lock_merchant_endpoint(merchant_id=merchant_id, endpoint_id=endpoint_id)
+        if endpoint.status != WebhookEndpoint.Status.DISABLED:
+            raise InvalidStateTransition(f"An {endpoint.status} endpoint cannot be enabled.")
+        before = _snapshot(endpoint)
+        endpoint.enable()
+        _record_transition(endpoint, before, "webhook_endpoint.enabled")
+    return endpoint
+
+
+def endpoint_disable(*, endpoint_pk: int, reason: str) -> bool:
+    """Disables an enabled endpoint and emails the merchant after commit. Joins the
+    caller's transaction when there is one (delivery recording holds the delivery lock
+    first). Returns False when it was not enabled."""
+    with transaction.atomic():
+        endpoint = lock_endpoint(endpoint_pk=endpoint_pk)
+        if endpoint is None or endpoint.status != WebhookEndpoint.Status.ENABLED:
+            return False
+        before = _snapshot(endpoint)
+        endpoint.disable(reason=reason, at=timezone.now())
+        _record_transition(endpoint, before, "webhook_endpoint.disabled")
+        transaction.on_commit(lambda: _notify_disabled(endpoint.pk))
+    return True
+
+
+def admin_endpoint_enable(*, endpoint_pk: int) -> bool:
+    with transaction.atomic():
+        endpoint = lock_endpoint(endpoint_pk=endpoint_pk)
+        if endpoint is None or endpoint.status != WebhookEndpoint.Status.DISABLED:
+            return False
+        before = _snapshot(endpoint)
+        endpoint.enable()
+        _record_transition(endpoint, before, "webhook_endpoint.enabled")
+    return True
+
+
+def _notify_disabled(endpoint_pk: int) -> None:
+    from merchants.tasks import notify_endpoint_disabled  # the tasks module imports this one
+
+    notify_endpoint_disabled.delay(endpoint_pk)
+
+
+def endpoint_secret_rotate(*, merchant_id: int, endpoint_id: str):
+    """Returns (endpoint, new secret shown once); the previous secret signs for 24 h more."""
+    with transaction.atomic():
+        endpoint = lock_merchant_endpoint(merchant_id=merchant_id, endpoint_id=endpoint_id)
+        secret = _secret_rotate(merchant_id=merchant_id, endpoint=endpoint)
+    return endpoint, secret
+
+
+def callback_secret_rotate(*, merchant_id: int) -> str:
+    """A new secret for session callbacks (shown once); the previous one signs for 24 h more."""
+    with transaction.atomic():
+        lock_merchant(merchant_id=merchant_id)
+        return _secret_rotate(merchant_id=merchant_id, endpoint=None)
+
+
+def callback_target_get_or_create(*, merchant_id: int, url: str) -> WebhookEndpoint:
+    """The delivery target for a session callback_url, with the merchant's callback
+    secret created on first use. Runs inside the dispatching transaction."""
+    target, _ = WebhookEndpoint.objects.get_or_create(
+        merchant_id=merchant_id,
+        kind=WebhookEndpoint.Kind.CALLBACK,
+        url=url,
+        defaults={"description": "Session callback_url"},
+    )
+    active = WebhookSecret.objects.filter(merchant_id=merchant_id, endpoint__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    if not active.exists():
+        _secret_add(merchant_id=merchant_id, endpoint=None)
+    return target
+
+
+def endpoint_notify_disabled(*, endpoint_pk: int) -> bool:
+    """Emails the merchant's support address that an endpoint was disabled."""
+    endpoint = WebhookEndpoint.objects.select_related("merchant").filter(pk=endpoint_pk).first()
+    if endpoint is None or endpoint.status != WebhookEndpoint.Status.DISABLED or not endpoint.merchant.support_email:
+        return False
+    context = {"endpoint": endpoint, "merchant": endpoint.merchant, "base_url": settings.PUBLIC_BASE_URL}
+    send_mail(
+        subject=f"Webhook endpoint disabled: {endpoint.url}"[:200],
+        message=render_to_string("merchants/emails/webhook_endpoint_disabled.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[endpoint.merchant.support_email],
+    )
+    return True
