@@ -1,9 +1,12 @@
 """The only place checkout builds select_for_update querysets.
 
 Order when several rows are locked: session → order → payment → refund, by primary key.
+Inventory rows are leaves of that order: a session's reservation right after whatever
+else the service holds, stock items last of all, by sku. Two carts naming the same SKUs
+in different orders then queue on them instead of deadlocking.
 """
 
-from checkout.models import CheckoutSession
+from checkout.models import CheckoutSession, Reservation, StockItem
 from core.exceptions import NotFound
 
 
@@ -21,3 +24,47 @@ def lock_session(*, merchant_id: int, checkout_id: str) -> CheckoutSession:
     if session is None:
         raise NotFound("No such checkout session.", param="id")
     return session
+
+
+def lock_session_pk(session_pk: int, *, skip_locked: bool = False) -> CheckoutSession | None:
+    """Locks a session found by a job or a reservation; None if gone (or busy, with skip_locked)."""
+    return (
+        CheckoutSession.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+        .select_related("merchant")
+        .filter(pk=session_pk)
+        .first()
+    )
+
+
+def lock_reservation(*, reservation_id: str, merchant_id: int | None = None) -> Reservation:
+    """Locks the reservation's session, then the reservation, or 404s.
+
+    The session goes first (house order), so the session id is read unlocked; it never
+    changes for a reservation. With merchant_id, another merchant's reservation is 404.
+    """
+    found = Reservation.objects.filter(public_id=reservation_id)
+    if merchant_id is not None:
+        found = found.filter(merchant_id=merchant_id)
+    session_pk = found.values_list("session_id", flat=True).first()
+    session = lock_session_pk(session_pk) if session_pk is not None else None
+    if session is None:
+        raise NotFound("No such reservation.", param="id")
+    reservation = Reservation.objects.select_for_update().get(public_id=reservation_id)
+    reservation.session = session
+    return reservation
+
+
+def lock_active_reservations(*, session: CheckoutSession) -> list[Reservation]:
+    """The session's active holds (at most one by constraint); call with the session locked."""
+    return list(Reservation.objects.select_for_update().filter(session=session, status="active").order_by("pk"))
+
+
+def lock_stock_items(*, merchant_id: int, skus) -> dict[str, StockItem]:
+    """Locks the merchant's ledger rows for these SKUs in sku order; SKUs without a row
+    are absent from the result (untracked).
+
+    PostgreSQL takes the row locks as the sorted rows come out, so the ORDER BY is what
+    makes the order fixed.
+    """
+    rows = StockItem.objects.select_for_update().filter(merchant_id=merchant_id, sku__in=list(skus)).order_by("sku")
+    return {item.sku: item for item in rows}

@@ -2,8 +2,10 @@
 
 from django.db.models import Prefetch
 
-from checkout.models import Address, CheckoutSession, SessionEvent
+from checkout.models import Address, CheckoutSession, PickupLocation, SessionEvent
+from checkout.providers.shipping import ShippingQuery, ShippingQuote, shipping_provider_for
 from core.exceptions import NotFound
+from payments.selectors import payment_intent_summaries
 
 
 def session_queryset():
@@ -51,5 +53,46 @@ def payment_intent_summaries_for(sessions) -> dict:
     with_intent = [s for s in sessions if s.payment_intent_id]
     if not with_intent:
         return {}
-    # Filled in by the payments integration: payments.selectors.payment_intent_summaries.
-    return {}
+    found = payment_intent_summaries(payment_intent_ids=[s.payment_intent_id for s in with_intent])
+    summaries = {}
+    for session in with_intent:
+        merchant_id, summary = found.get(session.payment_intent_id, (None, None))
+        if merchant_id == session.merchant_id:
+            summaries[session.pk] = summary
+    return summaries
+
+
+def session_shipping_query(session: CheckoutSession) -> ShippingQuery:
+    lines = list(session.lines.all())
+    address = session_address(session, Address.Kind.SHIPPING)
+    return ShippingQuery(
+        country=address.country if address else None,
+        currency=session.currency,
+        sub_total=sum(line.quantity * line.unit_amount for line in lines),
+        weight_grams=sum(line.weight_grams * line.quantity for line in lines if line.requires_shipping),
+    )
+
+
+def session_requires_shipping(session: CheckoutSession) -> bool:
+    return any(line.requires_shipping for line in session.lines.all())
+
+
+def session_shipping_quote(session: CheckoutSession) -> ShippingQuote:
+    """The shipping options the session's cart and address qualify for right now."""
+    query = session_shipping_query(session)
+    if not session_requires_shipping(session):
+        return ShippingQuote(query=query, shipping_required=False, options=[])
+    options = shipping_provider_for(session.merchant).options(merchant_id=session.merchant_id, query=query)
+    return ShippingQuote(query=query, shipping_required=True, options=options)
+
+
+def pickup_location_list(*, merchant_id: int):
+    return PickupLocation.objects.filter(merchant_id=merchant_id, is_active=True)
+
+
+def pickup_location_get(*, merchant_id: int, pickup_location_id: str) -> PickupLocation:
+    """One of the merchant's active pickup locations; another merchant's is 'not found'."""
+    location = pickup_location_list(merchant_id=merchant_id).filter(public_id=pickup_location_id).first()
+    if location is None:
+        raise NotFound("No such pickup location.", param="pickup_location_id")
+    return location

@@ -1,3 +1,4 @@
+from checkout.models.inventory import Reservation, ReservationLine, StockItem, StockMovement
 from checkout.models.pricing import Calculation, Promotion, TaxRate
 from checkout.models.session import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.models.shipping import PickupLocation, ShippingRate
@@ -9,7 +10,11 @@ __all__ = [
     "CheckoutSession",
     "PickupLocation",
     "Promotion",
+    "Reservation",
+    "ReservationLine",
     "SessionEvent",
     "ShippingRate",
+    "StockItem",
+    "StockMovement",
     "TaxRate",
 ]

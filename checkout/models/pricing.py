@@ -80,6 +80,10 @@ class Calculation(models.Model):
     lines = models.JSONField(default=list)
     tax_lines = models.JSONField(default=list)
     adjustments = models.JSONField(default=list)
+    # The shipping as priced (method, rate or pickup id, name, amount, tax), frozen with
+    # the totals: the rate table may change after the shopper saw this price.
+    shipping = models.JSONField(null=True, blank=True)
+    tax_country = models.CharField(max_length=2, blank=True, default="")
     calculated_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

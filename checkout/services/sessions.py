@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from checkout.locks import lock_session
 from checkout.models import CartLine, CheckoutSession
+from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import (
     ensure_editable,
     session_snapshot,
@@ -15,6 +16,7 @@ from checkout.services.lifecycle import (
     session_transition,
     timeline_record,
 )
+from checkout.services.pricing import session_calculate_locked
 from core.exceptions import DomainError
 from core.ids import new_public_id
 from core.versioning import check_version
@@ -143,11 +145,18 @@ def session_cancel(*, merchant_id: int, checkout_id: str, actor: str, release_in
             data={"release_inventory": release_inventory},
             reason="Canceled by the merchant.",
         )
+        session_holds_release(session, actor=actor, reason="session canceled")
     return session
 
 
 def session_refresh(*, merchant_id: int, checkout_id: str, actor: str) -> CheckoutSession:
-    """Extends a live session's lifetime by the merchant's session TTL from now."""
+    """Extends a live session's lifetime by the merchant's session TTL from now.
+
+    A session that has totals and is still editable is recalculated too, so a shopper
+    coming back sees today's prices, rates and promotions. If the totals cannot be
+    computed (say a promotion setting changed), the refresh still succeeds: the failure
+    goes to the timeline and validate reports the stale calculation.
+    """
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
         if session.status in (
@@ -164,6 +173,14 @@ def session_refresh(*, merchant_id: int, checkout_id: str, actor: str) -> Checko
         session_touch(
             session, actor=actor, type="session.refreshed", data={"expires_at": session.expires_at.isoformat()}
         )
+        if session.current_calculation_id is not None and session.is_editable:
+            try:
+                with transaction.atomic():
+                    session_calculate_locked(session, actor=actor)
+            except DomainError as exc:
+                timeline_record(
+                    session, type="calculation.failed", actor=actor, data={"code": exc.code, "message": exc.message}
+                )
     return session
 
 
@@ -199,6 +216,7 @@ def sessions_expire_due(*, now=None, batch_size: int = EXPIRY_BATCH) -> int:
             if session is None:
                 break
             session_transition(session, "expire", actor="system:expiry")
+            session_holds_release(session, actor="system:expiry", reason="session expired")
             expired += 1
     if expired:
         logger.info("expired %s checkout sessions", expired)

@@ -1,0 +1,1 @@
+"""Pluggable outside answers the checkout asks for (tax, shipping), one module per kind."""
