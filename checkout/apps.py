@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class CheckoutConfig(AppConfig):
     name = "checkout"
+
+    def ready(self):
+        # Payments sits below checkout and calls up only through its listener registry.
+        from checkout.services.payment import session_payment_notice
+        from payments.hooks import register_payment_listener
+
+        register_payment_listener(session_payment_notice)

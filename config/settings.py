@@ -5,6 +5,8 @@ service address to be given; `local` (the run command, manage.py) and `test` (py
 fall back to embedded services so a fresh machine needs nothing installed.
 """
 
+import base64
+import hashlib
 import sys
 from pathlib import Path
 
@@ -171,7 +173,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
-    "ENUM_NAME_OVERRIDES": {"CaptureModeEnum": "merchants.models.Merchant.CaptureMode"},
+    "ENUM_NAME_OVERRIDES": {
+        "CaptureModeEnum": "merchants.models.Merchant.CaptureMode",
+        "WebhookEndpointStatusEnum": "merchants.webhooks.models.WebhookEndpoint.Status",
+        # Health's `status` shares its field name with the endpoint's; name both explicitly.
+        "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
+    },
 }
 
 OAUTH2_PROVIDER = {
@@ -211,3 +218,60 @@ if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Merchant webhooks and callbacks ------------------------------------------------------
+# Plain-HTTP and private/loopback receivers are allowed only where nothing real is at stake;
+# in production every URL must be https and resolve to public addresses only (SSRF).
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=DEBUG or APP_ENV in {"local", "test"})
+# Fernet key(s) encrypting signing secrets at rest; a comma-separated list rotates keys
+# (the first encrypts, all decrypt). Outside production it is derived from SECRET_KEY.
+if IS_PRODUCTION:
+    WEBHOOK_SECRET_ENCRYPTION_KEY = env.str("WEBHOOK_SECRET_ENCRYPTION_KEY")
+else:
+    WEBHOOK_SECRET_ENCRYPTION_KEY = env.str(
+        "WEBHOOK_SECRET_ENCRYPTION_KEY",
+        default=base64.urlsafe_b64encode(hashlib.sha256(f"webhook-secrets:{SECRET_KEY}".encode()).digest()).decode(),
+    )
+# Delay before each retry (seconds): 5s, 5m, 30m, 2h, 5h, 10h, 10h, 14h, 20h, 10h, i.e.
+# 11 attempts over about 3 days, each delay varied by +/- WEBHOOK_RETRY_JITTER.
+WEBHOOK_RETRY_SCHEDULE_SECONDS = env.list(
+    "WEBHOOK_RETRY_SCHEDULE_SECONDS",
+    cast=float,
+    default=[5, 300, 1800, 7200, 18000, 36000, 36000, 50400, 72000, 36000],
+)
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.1)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# A claimed delivery not recorded within the lease is presumed abandoned (worker died).
+WEBHOOK_CLAIM_LEASE_SECONDS = env.float("WEBHOOK_CLAIM_LEASE_SECONDS", default=60.0)
+# How long after its due time the sweeper waits before re-queuing what was never picked up.
+WEBHOOK_SWEEP_GRACE_SECONDS = env.float("WEBHOOK_SWEEP_GRACE_SECONDS", default=30.0)
+# Longer retry delays are left to the sweeper: broker ETAs beyond the visibility timeout redeliver.
+WEBHOOK_MAX_COUNTDOWN_SECONDS = env.float("WEBHOOK_MAX_COUNTDOWN_SECONDS", default=300.0)
+WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+WEBHOOK_MAX_ENDPOINTS_PER_MERCHANT = env.int("WEBHOOK_MAX_ENDPOINTS_PER_MERCHANT", default=16)
+
+# --- Payments ---------------------------------------------------------------------------
+# A shopper has this long to finish a 3-D Secure challenge; an authorization is held this
+# long before it is voided (most card networks let it lapse after about 7 days).
+PAYMENTS_3DS_TIMEOUT_MINUTES = env.int("PAYMENTS_3DS_TIMEOUT_MINUTES", default=15)
+PAYMENTS_AUTHORIZATION_VALIDITY_DAYS = env.int("PAYMENTS_AUTHORIZATION_VALIDITY_DAYS", default=7)
+# A gateway call claimed longer ago than this without a recorded answer is presumed dead:
+# a retried confirm or the janitor may repeat it with the same outgoing idempotency key.
+PAYMENTS_CALL_STALE_SECONDS = env.int("PAYMENTS_CALL_STALE_SECONDS", default=60)
+# How long a concurrent confirm waits for the call another request has in flight.
+PAYMENTS_CONFIRM_WAIT_SECONDS = env.float("PAYMENTS_CONFIRM_WAIT_SECONDS", default=10.0)
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# The simulator signs what it sends with this secret (derived from SECRET_KEY when unset)
+# and posts it to this address; empty hands it to the inbound service in-process.
+PAYMENTS_SIMULATOR_SECRET = env.str("PAYMENTS_SIMULATOR_SECRET", default="")
+PAYMENTS_SIMULATOR_WEBHOOK_BASE_URL = env.str(
+    "PAYMENTS_SIMULATOR_WEBHOOK_BASE_URL", default="" if TESTING else PUBLIC_BASE_URL
+).rstrip("/")
+PAYMENTS_SIMULATOR_WEBHOOK_DELAY_SECONDS = env.float("PAYMENTS_SIMULATOR_WEBHOOK_DELAY_SECONDS", default=1.0)
+# Stripe: the platform's account. STRIPE_API_BASE points the SDK elsewhere (localstripe).
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
+# Real Stripe redirects 3-D Secure to a return_url; servers without it answer use_stripe_sdk.
+STRIPE_SEND_RETURN_URL = env.bool("STRIPE_SEND_RETURN_URL", default=True)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/oauth/token/", TokenView.as_view(), name="oauth-token"),
     path("v1/checkout/", include((checkout_api, "api"), namespace="api")),
+    path("simulator/", include("payments.simulator.urls")),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -1,1 +1,37 @@
-urlpatterns = []
+from django.urls import path
+
+from payments.api import views
+
+urlpatterns = [
+    path("payment-intents/<str:payment_intent_id>", views.PaymentIntentDetailApi.as_view(), name="payment-intent"),
+    path(
+        "payment-intents/<str:payment_intent_id>/attach-method",
+        views.PaymentIntentAttachMethodApi.as_view(),
+        name="payment-intent-attach-method",
+    ),
+    path(
+        "payment-intents/<str:payment_intent_id>/confirm",
+        views.PaymentIntentConfirmApi.as_view(),
+        name="payment-intent-confirm",
+    ),
+    path(
+        "payment-intents/<str:payment_intent_id>/3ds/complete",
+        views.PaymentIntentThreeDSCompleteApi.as_view(),
+        name="payment-intent-3ds-complete",
+    ),
+    path(
+        "payment-intents/<str:payment_intent_id>/capture",
+        views.PaymentIntentCaptureApi.as_view(),
+        name="payment-intent-capture",
+    ),
+    path(
+        "payment-intents/<str:payment_intent_id>/cancel",
+        views.PaymentIntentCancelApi.as_view(),
+        name="payment-intent-cancel",
+    ),
+    path("payment-methods", views.PaymentMethodListApi.as_view(), name="payment-methods"),
+    path("payment-methods/tokenize", views.PaymentMethodTokenizeApi.as_view(), name="payment-methods-tokenize"),
+    path("redirect/return", views.RedirectReturnApi.as_view(), name="redirect-return"),
+    path("3ds/callback", views.ThreeDSCallbackApi.as_view(), name="3ds-callback"),
+    path("webhook/payment", views.PaymentWebhookApi.as_view(), name="webhook-payment"),
+]

@@ -1,0 +1,177 @@
+"""Input and output shapes of the payments API (Stripe's, so merchants' habits carry over)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.money import is_currency
+from payments.selectors import attempts_remaining, payment_api_status, payment_next_action
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses unknown fields, so a typo is a 400 naming it."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(getattr(self, "initial_data", None) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: "Unknown field."})
+        return attrs
+
+
+class CardInputSerializer(StrictSerializer):
+    # Messages never repeat the value: the number must not reach a log or a response.
+    number = serializers.RegexField(
+        r"^[0-9 ]{12,23}$", error_messages={"invalid": "Enter the card number as 12 to 19 digits."}
+    )
+    exp_month = serializers.IntegerField(min_value=1, max_value=12)
+    exp_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    cvc = serializers.RegexField(r"^[0-9]{3,4}$", error_messages={"invalid": "Enter the 3 or 4 digit security code."})
+
+
+class TokenizeSerializer(StrictSerializer):
+    type = serializers.ChoiceField(["card"])
+    card = CardInputSerializer()
+
+
+class CardSerializer(serializers.Serializer):
+    brand = serializers.CharField()
+    last4 = serializers.CharField()
+    exp_month = serializers.IntegerField()
+    exp_year = serializers.IntegerField()
+
+
+class PaymentMethodSerializer(serializers.Serializer):
+    object = serializers.SerializerMethodField()
+    payment_method_id = serializers.CharField(source="public_id")
+    type = serializers.CharField()
+    card = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_object(self, method) -> str:
+        return "payment_method"
+
+    @extend_schema_field(CardSerializer)
+    def get_card(self, method):
+        return CardSerializer(method).data
+
+
+class AttachMethodSerializer(StrictSerializer):
+    payment_method_id = serializers.CharField(max_length=40)
+
+
+class ConfirmSerializer(StrictSerializer):
+    payment_method_id = serializers.CharField(max_length=40, required=False)
+
+
+class CaptureSerializer(StrictSerializer):
+    amount = serializers.IntegerField(min_value=1, required=False, help_text="Minor units; default: all of it")
+
+
+class CancelSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PaymentIntentCreateSerializer(StrictSerializer):
+    capture_mode = serializers.ChoiceField(["automatic", "manual"], required=False)
+    return_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
+    metadata = serializers.DictField(required=False)
+
+    def validate_metadata(self, value):
+        if len(value) > 50 or any(len(str(k)) > 40 or len(str(v)) > 500 for k, v in value.items()):
+            raise serializers.ValidationError("At most 50 keys, keys up to 40 and values up to 500 characters.")
+        return value
+
+
+class LastPaymentErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    decline_code = serializers.CharField(allow_null=True)
+    message = serializers.CharField(allow_null=True)
+
+
+class PaymentIntentMethodSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    type = serializers.CharField()
+    card = serializers.SerializerMethodField()
+
+    @extend_schema_field(CardSerializer)
+    def get_card(self, method):
+        return CardSerializer(method).data
+
+
+class PaymentIntentSerializer(serializers.Serializer):
+    object = serializers.SerializerMethodField()
+    id = serializers.CharField(source="public_id")
+    status = serializers.SerializerMethodField()
+    state = serializers.CharField(help_text="The internal state (SPEC section 3)")
+    amount = serializers.IntegerField()
+    amount_capturable = serializers.IntegerField()
+    amount_received = serializers.IntegerField(source="amount_captured")
+    amount_refunded = serializers.IntegerField()
+    currency = serializers.CharField()
+    capture_method = serializers.CharField(source="capture_mode")
+    payment_method = PaymentIntentMethodSerializer(allow_null=True)
+    next_action = serializers.SerializerMethodField()
+    last_payment_error = serializers.SerializerMethodField()
+    attempts = serializers.IntegerField(source="attempt_count")
+    attempts_remaining = serializers.SerializerMethodField()
+    reference = serializers.CharField()
+    return_url = serializers.CharField()
+    gateway = serializers.CharField()
+    metadata = serializers.DictField()
+    authorization_expires_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+    def get_object(self, payment) -> str:
+        return "payment_intent"
+
+    def get_status(self, payment) -> str:
+        return payment_api_status(payment)
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_next_action(self, payment):
+        return payment_next_action(payment)
+
+    @extend_schema_field(LastPaymentErrorSerializer(allow_null=True))
+    def get_last_payment_error(self, payment):
+        return payment.last_error
+
+    def get_attempts_remaining(self, payment) -> int:
+        return attempts_remaining(payment)
+
+
+class PaymentMethodOptionSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    gateway = serializers.CharField()
+    brands = serializers.ListField(child=serializers.CharField())
+    currencies = serializers.ListField(child=serializers.CharField())
+    country = serializers.CharField(allow_null=True)
+    three_d_secure = serializers.BooleanField()
+    capture_methods = serializers.ListField(child=serializers.CharField())
+
+
+class PaymentMethodQuerySerializer(serializers.Serializer):
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False)
+    currency = serializers.CharField(min_length=3, max_length=3, required=False)
+    channel = serializers.ChoiceField(["web", "mobile", "pos", "api"], required=False)
+
+    def validate_currency(self, value):
+        if not is_currency(value):
+            raise serializers.ValidationError("Not an ISO 4217 currency code.")
+        return value
+
+
+class PaymentMethodListSerializer(serializers.Serializer):
+    object = serializers.CharField()
+    data = PaymentMethodOptionSerializer(many=True)
+
+
+class WebhookAckSerializer(serializers.Serializer):
+    received = serializers.BooleanField()
+    duplicate = serializers.BooleanField()
+    event_id = serializers.CharField()
+
+
+class RedirectStatusSerializer(serializers.Serializer):
+    payment_intent = serializers.CharField()
+    status = serializers.CharField()

@@ -1,0 +1,265 @@
+"""Payment intent, payment method and inbound gateway endpoints: parse, call one service, render."""
+
+from django.http import HttpResponseRedirect
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+
+from core.api.actors import actor_for
+from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.views import ApiView, etag_for
+from core.exceptions import NotFound
+from merchants.credentials import Credential
+from merchants.permissions import IsMerchantSecretOrPublishable
+from payments import services
+from payments.api.serializers import (
+    AttachMethodSerializer,
+    CancelSerializer,
+    CaptureSerializer,
+    ConfirmSerializer,
+    PaymentIntentSerializer,
+    PaymentMethodListSerializer,
+    PaymentMethodQuerySerializer,
+    PaymentMethodSerializer,
+    RedirectStatusSerializer,
+    TokenizeSerializer,
+    WebhookAckSerializer,
+)
+from payments.selectors import payment_api_status, payment_intent_get, payment_methods_available
+from payments.services.confirm import payment_redirect_return
+from payments.services.webhooks import gateway_event_receive, three_ds_callback_receive
+
+TAGS = ["Payments"]
+CARD_ERROR = OpenApiResponse(description="Declined: payment_declined (with decline_code), insufficient_funds, …")
+GATEWAY_ERRORS = {
+    402: CARD_ERROR,
+    502: OpenApiResponse(description="gateway_unavailable: no answer from the gateway; retry"),
+    503: OpenApiResponse(description="gateway_unavailable: the gateway cannot take it now; retry"),
+}
+
+
+class SecretOrIntentClientToken(BasePermission):
+    """Secret credentials act on any of the merchant's intents; a client token only on
+    intents made for its subject (the view checks the intent's reference)."""
+
+    message = "This credential cannot act on this payment intent."
+
+    def has_permission(self, request, view):
+        credential = request.auth
+        return isinstance(credential, Credential) and (credential.is_secret or credential.kind == "client_token")
+
+
+def intent_response(payment, *, status=200):
+    return Response(PaymentIntentSerializer(payment).data, status=status, headers={"ETag": etag_for(payment.version)})
+
+
+class IntentApi(ApiView):
+    permission_classes = [SecretOrIntentClientToken]
+
+    def scoped_intent(self, payment_intent_id):
+        """The intent, checked against a client token's subject (another's is 'not found')."""
+        payment = payment_intent_get(merchant_id=self.merchant.pk, payment_intent_id=payment_intent_id)
+        credential = self.request.auth
+        if not credential.is_secret and payment.reference != credential.subject:
+            raise NotFound("No such payment intent.", param="id")
+        return payment
+
+
+class PaymentIntentDetailApi(IntentApi):
+    @extend_schema(
+        operation_id="payment_intents_retrieve",
+        tags=TAGS,
+        responses={200: PaymentIntentSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request, payment_intent_id):
+        return intent_response(self.scoped_intent(payment_intent_id))
+
+
+class PaymentIntentAttachMethodApi(IntentApi):
+    @extend_schema(
+        operation_id="payment_intents_attach_method",
+        tags=TAGS,
+        request=AttachMethodSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES},
+    )
+    def post(self, request, payment_intent_id):
+        serializer = AttachMethodSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.scoped_intent(payment_intent_id)
+        payment = services.payment_intent_attach_method(
+            merchant_id=self.merchant.pk,
+            payment_intent_id=payment_intent_id,
+            payment_method_id=serializer.validated_data["payment_method_id"],
+            actor=actor_for(request),
+        )
+        return intent_response(payment)
+
+
+class PaymentIntentConfirmApi(IntentApi):
+    @extend_schema(
+        operation_id="payment_intents_confirm",
+        tags=TAGS,
+        request=ConfirmSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+    )
+    def post(self, request, payment_intent_id):
+        serializer = ConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.scoped_intent(payment_intent_id)
+        payment = services.payment_intent_confirm(
+            merchant_id=self.merchant.pk,
+            payment_intent_id=payment_intent_id,
+            payment_method_id=serializer.validated_data.get("payment_method_id"),
+            actor=actor_for(request),
+            ip=request.META.get("REMOTE_ADDR", ""),
+        )
+        return intent_response(payment)
+
+
+class PaymentIntentThreeDSCompleteApi(IntentApi):
+    @extend_schema(
+        operation_id="payment_intents_3ds_complete",
+        tags=TAGS,
+        request=None,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+    )
+    def post(self, request, payment_intent_id):
+        self.scoped_intent(payment_intent_id)
+        payment = services.payment_intent_authentication_complete(
+            merchant_id=self.merchant.pk, payment_intent_id=payment_intent_id, actor=actor_for(request)
+        )
+        return intent_response(payment)
+
+
+class PaymentIntentCaptureApi(ApiView):
+    @extend_schema(
+        operation_id="payment_intents_capture",
+        tags=TAGS,
+        request=CaptureSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+    )
+    def post(self, request, payment_intent_id):
+        serializer = CaptureSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = services.payment_intent_capture(
+            merchant_id=self.merchant.pk,
+            payment_intent_id=payment_intent_id,
+            amount=serializer.validated_data.get("amount"),
+            actor=actor_for(request),
+        )
+        return intent_response(payment)
+
+
+class PaymentIntentCancelApi(ApiView):
+    @extend_schema(
+        operation_id="payment_intents_cancel",
+        tags=TAGS,
+        request=CancelSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+    )
+    def post(self, request, payment_intent_id):
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = services.payment_intent_cancel(
+            merchant_id=self.merchant.pk,
+            payment_intent_id=payment_intent_id,
+            actor=actor_for(request),
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return intent_response(payment)
+
+
+class PaymentMethodListApi(ApiView):
+    permission_classes = [IsMerchantSecretOrPublishable]
+
+    @extend_schema(
+        operation_id="payment_methods_list",
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter("country", str, description="ISO 3166-1 alpha-2 country of the buyer"),
+            OpenApiParameter("currency", str, description="ISO 4217 currency of the payment"),
+            OpenApiParameter("channel", str, description="web, mobile, pos or api"),
+        ],
+        responses={200: PaymentMethodListSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        query = PaymentMethodQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        options = payment_methods_available(merchant=self.merchant, **query.validated_data)
+        return Response(PaymentMethodListSerializer({"object": "list", "data": options}).data)
+
+
+class PaymentMethodTokenizeApi(ApiView):
+    permission_classes = [IsMerchantSecretOrPublishable]
+
+    @extend_schema(
+        operation_id="payment_methods_tokenize",
+        tags=TAGS,
+        request=TokenizeSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={201: PaymentMethodSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+    )
+    def post(self, request):
+        serializer = TokenizeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        card = serializer.validated_data["card"]
+        method = services.payment_method_tokenize(merchant_id=self.merchant.pk, **card)
+        return Response(PaymentMethodSerializer(method).data, status=201)
+
+
+class InboundApi(ApiView):
+    """Called by gateways and browsers, not merchants: the signature (or nothing) is the
+    credential, and no Idempotency-Key applies (gateway event ids deduplicate)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    idempotent = False
+
+
+class RedirectReturnApi(InboundApi):
+    @extend_schema(
+        operation_id="redirect_return",
+        tags=TAGS,
+        parameters=[OpenApiParameter("payment_intent", str, required=True)],
+        responses={
+            302: OpenApiResponse(description="To the intent's return_url, with payment_intent and redirect_status"),
+            200: RedirectStatusSerializer,
+            404: ERROR_RESPONSES[404],
+        },
+    )
+    def get(self, request):
+        payment, url = payment_redirect_return(payment_intent_id=request.query_params.get("payment_intent", ""))
+        if url:
+            return HttpResponseRedirect(url)
+        return Response(
+            RedirectStatusSerializer({"payment_intent": payment.public_id, "status": payment_api_status(payment)}).data
+        )
+
+
+class ThreeDSCallbackApi(InboundApi):
+    @extend_schema(
+        operation_id="three_ds_callback",
+        tags=TAGS,
+        request=None,
+        responses={200: WebhookAckSerializer, 400: ERROR_RESPONSES[400]},
+    )
+    def post(self, request):
+        event = three_ds_callback_receive(body=request.body, headers=request.headers)
+        return Response({"received": True, "duplicate": False, "event_id": event.event_id})
+
+
+class PaymentWebhookApi(InboundApi):
+    @extend_schema(
+        operation_id="webhook_payment",
+        tags=TAGS,
+        request=None,
+        responses={200: WebhookAckSerializer, 400: ERROR_RESPONSES[400]},
+    )
+    def post(self, request):
+        event, created = gateway_event_receive(body=request.body, headers=request.headers)
+        return Response({"received": True, "duplicate": not created, "event_id": event.event_id})

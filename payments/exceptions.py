@@ -1,0 +1,101 @@
+"""Payment errors: what gateways' failures become at the boundary, with code and status.
+
+Declines carry shopper-safe text only; the gateway's own words stay in the event log.
+"""
+
+from core.exceptions import Conflict, DomainError
+
+
+class CardError(DomainError):
+    status_code = 402
+    error_type = "card_error"
+    code = "payment_declined"
+    default_message = "The card was declined."
+
+
+class PaymentDeclined(CardError):
+    code = "payment_declined"
+
+
+class InsufficientFunds(CardError):
+    code = "insufficient_funds"
+    default_message = "The card has insufficient funds."
+
+
+class ExpiredCard(CardError):
+    code = "expired_card"
+    default_message = "The card has expired."
+
+
+class IncorrectCvc(CardError):
+    code = "incorrect_cvc"
+    default_message = "The card's security code is incorrect."
+
+
+class ProcessingError(CardError):
+    code = "processing_error"
+    default_message = "An error occurred while processing the card; try again."
+
+
+class AuthenticationRequired(CardError):
+    code = "authentication_required"
+    default_message = "The card requires authentication."
+
+
+class AuthenticationFailed(CardError):
+    code = "authentication_failed"
+    default_message = "The card's 3-D Secure authentication failed."
+
+
+class IncorrectNumber(CardError):
+    code = "incorrect_number"
+    default_message = "The card number is incorrect."
+
+
+class GatewayUnavailable(DomainError):
+    """The gateway did not answer (502) or said it cannot now (503); safe to retry."""
+
+    status_code = 502
+    error_type = "api_error"
+    code = "gateway_unavailable"
+    default_message = "The payment gateway is unavailable; retry later."
+
+
+class WebhookSignatureInvalid(DomainError):
+    status_code = 400
+    code = "webhook_signature_invalid"
+    default_message = "The signature is missing, invalid or too old."
+
+
+class AttemptsExhausted(Conflict):
+    code = "attempts_exhausted"
+    default_message = "This payment has used all the attempts its merchant allows."
+
+
+class OperationInProgress(Conflict):
+    code = "operation_in_progress"
+    default_message = "Another request is working on this payment; retry shortly."
+
+
+# Our failure codes (as gateways translate them) → the error a caller sees.
+FAILURE_ERRORS = {
+    "card_declined": PaymentDeclined,
+    "insufficient_funds": InsufficientFunds,
+    "expired_card": ExpiredCard,
+    "incorrect_cvc": IncorrectCvc,
+    "processing_error": ProcessingError,
+    "authentication_required": AuthenticationRequired,
+    "authentication_failed": AuthenticationFailed,
+    "incorrect_number": IncorrectNumber,
+}
+
+RETRYABLE_FAILURES = frozenset({"processing_error"})
+
+
+def failure_error(*, failure_code: str, decline_code: str = "", message: str = "", extra=None) -> CardError:
+    """The domain error for a recorded failure; decline_code travels in the envelope."""
+    error_class = FAILURE_ERRORS.get(failure_code, PaymentDeclined)
+    return error_class(
+        message or None,
+        extra={"decline_code": decline_code or None, **(extra or {})},
+    )

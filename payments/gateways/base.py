@@ -1,0 +1,121 @@
+"""The one interface every gateway implements, and the plain values that cross it.
+
+A gateway translates its outside system's answers and errors into these values and into
+payments.exceptions; nothing above this line sees a vendor type. Every call is network
+I/O in principle, so `outside_transaction()` guards the boundary.
+"""
+
+import abc
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+# What an authorization (or a later look at one) can come to.
+SUCCEEDED = "succeeded"  # captured
+AUTHORIZED = "authorized"  # held, awaiting capture
+REQUIRES_ACTION = "requires_action"  # 3-D Secure or another redirect
+PROCESSING = "processing"  # accepted, answer comes later (webhook)
+FAILED = "failed"
+CANCELED = "canceled"
+NOT_FOUND = "not_found"  # the gateway never saw the call
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class TokenizedCard:
+    token: str
+    card: CardDetails
+
+
+@dataclass(frozen=True)
+class AuthorizeRequest:
+    amount: int
+    currency: str
+    token: str
+    capture: bool
+    idempotency_key: str
+    return_url: str
+    metadata: dict
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    status: str
+    reference: str = ""
+    amount: int | None = None
+    action_url: str = ""
+    action: dict | None = None
+    failure_code: str = ""
+    decline_code: str = ""
+    message: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GatewayNotice:
+    """An inbound event, verified and normalized.
+
+    `payment_intent` / `attempt` are our ids as the gateway echoes them in metadata;
+    `reference` is the gateway's own id for the payment.
+    """
+
+    event_id: str
+    type: str
+    reference: str
+    payment_intent: str
+    attempt: str
+    result: GatewayResult | None
+    payload: dict
+
+
+def outside_transaction() -> None:
+    """Refuses a gateway call while a database transaction is open (claim → call → record).
+
+    Atomic blocks opened by the test framework itself do not count: they stand for the
+    test's isolation, not for a transaction of ours.
+    """
+    if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        raise RuntimeError("A gateway call must not run inside a database transaction.")
+
+
+class Gateway(abc.ABC):
+    name: str
+    # The request header that carries this gateway's webhook signature.
+    signature_header: str
+
+    @abc.abstractmethod
+    def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard: ...
+
+    @abc.abstractmethod
+    def authorize(self, request: AuthorizeRequest) -> GatewayResult:
+        """Creates and confirms the payment; the same key must never charge twice."""
+
+    @abc.abstractmethod
+    def capture(self, *, reference: str, amount: int, idempotency_key: str) -> GatewayResult: ...
+
+    @abc.abstractmethod
+    def void(self, *, reference: str, idempotency_key: str) -> GatewayResult: ...
+
+    @abc.abstractmethod
+    def refund(self, *, reference: str, amount: int, idempotency_key: str) -> GatewayResult: ...
+
+    @abc.abstractmethod
+    def retrieve(self, *, reference: str, idempotency_key: str) -> GatewayResult:
+        """The payment's current outcome; NOT_FOUND when the gateway never saw the key."""
+
+    @abc.abstractmethod
+    def verify_webhook(self, *, body: bytes, headers) -> dict:
+        """The event's payload once signature and timestamp check out; raises
+        WebhookSignatureInvalid otherwise."""
+
+    @abc.abstractmethod
+    def notice_from_payload(self, payload: dict) -> GatewayNotice:
+        """A stored, already verified payload → what it says about a payment."""

@@ -1,0 +1,30 @@
+"""The only place payments builds select_for_update querysets.
+
+Order when several rows are locked: session → order → payment → refund, by primary key.
+Payments never locks a session: the apps above it lock theirs first, then call in.
+"""
+
+from core.exceptions import NotFound
+from payments.models import PaymentTransaction
+
+
+def _locked():
+    return PaymentTransaction.objects.select_for_update(of=("self",)).select_related("merchant", "payment_method")
+
+
+def lock_payment(*, merchant_id: int, payment_intent_id: str) -> PaymentTransaction:
+    """Locks the merchant's payment for the rest of the transaction, or 404s (another
+    merchant's payment is indistinguishable from a missing one)."""
+    payment = _locked().filter(merchant_id=merchant_id, public_id=payment_intent_id).first()
+    if payment is None:
+        raise NotFound("No such payment intent.", param="id")
+    return payment
+
+
+def lock_payment_by_pk(pk: int) -> PaymentTransaction:
+    return _locked().get(pk=pk)
+
+
+def lock_next_due(queryset) -> PaymentTransaction | None:
+    """The first row of `queryset` nobody else holds: lets several workers sweep at once."""
+    return queryset.select_for_update(skip_locked=True, of=("self",)).select_related("merchant").first()

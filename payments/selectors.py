@@ -1,0 +1,118 @@
+"""Reads of payment state; never write."""
+
+from core.exceptions import NotFound
+from merchants.models import Merchant
+from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction, State
+
+# Our states → the status merchants know from Stripe. FAILED reads as
+# requires_payment_method while another attempt is allowed, as Stripe's would.
+API_STATUS = {
+    State.PROCESSING: "processing",
+    State.REQUIRES_ACTION: "requires_action",
+    State.AUTHORIZED: "requires_capture",
+    State.COMPLETED: "succeeded",
+    State.CANCELLED: "canceled",
+    State.EXPIRED: "expired",
+    State.PARTIALLY_REFUNDED: "partially_refunded",
+    State.REFUNDED: "refunded",
+    State.DISPUTED: "disputed",
+}
+
+CARD_BRANDS = ["visa", "mastercard", "amex", "discover"]
+
+
+def attempts_remaining(payment: PaymentTransaction) -> int:
+    return max(payment.merchant.max_payment_attempts - payment.attempt_count, 0)
+
+
+def payment_api_status(payment: PaymentTransaction) -> str:
+    if payment.state == State.PENDING:
+        return "requires_confirmation" if payment.payment_method_id else "requires_payment_method"
+    if payment.state == State.FAILED:
+        return "requires_payment_method" if attempts_remaining(payment) else "failed"
+    return API_STATUS[payment.state]
+
+
+def payment_next_action(payment: PaymentTransaction) -> dict | None:
+    """Stripe's shape: {"type": "redirect_to_url", "redirect_to_url": {"url", "return_url"}}."""
+    action = payment.next_action
+    if payment.state != State.REQUIRES_ACTION or not action:
+        return None
+    if action.get("type") == "redirect_to_url":
+        return {
+            "type": "redirect_to_url",
+            "redirect_to_url": {"url": action.get("url", ""), "return_url": payment.return_url or None},
+        }
+    return action
+
+
+def payment_queryset():
+    return PaymentTransaction.objects.select_related("merchant", "payment_method")
+
+
+def payment_intent_get(*, merchant_id: int, payment_intent_id: str) -> PaymentTransaction:
+    payment = payment_queryset().filter(merchant_id=merchant_id, public_id=payment_intent_id).first()
+    if payment is None:
+        raise NotFound("No such payment intent.", param="id")
+    return payment
+
+
+def payment_intent_find(*, payment_intent_id: str) -> PaymentTransaction | None:
+    """By id alone, for callers that have no merchant yet (a shopper's browser returning)."""
+    return payment_queryset().filter(public_id=payment_intent_id).first()
+
+
+def payment_intent_summary(payment: PaymentTransaction) -> dict:
+    return {
+        "id": payment.public_id,
+        "status": payment_api_status(payment),
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "next_action": payment_next_action(payment),
+    }
+
+
+def payment_intent_summaries(*, payment_intent_ids) -> dict:
+    """{payment intent id: (merchant pk, summary)} in one query; callers check the merchant."""
+    ids = [pid for pid in payment_intent_ids if pid]
+    if not ids:
+        return {}
+    payments = PaymentTransaction.objects.select_related("merchant").filter(public_id__in=ids)
+    return {payment.public_id: (payment.merchant_id, payment_intent_summary(payment)) for payment in payments}
+
+
+def payment_method_get(*, merchant_id: int, payment_method_id: str) -> PaymentMethod:
+    method = PaymentMethod.objects.filter(merchant_id=merchant_id, public_id=payment_method_id).first()
+    if method is None:
+        raise NotFound("No such payment method.", param="payment_method_id")
+    return method
+
+
+def current_attempt(payment: PaymentTransaction) -> PaymentAttempt | None:
+    return payment.attempts.order_by("-number").first()
+
+
+def payment_methods_available(*, merchant: Merchant, country: str = "", currency: str = "", channel: str = ""):
+    """What the merchant accepts for this country, currency and channel.
+
+    Cards go everywhere the merchant sells in a currency it supports; a point-of-sale
+    channel has no browser for a 3-D Secure redirect, so it is offered without it.
+    """
+    if currency and currency not in merchant.supported_currencies:
+        return []
+    return [
+        {
+            "type": "card",
+            "gateway": merchant.gateway,
+            "brands": CARD_BRANDS,
+            "currencies": [currency] if currency else list(merchant.supported_currencies),
+            "country": country or None,
+            "three_d_secure": channel != "pos",
+            "capture_methods": ["automatic", "manual"],
+        }
+    ]
+
+
+def gateway_event_list(*, status: str | None = None):
+    qs = GatewayEvent.objects.order_by("-received_at")
+    return qs.filter(status=status) if status else qs

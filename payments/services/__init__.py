@@ -1,0 +1,17 @@
+"""Every write to payments, one module per area; the main entry points are re-exported."""
+
+from payments.services.confirm import payment_intent_authentication_complete, payment_intent_confirm, payment_sync
+from payments.services.intents import payment_intent_attach_method, payment_intent_create
+from payments.services.methods import payment_method_tokenize
+from payments.services.operations import payment_intent_cancel, payment_intent_capture
+
+__all__ = [
+    "payment_intent_attach_method",
+    "payment_intent_authentication_complete",
+    "payment_intent_cancel",
+    "payment_intent_capture",
+    "payment_intent_confirm",
+    "payment_intent_create",
+    "payment_method_tokenize",
+    "payment_sync",
+]

@@ -1,0 +1,317 @@
+"""Confirming a payment: claim → call → record, and asking the gateway how it went.
+
+No database transaction is open while the gateway is called. The claim stores the
+outgoing idempotency key on a new PaymentAttempt; every repetition of that call (a
+retried confirm, the janitor) uses the same key, so the gateway never charges twice.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import DomainError, InvalidStateTransition, NotFound
+from fraud.services import payment_assess
+from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PaymentDeclined, failure_error
+from payments.gateways import base, gateway_named
+from payments.locks import lock_payment, lock_payment_by_pk
+from payments.models import PaymentAttempt, PaymentTransaction, State
+from payments.selectors import (
+    attempts_remaining,
+    payment_api_status,
+    payment_intent_find,
+    payment_intent_get,
+    payment_method_get,
+    payment_queryset,
+)
+from payments.services.intents import method_attach, reopen_if_failed
+from payments.services.log import payment_log, payment_transition
+from payments.services.outcomes import outcome_apply
+
+logger = logging.getLogger(__name__)
+Status = PaymentAttempt.Status
+
+
+@dataclass(frozen=True)
+class _Claim:
+    payment_pk: int
+    attempt_pk: int | None = None  # set: this request makes the call
+    in_flight: bool = False  # another request's call is under way
+
+
+def redirect_return_url(payment: PaymentTransaction) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/v1/checkout/redirect/return?payment_intent={payment.public_id}"
+
+
+def _fraud_check(payment: PaymentTransaction, method, *, ip: str) -> None:
+    if method is None or payment.state not in (State.PENDING, State.FAILED):
+        return
+    decision = payment_assess(
+        merchant_id=payment.merchant_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        card_fingerprint=method.fingerprint,
+        ip=ip,
+    )
+    if not decision.allowed:
+        raise PaymentDeclined("The payment was declined.", code="fraud_block", extra={"decline_code": "fraudulent"})
+
+
+def call_is_stale(moment) -> bool:
+    return moment < timezone.now() - timedelta(seconds=settings.PAYMENTS_CALL_STALE_SECONDS)
+
+
+def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) -> _Claim:
+    with transaction.atomic():
+        payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        method = (
+            payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
+            if payment_method_id
+            else None
+        )
+        if payment.state in (State.CANCELLED, State.EXPIRED):
+            raise InvalidStateTransition(f"A {payment.state} payment intent cannot be confirmed.")
+        if payment.state == State.FAILED:
+            reopen_if_failed(payment, actor=actor)
+        if payment.state == State.PENDING:
+            if method is not None:
+                method_attach(payment, method, actor=actor)
+            if payment.payment_method_id is None:
+                raise DomainError(
+                    "Attach a payment method before confirming.",
+                    code="payment_method_required",
+                    param="payment_method_id",
+                )
+            if attempts_remaining(payment) <= 0:
+                raise AttemptsExhausted()
+            attempt = PaymentAttempt(
+                transaction=payment,
+                number=payment.attempt_count + 1,
+                payment_method=payment.payment_method,
+                gateway=payment.gateway,
+                claimed_at=timezone.now(),
+            )
+            attempt.idempotency_key = f"{payment.public_id}:{attempt.public_id}"
+            attempt.save()
+            payment.attempt_count = attempt.number
+            payment_transition(payment, "process", actor=actor, attempt=attempt)
+            return _Claim(payment.pk, attempt.pk)
+
+        # Confirmed already: answer with where it stands, unless asked to switch methods.
+        if method is not None and method.pk != payment.payment_method_id:
+            raise InvalidStateTransition(
+                "This payment intent is already being paid with another method.",
+                explain=f"payment_method_id can change only while 'pending' or 'failed', not '{payment.state}'",
+            )
+        if payment.state != State.PROCESSING:
+            return _Claim(payment.pk)
+        attempt = payment.attempts.filter(status__in=[Status.PENDING, Status.UNKNOWN]).first()
+        if attempt is None:
+            return _Claim(payment.pk)
+        if attempt.status == Status.UNKNOWN or call_is_stale(attempt.claimed_at):
+            # The earlier call ended without an answer (or its process died): repeat it,
+            # under the same key, so the gateway answers what it did instead of charging anew.
+            attempt.status = Status.PENDING
+            attempt.claimed_at = timezone.now()
+            attempt.save()
+            payment_log(payment, type="attempt.reclaimed", actor=actor, attempt=attempt)
+            return _Claim(payment.pk, attempt.pk)
+        return _Claim(payment.pk, in_flight=True)
+
+
+def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: int, actor: str) -> None:
+    with transaction.atomic():
+        attempt = PaymentAttempt.objects.get(pk=attempt_pk)
+        payment = lock_payment_by_pk(attempt.transaction_id)
+        attempt.refresh_from_db()
+        attempt.call_count += 1
+        attempt.answered_at = timezone.now()
+        attempt.duration_ms = duration_ms
+        payment_log(
+            payment,
+            type="gateway.authorize",
+            actor=actor,
+            attempt=attempt,
+            data={
+                "status": result.status,
+                "reference": result.reference,
+                "failure_code": result.failure_code,
+                "decline_code": result.decline_code,
+                "duration_ms": duration_ms,
+            },
+        )
+        if attempt.status in (Status.PENDING, Status.UNKNOWN, Status.PROCESSING):
+            outcome_apply(payment, attempt, result, actor=actor, source="answer")
+        else:
+            # A webhook got here first and settled it; the answer is only logged.
+            attempt.save()
+
+
+def _record_no_answer(*, attempt_pk: int, error: Exception, duration_ms: int, actor: str) -> bool:
+    """Marks the attempt `unknown`; returns False when a webhook has settled it meanwhile."""
+    with transaction.atomic():
+        attempt = PaymentAttempt.objects.get(pk=attempt_pk)
+        payment = lock_payment_by_pk(attempt.transaction_id)
+        attempt.refresh_from_db()
+        attempt.call_count += 1
+        attempt.duration_ms = duration_ms
+        if attempt.status == Status.PENDING:
+            attempt.status = Status.UNKNOWN
+        attempt.save()
+        payment_log(
+            payment,
+            type="gateway.authorize",
+            actor=actor,
+            attempt=attempt,
+            data={"status": "no_answer", "error": getattr(error, "code", type(error).__name__)},
+        )
+    return attempt.status == Status.UNKNOWN
+
+
+def attempt_authorize(*, attempt_pk: int, actor: str) -> None:
+    """Calls the gateway for a claimed attempt (no transaction open) and records the answer.
+
+    Re-raises GatewayUnavailable (and anything unexpected) after marking the attempt
+    `unknown`, so whoever repeats it uses the same idempotency key; a missing answer is
+    not an error when the gateway's webhook has settled the attempt meanwhile.
+    """
+    attempt = PaymentAttempt.objects.select_related("transaction", "payment_method").get(pk=attempt_pk)
+    payment = attempt.transaction
+    request = base.AuthorizeRequest(
+        amount=payment.amount,
+        currency=payment.currency,
+        token=attempt.payment_method.token,
+        capture=payment.capture_mode == PaymentTransaction.CaptureMode.AUTOMATIC,
+        idempotency_key=attempt.idempotency_key,
+        return_url=redirect_return_url(payment),
+        metadata={"payment_intent": payment.public_id, "attempt": attempt.public_id, "reference": payment.reference},
+    )
+    started = time.monotonic()
+    try:
+        result = gateway_named(attempt.gateway).authorize(request)
+    except Exception as exc:
+        duration = int((time.monotonic() - started) * 1000)
+        if isinstance(exc, GatewayUnavailable):
+            logger.warning("gateway %s gave no answer for %s", attempt.gateway, attempt.public_id)
+        else:
+            logger.exception("authorize failed for %s", attempt.public_id)
+        still_open = _record_no_answer(attempt_pk=attempt_pk, error=exc, duration_ms=duration, actor=actor)
+        if still_open or not isinstance(exc, GatewayUnavailable):
+            raise
+        return
+    _record_answer(
+        attempt_pk=attempt_pk, result=result, duration_ms=int((time.monotonic() - started) * 1000), actor=actor
+    )
+
+
+def _wait_while_in_flight(payment_pk: int) -> None:
+    """Bounded wait for another request's call to be recorded, so every concurrent
+    confirm answers with the outcome rather than a momentary `processing`."""
+    deadline = time.monotonic() + settings.PAYMENTS_CONFIRM_WAIT_SECONDS
+    interval = 0.02
+    while time.monotonic() < deadline:
+        if not PaymentAttempt.objects.filter(transaction_id=payment_pk, status=Status.PENDING).exists():
+            return
+        time.sleep(interval)
+        interval = min(interval * 2, 0.25)
+
+
+def raise_if_failed(payment: PaymentTransaction) -> PaymentTransaction:
+    """A failed payment answers with its decline (402 and the decline code), Stripe-like."""
+    if payment.state == State.FAILED:
+        error = payment.last_error or {}
+        raise failure_error(
+            failure_code=error.get("code", ""),
+            decline_code=error.get("decline_code") or "",
+            extra={"payment_intent": {"id": payment.public_id, "status": payment_api_status(payment)}},
+        )
+    return payment
+
+
+def payment_intent_confirm(
+    *, merchant_id: int, payment_intent_id: str, payment_method_id: str | None = None, actor: str, ip: str = ""
+) -> PaymentTransaction:
+    """Confirms the intent (optionally with a method): claim → call → record.
+
+    Locks the payment twice, briefly (claim, record), never across the gateway call.
+    Idempotent: a confirmed intent answers with its state; concurrent confirms make one
+    gateway call between them and all answer with its outcome. A FAILED intent is tried
+    again, within the merchant's attempt limit (409 attempts_exhausted past it).
+    Raises the decline (402 payment_declined, insufficient_funds, …) once it is recorded,
+    GatewayUnavailable (502/503) when the gateway gave no answer (retry: same key).
+    """
+    payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+    method = (
+        payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
+        if payment_method_id
+        else payment.payment_method
+    )
+    # Before authorization and outside the claim: a fraud check may one day ask afar.
+    _fraud_check(payment, method, ip=ip)
+    claim = _confirm_claim(
+        merchant_id=merchant_id, payment_intent_id=payment_intent_id, payment_method_id=payment_method_id, actor=actor
+    )
+    if claim.attempt_pk is not None:
+        attempt_authorize(attempt_pk=claim.attempt_pk, actor=actor)
+    elif claim.in_flight:
+        _wait_while_in_flight(claim.payment_pk)
+    return raise_if_failed(payment_queryset().get(pk=claim.payment_pk))
+
+
+def payment_sync(*, payment_pk: int, actor: str, source: str, claimed: bool = False) -> PaymentTransaction:
+    """Asks the gateway how the current attempt stands and records it (no lock held
+    during the call). An attempt without a gateway reference is repeated with its key;
+    `claimed` says the caller has taken it over, so a fresh claim time is not a call
+    still under way."""
+    payment = payment_queryset().get(pk=payment_pk)
+    attempt = payment.attempts.order_by("-number").first()
+    if attempt is None or attempt.status not in PaymentAttempt.OPEN:
+        return payment
+    if not attempt.gateway_reference:
+        if attempt.status == Status.PENDING and not claimed and not call_is_stale(attempt.claimed_at):
+            return payment  # its call is still under way
+        attempt_authorize(attempt_pk=attempt.pk, actor=actor)
+        return payment_queryset().get(pk=payment_pk)
+    result = gateway_named(attempt.gateway).retrieve(
+        reference=attempt.gateway_reference, idempotency_key=attempt.idempotency_key
+    )
+    with transaction.atomic():
+        payment = lock_payment_by_pk(payment_pk)
+        attempt.refresh_from_db()
+        payment_log(payment, type="gateway.retrieve", actor=actor, attempt=attempt, data={"status": result.status})
+        if attempt.status in PaymentAttempt.OPEN and result.status != base.NOT_FOUND:
+            outcome_apply(payment, attempt, result, actor=actor, source=source)
+    return payment_queryset().get(pk=payment_pk)
+
+
+def payment_intent_authentication_complete(*, merchant_id: int, payment_intent_id: str, actor: str):
+    """The client says 3-D Secure is done: ask the gateway and record what it says.
+
+    Idempotent (an intent past REQUIRES_ACTION answers as it is). Raises the failure
+    (402 authentication_failed, payment_declined…) once recorded.
+    """
+    payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+    if payment.state == State.REQUIRES_ACTION:
+        payment = payment_sync(payment_pk=payment.pk, actor=actor, source="3ds_complete")
+    return raise_if_failed(payment)
+
+
+def payment_redirect_return(*, payment_intent_id: str) -> tuple[PaymentTransaction, str]:
+    """A shopper's browser back from 3-D Secure: settle with the gateway if still waiting,
+    then the address to send the browser on to (the intent's return_url, with the
+    intent's id and status, like Stripe's `redirect_status`), or "" when it has none."""
+    payment = payment_intent_find(payment_intent_id=payment_intent_id) if payment_intent_id else None
+    if payment is None:
+        raise NotFound("No such payment intent.", param="payment_intent")
+    if payment.state == State.REQUIRES_ACTION:
+        payment = payment_sync(payment_pk=payment.pk, actor="shopper", source="redirect_return")
+    if not payment.return_url:
+        return payment, ""
+    query = urlencode({"payment_intent": payment.public_id, "redirect_status": payment_api_status(payment)})
+    separator = "&" if "?" in payment.return_url else "?"
+    return payment, f"{payment.return_url}{separator}{query}"

@@ -1,0 +1,113 @@
+"""Creating payment intents and choosing how they will be paid."""
+
+from django.db import transaction
+
+from core.exceptions import DomainError, InvalidStateTransition
+from core.money import is_currency
+from merchants.models import Merchant
+from payments.exceptions import AttemptsExhausted
+from payments.locks import lock_payment
+from payments.models import PaymentMethod, PaymentTransaction, State
+from payments.selectors import attempts_remaining, payment_method_get
+from payments.services.log import payment_log, payment_transition
+
+
+def payment_intent_create(
+    *,
+    merchant_id: int,
+    amount: int,
+    currency: str,
+    reference: str = "",
+    capture_mode: str | None = None,
+    return_url: str = "",
+    metadata: dict | None = None,
+    actor: str,
+) -> PaymentTransaction:
+    """A PENDING intent for any payable amount; `reference` is the payer's own (a checkout id).
+
+    Writes the intent and its first event in one transaction (a savepoint when the caller
+    already holds one, e.g. checkout under its session lock). Raises DomainError (400) for
+    a non-positive amount or a currency the merchant does not take.
+    """
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise DomainError("amount must be a positive integer in minor units.", param="amount")
+    merchant = Merchant.objects.get(pk=merchant_id)
+    if not is_currency(currency) or currency not in merchant.supported_currencies:
+        raise DomainError(
+            f"{currency} is not a currency this merchant takes.", code="currency_not_supported", param="currency"
+        )
+    capture_mode = capture_mode or merchant.capture_mode
+    if capture_mode not in PaymentTransaction.CaptureMode.values:
+        raise DomainError("capture_mode must be automatic or manual.", param="capture_mode")
+    with transaction.atomic():
+        payment = PaymentTransaction.objects.create(
+            merchant=merchant,
+            amount=amount,
+            currency=currency,
+            reference=reference,
+            capture_mode=capture_mode,
+            return_url=return_url,
+            metadata=metadata or {},
+            gateway=merchant.gateway,
+        )
+        payment_log(
+            payment,
+            type="state.pending",
+            actor=actor,
+            to_state=payment.state,
+            data={"amount": amount, "currency": currency, "capture_mode": capture_mode, "gateway": payment.gateway},
+        )
+    return payment
+
+
+def check_method_fits(payment: PaymentTransaction, method: PaymentMethod) -> None:
+    if method.gateway != payment.gateway:
+        raise DomainError(
+            "This payment method was tokenized for another gateway.",
+            code="payment_method_unusable",
+            param="payment_method_id",
+        )
+
+
+def reopen_if_failed(payment: PaymentTransaction, *, actor: str) -> None:
+    """FAILED → PENDING for another try, within the merchant's attempt limit (else 409)."""
+    if payment.state != State.FAILED:
+        return
+    if attempts_remaining(payment) <= 0:
+        raise AttemptsExhausted()
+    payment_transition(payment, "retry", actor=actor, data={"after_attempt": payment.attempt_count})
+
+
+def method_attach(payment: PaymentTransaction, method: PaymentMethod, *, actor: str) -> None:
+    """The caller holds the payment's lock; the payment is PENDING."""
+    check_method_fits(payment, method)
+    if payment.payment_method_id == method.pk:
+        return
+    payment.payment_method = method
+    payment.version += 1
+    payment.save()
+    payment_log(
+        payment,
+        type="payment_method.attached",
+        actor=actor,
+        data={"payment_method_id": method.public_id, "brand": method.brand, "last4": method.last4},
+    )
+
+
+def payment_intent_attach_method(
+    *, merchant_id: int, payment_intent_id: str, payment_method_id: str, actor: str
+) -> PaymentTransaction:
+    """Sets the method the next confirm will use. Locks the payment. A FAILED intent
+    reopens for another attempt (409 attempts_exhausted past the limit); one already
+    being paid is 409 invalid_state_transition."""
+    with transaction.atomic():
+        payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        method = payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
+        reopen_if_failed(payment, actor=actor)
+        if payment.state != State.PENDING:
+            raise InvalidStateTransition(
+                f"A payment method cannot be attached to a {payment.state} payment intent.",
+                explain=f"attach-method needs 'pending' or 'failed', not '{payment.state}'",
+            )
+        method_attach(payment, method, actor=actor)
+    return payment

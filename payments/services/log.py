@@ -1,0 +1,105 @@
+"""The one path by which a payment changes state, and its append-only event log.
+
+Callers hold the payment's row lock inside transaction.atomic(); these helpers save,
+append the PaymentEvent, emit the merchant's event and queue the listeners' notice in
+that same transaction.
+"""
+
+from django_fsm import can_proceed
+
+from core.exceptions import InvalidStateTransition
+from merchants.events import event_emit
+from payments import hooks
+from payments.models import PaymentAttempt, PaymentEvent, PaymentTransaction, State
+from payments.selectors import attempts_remaining, payment_api_status
+
+# State entered → (merchant event type, listener notice type)
+ANNOUNCED = {
+    State.REQUIRES_ACTION: ("payment.requires_action", hooks.REQUIRES_ACTION),
+    State.AUTHORIZED: ("payment.authorized", hooks.AUTHORIZED),
+    State.COMPLETED: ("payment.succeeded", hooks.SUCCEEDED),
+    State.FAILED: ("payment.failed", hooks.FAILED),
+    State.CANCELLED: ("payment.canceled", hooks.CANCELED),
+    State.EXPIRED: ("payment.canceled", hooks.CANCELED),
+}
+
+
+def payment_snapshot(payment: PaymentTransaction) -> dict:
+    return {
+        "payment_intent_id": payment.public_id,
+        "state": payment.state,
+        "status": payment_api_status(payment),
+        "amount": payment.amount,
+        "amount_captured": payment.amount_captured,
+        "currency": payment.currency,
+        "reference": payment.reference,
+        "version": payment.version,
+    }
+
+
+def payment_log(
+    payment: PaymentTransaction, *, type: str, actor: str, attempt: PaymentAttempt | None = None, data=None, **states
+) -> PaymentEvent:
+    return PaymentEvent.objects.create(
+        transaction=payment,
+        attempt=attempt,
+        type=type,
+        actor=actor,
+        data=data or {},
+        from_state=states.get("from_state", ""),
+        to_state=states.get("to_state", ""),
+    )
+
+
+def payment_transition(
+    payment: PaymentTransaction, name: str, *, actor: str, attempt=None, data=None, **kwargs
+) -> PaymentTransaction:
+    """Runs the named @transition, saves, logs it, tells the merchant and the listeners.
+
+    Raises InvalidStateTransition (409) when the state does not allow it.
+    """
+    method = getattr(payment, name)
+    if not can_proceed(method):
+        raise InvalidStateTransition(
+            f"A {payment_api_status(payment)} payment intent cannot {name.replace('_', ' ')}.",
+            explain=f"transition '{name}' is not allowed from '{payment.state}'",
+        )
+    before = payment_snapshot(payment)
+    from_state = payment.state
+    method(**kwargs)
+    payment.version += 1
+    payment.save()
+    payment_log(
+        payment,
+        type=f"state.{payment.state}",
+        actor=actor,
+        attempt=attempt,
+        data=data,
+        from_state=from_state,
+        to_state=payment.state,
+    )
+    announced = ANNOUNCED.get(payment.state)
+    if announced:
+        event_type, notice_type = announced
+        event_emit(
+            merchant_id=payment.merchant_id,
+            type=event_type,
+            payment_intent_id=payment.public_id,
+            correlation_id=payment.reference,
+            data={"before": before, "after": payment_snapshot(payment), **({"reason": data} if data else {})},
+        )
+        hooks.payment_listeners_notify(
+            hooks.PaymentNotice(
+                type=notice_type,
+                merchant_id=payment.merchant_id,
+                payment_intent_id=payment.public_id,
+                reference=payment.reference,
+                amount=payment.amount,
+                currency=payment.currency,
+                state=payment.state,
+                version=payment.version,
+                retryable=payment.state == State.FAILED and attempts_remaining(payment) > 0,
+                reason=(payment.last_error or {}).get("code", "") if payment.state == State.FAILED else "",
+            )
+        )
+    return payment

@@ -1,0 +1,98 @@
+"""Scheduled upkeep: expiring what waited too long, settling calls left without an answer."""
+
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.exceptions import DomainError
+from payments.locks import lock_next_due
+from payments.models import PaymentAttempt, PaymentTransaction, State
+from payments.services.confirm import call_is_stale, payment_sync
+from payments.services.log import payment_transition
+from payments.services.operations import CAPTURE, operation_claim, operation_run, payment_release
+
+logger = logging.getLogger(__name__)
+Status = PaymentAttempt.Status
+BATCH = 200
+
+
+def payments_expire_due(*, now=None, batch_size: int = BATCH) -> int:
+    """Expires intents stuck in REQUIRES_ACTION past the 3-D Secure timeout and
+    authorizations past their validity, each in its own short transaction (skip_locked,
+    so several workers may run it), then voids them at the gateway, outside it."""
+    now = now or timezone.now()
+    due = PaymentTransaction.objects.filter(
+        Q(state=State.REQUIRES_ACTION, action_expires_at__lte=now)
+        | Q(state=State.AUTHORIZED, authorization_expires_at__lte=now, pending_operation="")
+    ).order_by("id")
+    expired = []
+    for _ in range(batch_size):
+        with transaction.atomic():
+            payment = lock_next_due(due)
+            if payment is None:
+                break
+            why = (
+                "3-D Secure was not completed in time."
+                if payment.state == State.REQUIRES_ACTION
+                else ("The authorization lapsed.")
+            )
+            held = payment.attempts.exclude(gateway_reference="").exists()
+            payment.attempts.filter(status__in=PaymentAttempt.OPEN).update(status=Status.CANCELED, settled_at=now)
+            payment.release_pending = held
+            payment_transition(payment, "expire", actor="system:expiry", reason=why)
+            expired.append(payment.pk)
+    for pk in expired:
+        payment_release(payment_pk=pk, actor="system:expiry")
+    if expired:
+        logger.info("expired %s payment intents", len(expired))
+    return len(expired)
+
+
+def payments_settle_open(*, now=None, batch_size: int = BATCH) -> int:
+    """The janitor: asks the gateway about attempts left pending or unknown (a process
+    died between call and record, a timeout), retries releases and captures that got no
+    answer. Each repeat uses the stored key, so nothing is charged twice."""
+    now = now or timezone.now()
+    settled = 0
+    open_attempts = PaymentAttempt.objects.filter(
+        Q(status=Status.UNKNOWN) | Q(status__in=[Status.PENDING, Status.PROCESSING])
+    ).order_by("claimed_at")[:batch_size]
+    for attempt in open_attempts:
+        if attempt.status != Status.UNKNOWN and not call_is_stale(attempt.claimed_at):
+            continue
+        # Compare-and-set, so two janitors never ask about the same attempt at once.
+        if not PaymentAttempt.objects.filter(pk=attempt.pk, claimed_at=attempt.claimed_at).update(claimed_at=now):
+            continue
+        try:
+            payment_sync(payment_pk=attempt.transaction_id, actor="system:janitor", source="janitor", claimed=True)
+            settled += 1
+        except DomainError as exc:
+            logger.warning("janitor could not settle %s: %s", attempt.public_id, exc.code)
+    for pk in PaymentTransaction.objects.filter(release_pending=True).values_list("pk", flat=True)[:batch_size]:
+        settled += payment_release(payment_pk=pk, actor="system:janitor")
+    settled += _resume_captures(batch_size=batch_size)
+    return settled
+
+
+def _resume_captures(*, batch_size: int) -> int:
+    resumed = 0
+    stalled = PaymentTransaction.objects.filter(state=State.AUTHORIZED, pending_operation=CAPTURE).values_list(
+        "pk", flat=True
+    )[:batch_size]
+    for pk in stalled:
+        with transaction.atomic():
+            payment = lock_next_due(PaymentTransaction.objects.filter(pk=pk, pending_operation=CAPTURE))
+            if payment is None:
+                continue
+            claimed_at = payment.pending_operation_at
+            if claimed_at is not None and not call_is_stale(claimed_at):
+                continue  # its request may still be calling the gateway
+            operation = operation_claim(payment, CAPTURE, payment.pending_operation_amount, actor="system:janitor")
+        try:
+            operation_run(operation, actor="system:janitor")
+            resumed += 1
+        except DomainError as exc:
+            logger.warning("janitor could not finish the capture of %s: %s", payment.public_id, exc.code)
+    return resumed

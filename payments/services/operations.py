@@ -1,0 +1,202 @@
+"""Capturing, voiding and cancelling: the same claim → call → record as confirm.
+
+A capture or void is claimed on the payment row (`pending_operation` and its key) before
+the gateway is called; a repeated request, or the janitor, reuses that key.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import DomainError, InvalidStateTransition
+from core.ids import random_token
+from payments.exceptions import GatewayUnavailable, OperationInProgress
+from payments.gateways import base, gateway_named
+from payments.locks import lock_payment, lock_payment_by_pk
+from payments.models import PaymentAttempt, PaymentTransaction, State
+from payments.selectors import payment_queryset
+from payments.services.confirm import call_is_stale
+from payments.services.log import payment_log, payment_transition
+from payments.services.outcomes import operation_clear
+
+logger = logging.getLogger(__name__)
+
+CAPTURE = "capture"
+VOID = "void"
+
+
+@dataclass(frozen=True)
+class _Operation:
+    payment_pk: int
+    kind: str
+    key: str
+    amount: int | None
+    reference: str
+    gateway: str
+
+
+def _gateway_reference(payment: PaymentTransaction) -> str:
+    attempt = payment.attempts.exclude(gateway_reference="").order_by("-number").first()
+    return attempt.gateway_reference if attempt else ""
+
+
+def operation_claim(payment: PaymentTransaction, kind: str, amount: int | None, *, actor: str) -> _Operation:
+    """The caller holds the payment's lock in an open transaction."""
+    if payment.pending_operation:
+        resumable = payment.pending_operation_at is None or call_is_stale(payment.pending_operation_at)
+        if payment.pending_operation != kind or payment.pending_operation_amount != amount or not resumable:
+            raise OperationInProgress()
+        payment_log(payment, type=f"{kind}.reclaimed", actor=actor)
+    else:
+        payment.pending_operation = kind
+        payment.pending_operation_key = f"{payment.public_id}:{kind}:{random_token(12)}"
+        payment.pending_operation_amount = amount
+        payment_log(payment, type=f"{kind}.claimed", actor=actor, data={"amount": amount})
+    payment.pending_operation_at = timezone.now()
+    payment.save()
+    return _Operation(
+        payment_pk=payment.pk,
+        kind=kind,
+        key=payment.pending_operation_key,
+        amount=amount,
+        reference=_gateway_reference(payment),
+        gateway=payment.gateway,
+    )
+
+
+def operation_run(operation: _Operation, *, actor: str) -> PaymentTransaction:
+    gateway = gateway_named(operation.gateway)
+    try:
+        if operation.kind == CAPTURE:
+            result = gateway.capture(
+                reference=operation.reference, amount=operation.amount, idempotency_key=operation.key
+            )
+        else:
+            result = gateway.void(reference=operation.reference, idempotency_key=operation.key)
+    except GatewayUnavailable as exc:
+        with transaction.atomic():
+            payment = lock_payment_by_pk(operation.payment_pk)
+            if payment.pending_operation_key == operation.key:
+                # No answer: free it for an immediate retry, which reuses the key.
+                payment.pending_operation_at = None
+                payment.save()
+            payment_log(payment, type=f"gateway.{operation.kind}", actor=actor, data={"status": "no_answer"})
+        raise exc
+    except DomainError as exc:
+        with transaction.atomic():
+            payment = lock_payment_by_pk(operation.payment_pk)
+            if payment.pending_operation_key == operation.key:
+                operation_clear(payment)
+                payment.save()
+            payment_log(
+                payment, type=f"gateway.{operation.kind}", actor=actor, data={"status": "refused", "code": exc.code}
+            )
+        raise
+    return _record(operation, result, actor=actor)
+
+
+def _record(operation: _Operation, result: base.GatewayResult, *, actor: str) -> PaymentTransaction:
+    with transaction.atomic():
+        payment = lock_payment_by_pk(operation.payment_pk)
+        payment_log(
+            payment,
+            type=f"gateway.{operation.kind}",
+            actor=actor,
+            data={"status": result.status, "amount": result.amount, "reference": result.reference},
+        )
+        mine = payment.pending_operation_key == operation.key
+        if mine:
+            operation_clear(payment)
+        now = timezone.now()
+        if payment.state == State.AUTHORIZED and operation.kind == CAPTURE and result.status == base.SUCCEEDED:
+            payment_transition(payment, "capture", actor=actor, amount=result.amount or operation.amount, at=now)
+        elif payment.state == State.AUTHORIZED and operation.kind == VOID and result.status == base.CANCELED:
+            payment_transition(payment, "void", actor=actor, reason="Voided on request.")
+        elif mine:
+            # A webhook already moved it, or the gateway said something unexpected: keep
+            # the state, keep the record.
+            payment.save()
+    return payment_queryset().get(pk=operation.payment_pk)
+
+
+def payment_intent_capture(
+    *, merchant_id: int, payment_intent_id: str, amount: int | None = None, actor: str
+) -> PaymentTransaction:
+    """Captures an AUTHORIZED intent, all of it or `amount` of it (the rest is released).
+
+    Locks the payment to claim, calls the gateway with no lock held, locks to record.
+    Raises InvalidStateTransition (409) unless AUTHORIZED, DomainError (400) for an amount
+    above what is capturable, OperationInProgress (409) while another capture or void runs,
+    GatewayUnavailable (502/503): retrying reuses the claimed key.
+    """
+    with transaction.atomic():
+        payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        if payment.state != State.AUTHORIZED:
+            raise InvalidStateTransition(
+                f"Only an authorized payment intent can be captured; this one is {payment.state}.",
+                explain=f"capture needs 'authorized', not '{payment.state}'",
+            )
+        amount = payment.amount_capturable if amount is None else amount
+        if not 0 < amount <= payment.amount_capturable:
+            raise DomainError(
+                f"amount must be between 1 and {payment.amount_capturable}.", code="amount_too_large", param="amount"
+            )
+        operation = operation_claim(payment, CAPTURE, amount, actor=actor)
+    return operation_run(operation, actor=actor)
+
+
+def payment_intent_cancel(*, merchant_id: int, payment_intent_id: str, actor: str, reason: str = ""):
+    """Cancels a PENDING (or FAILED) intent, or voids an AUTHORIZED one at the gateway.
+
+    Locks the payment. Raises InvalidStateTransition (409) for an intent being paid or
+    already closed, and for a void: OperationInProgress / GatewayUnavailable like capture.
+    """
+    reason = reason or "Canceled on request."
+    with transaction.atomic():
+        payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        if payment.state == State.FAILED:
+            # Nothing is held at the gateway after a failure: reopen, then close.
+            payment_transition(payment, "retry", actor=actor, data={"reason": "cancel"})
+        if payment.state == State.PENDING:
+            payment_transition(payment, "cancel", actor=actor, reason=reason)
+            return payment
+        if payment.state != State.AUTHORIZED:
+            raise InvalidStateTransition(
+                f"A {payment.state} payment intent cannot be canceled.",
+                explain=f"cancel needs 'pending', 'failed' or 'authorized', not '{payment.state}'",
+            )
+        operation = operation_claim(payment, VOID, None, actor=actor)
+    return operation_run(operation, actor=actor)
+
+
+def payment_release(*, payment_pk: int, actor: str) -> bool:
+    """Voids at the gateway what an expired intent still holds there (retried by the
+    janitor until it works). Returns whether nothing is left to release."""
+    payment = payment_queryset().get(pk=payment_pk)
+    if not payment.release_pending:
+        return True
+    reference = _gateway_reference(payment)
+    result_data = {"status": "nothing_held"}
+    if reference:
+        try:
+            result = gateway_named(payment.gateway).void(
+                reference=reference, idempotency_key=f"{payment.public_id}:release"
+            )
+            result_data = {"status": result.status}
+        except GatewayUnavailable:
+            logger.warning("could not release %s at the gateway yet", payment.public_id)
+            return False
+        except DomainError as exc:
+            # Already settled or canceled there: nothing of ours is held any more.
+            result_data = {"status": "refused", "code": exc.code}
+    with transaction.atomic():
+        payment = lock_payment_by_pk(payment_pk)
+        payment.release_pending = False
+        payment.save()
+        payment_log(payment, type="gateway.release", actor=actor, data=result_data)
+        PaymentAttempt.objects.filter(transaction=payment, status__in=PaymentAttempt.OPEN).update(
+            status=PaymentAttempt.Status.CANCELED, settled_at=timezone.now()
+        )
+    return True

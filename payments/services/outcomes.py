@@ -1,0 +1,118 @@
+"""Applying what a gateway said (a call's answer, a webhook, a look-up) to a payment.
+
+Every source of truth goes through `outcome_apply`, under the payment's row lock, so the
+answer to a call, its webhook and a later look-up converge on one state whatever order
+they arrive in: an outcome the payment has already moved past is logged and ignored.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from payments.gateways import base
+from payments.models import PaymentAttempt, PaymentTransaction, State
+from payments.services.log import payment_log, payment_transition
+
+Status = PaymentAttempt.Status
+
+
+def _error(result: base.GatewayResult) -> dict:
+    return {
+        "code": result.failure_code or "card_declined",
+        "decline_code": result.decline_code or None,
+        "message": result.message or None,
+    }
+
+
+def _ignored(payment, attempt, result, *, actor, source, why):
+    payment_log(
+        payment,
+        type="outcome.ignored",
+        actor=actor,
+        attempt=attempt,
+        data={"source": source, "gateway_status": result.status, "why": why},
+    )
+
+
+def outcome_apply(
+    payment: PaymentTransaction, attempt: PaymentAttempt, result: base.GatewayResult, *, actor: str, source: str
+) -> None:
+    """Moves a locked payment (and its attempt) to what `result` says, if still ahead.
+
+    The caller holds the payment's lock in an open transaction.
+    """
+    if result.reference and not attempt.gateway_reference:
+        attempt.gateway_reference = result.reference
+    latest = payment.attempts.order_by("-number").values_list("number", flat=True).first()
+    if attempt.number != latest:
+        attempt.save()
+        return _ignored(payment, attempt, result, actor=actor, source=source, why="a later attempt replaced this one")
+
+    now = timezone.now()
+    status, state = result.status, payment.state
+    if status == base.REQUIRES_ACTION:
+        if state != State.PROCESSING:
+            return _ignored(payment, attempt, result, actor=actor, source=source, why=f"payment is {state}")
+        attempt.status = Status.REQUIRES_ACTION
+        attempt.save()
+        action = result.action or {"type": "redirect_to_url", "url": result.action_url}
+        expires_at = now + timedelta(minutes=settings.PAYMENTS_3DS_TIMEOUT_MINUTES)
+        payment_transition(
+            payment, "require_action", actor=actor, attempt=attempt, next_action=action, expires_at=expires_at
+        )
+        return None
+
+    if status in (base.SUCCEEDED, base.AUTHORIZED):
+        if state == State.AUTHORIZED and status == base.SUCCEEDED:
+            # Captured at the gateway: our own capture's webhook, or someone at the gateway.
+            amount = result.amount or payment.pending_operation_amount or payment.amount_capturable
+            operation_clear(payment)
+            payment_transition(payment, "capture", actor=actor, attempt=attempt, amount=amount, at=now)
+            return None
+        if state == State.REQUIRES_ACTION:
+            payment_transition(payment, "resume", actor=actor, attempt=attempt, data={"source": source})
+            state = payment.state
+        if state != State.PROCESSING:
+            return _ignored(payment, attempt, result, actor=actor, source=source, why=f"payment is {state}")
+        attempt.status = Status.SUCCEEDED if status == base.SUCCEEDED else Status.AUTHORIZED
+        attempt.settled_at = now
+        attempt.save()
+        amount = result.amount or payment.amount
+        if status == base.SUCCEEDED:
+            payment_transition(payment, "complete", actor=actor, attempt=attempt, amount=amount, at=now)
+        else:
+            validity = timedelta(days=settings.PAYMENTS_AUTHORIZATION_VALIDITY_DAYS)
+            payment_transition(
+                payment, "authorize", actor=actor, attempt=attempt, amount=amount, at=now, expires_at=now + validity
+            )
+        return None
+
+    if status in (base.FAILED, base.CANCELED):
+        if state == State.AUTHORIZED and status == base.CANCELED:
+            operation_clear(payment)
+            payment_transition(payment, "void", actor=actor, attempt=attempt, reason="Voided at the gateway.")
+            return None
+        if state not in (State.PROCESSING, State.REQUIRES_ACTION):
+            return _ignored(payment, attempt, result, actor=actor, source=source, why=f"payment is {state}")
+        error = _error(result) if status == base.FAILED else {"code": "payment_canceled", "decline_code": None}
+        attempt.status = Status.FAILED if status == base.FAILED else Status.CANCELED
+        attempt.failure_code = error["code"]
+        attempt.decline_code = error["decline_code"] or ""
+        attempt.failure_message = (result.message or "")[:500]
+        attempt.settled_at = now
+        attempt.save()
+        payment_transition(payment, "fail", actor=actor, attempt=attempt, error=error, data={"source": source})
+        return None
+
+    if status == base.PROCESSING and attempt.status in (Status.PENDING, Status.UNKNOWN):
+        attempt.status = Status.PROCESSING
+    attempt.save()
+    return None
+
+
+def operation_clear(payment: PaymentTransaction) -> None:
+    payment.pending_operation = ""
+    payment.pending_operation_key = ""
+    payment.pending_operation_amount = None
+    payment.pending_operation_at = None
