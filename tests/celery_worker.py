@@ -26,9 +26,9 @@ def _database_url():
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def celery_worker(transactional_db, tmp_path):
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+def start_worker(queue, log_file):
+    """A worker process on the test database and Redis, consuming only `queue`; returns
+    once it is ready (bounded wait) or raises with its log."""
     env = {
         **os.environ,
         "APP_ENV": "test",
@@ -37,7 +37,6 @@ def celery_worker(transactional_db, tmp_path):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
-    log_file = tmp_path / "worker.log"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -60,25 +59,37 @@ def celery_worker(transactional_db, tmp_path):
         stdout=log_file.open("w"),
         stderr=subprocess.STDOUT,
     )
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while "ready." not in log_file.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"Celery worker did not start:\n{log_file.read_text()}")
+        time.sleep(0.2)
+    process.log_file = log_file
+    process.queue = queue
+    return process
+
+
+def stop_worker(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    process = start_worker(queue, tmp_path / "worker.log")
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
     try:
-        deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while "ready." not in log_file.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Celery worker did not start:\n{log_file.read_text()}")
-            time.sleep(0.2)
-        process.log_file = log_file
-        process.queue = queue
         yield process
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_worker(process)
 
 
 def wait_until(predicate, *, timeout=30.0, interval=0.2):

@@ -1,48 +1,13 @@
-"""Registers the periodic jobs with django-celery-beat's DatabaseScheduler.
-
-Kept in a migration so every environment (the embedded local run, CI, production) gets
-the same schedule by running `migrate`; staff can retune intervals in the admin and a
-re-run never duplicates a task (get_or_create by name).
-"""
+"""Registers the periodic checkout jobs (session expiry, idempotency-key pruning)."""
 
 from django.db import migrations
-from django.utils import timezone
+
+from core.beat_schedule import schedule_operations
 
 SCHEDULE = [
-    # (task name, interval every, period)
     ("checkout.expire_sessions", 1, "minutes"),
     ("core.prune_idempotency_keys", 1, "hours"),
 ]
-
-
-def _mark_schedule_changed(apps):
-    # The scheduler reloads its table only when this timestamp moves; historical models
-    # carry no signals, so do what PeriodicTasks.update_changed() would.
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
-
-
-def register(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for task, every, period in SCHEDULE:
-        # Not get_or_create: the table has no unique constraint, so staff may have made
-        # two identical intervals, and get() would then raise.
-        interval = IntervalSchedule.objects.filter(every=every, period=period).order_by("id").first()
-        if interval is None:
-            interval = IntervalSchedule.objects.create(every=every, period=period)
-        PeriodicTask.objects.get_or_create(name=task, defaults={"task": task, "interval": interval})
-    _mark_schedule_changed(apps)
-
-
-def unregister(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[task for task, _, _ in SCHEDULE]).delete()
-    for _, every, period in SCHEDULE:
-        # Another task may run on the same interval; only an unused one goes.
-        IntervalSchedule.objects.filter(every=every, period=period, periodictask__isnull=True).delete()
-    _mark_schedule_changed(apps)
 
 
 class Migration(migrations.Migration):
@@ -51,4 +16,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(register, unregister)]
+    operations = [migrations.RunPython(*schedule_operations(SCHEDULE))]

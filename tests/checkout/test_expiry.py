@@ -10,6 +10,7 @@ from checkout.models import CheckoutSession, SessionEvent
 from checkout.services.sessions import sessions_expire_due
 from checkout.tasks import expire_sessions
 from config.celery import app as celery_app
+from core.beat_schedule import register_schedule, unregister_schedule
 from merchants.models import Event
 from tests.checkout.pricing_helpers import transition, url
 
@@ -84,9 +85,9 @@ def test_migrate_registered_the_periodic_tasks():
 
 
 def test_beat_migration_is_idempotent_and_reversible():
-    beat_migration.unregister(apps, None)
+    unregister_schedule(apps, beat_migration.SCHEDULE)
     assert not PeriodicTask.objects.filter(name__in=SCHEDULED).exists()
-    beat_migration.register(apps, None)
-    beat_migration.register(apps, None)
+    register_schedule(apps, beat_migration.SCHEDULE)
+    register_schedule(apps, beat_migration.SCHEDULE)
     assert PeriodicTask.objects.filter(name__in=SCHEDULED).count() == 2
     assert IntervalSchedule.objects.filter(every=1, period=IntervalSchedule.MINUTES).count() == 1

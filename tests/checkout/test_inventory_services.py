@@ -10,6 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from checkout.models import Reservation, StockItem, StockMovement
 from checkout.services.inventory import reservation_commit
 from config.celery import app as celery_app
+from core.beat_schedule import register_schedule, unregister_schedule
 from core.exceptions import DomainError, InvalidStateTransition
 from tests.checkout.inventory_helpers import BASE, load_stock, new_session, reserve, stock_levels
 
@@ -87,11 +88,11 @@ def test_beat_schedule_migration_registers_and_reverses():
     assert PeriodicTask.objects.filter(name="checkout.tidy_reservations", task="checkout.tidy_reservations").exists()
     celery_app.loader.import_default_modules()  # what a worker does at start
     assert "checkout.tidy_reservations" in celery_app.tasks
-    migration.unregister(django_apps, None)
+    unregister_schedule(django_apps, migration.SCHEDULE)
     assert not PeriodicTask.objects.filter(name="checkout.tidy_reservations").exists()
     assert PeriodicTask.objects.filter(name="checkout.expire_sessions").exists()  # shares the interval
-    migration.register(django_apps, None)
-    migration.register(django_apps, None)
+    register_schedule(django_apps, migration.SCHEDULE)
+    register_schedule(django_apps, migration.SCHEDULE)
     assert PeriodicTask.objects.filter(name="checkout.tidy_reservations").count() == 1
 
 

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from core.beat_schedule import register_schedule, unregister_schedule
 from merchants.models import Event
 from payments.exceptions import GatewayUnavailable
 from payments.gateways.simulator import SimulatorGateway
@@ -85,10 +86,10 @@ def test_the_beat_schedule_is_registered_and_reversible():
     names = {"payments.expire_due", "payments.settle_open"}
     assert set(PeriodicTask.objects.filter(name__in=names).values_list("task", flat=True)) == names
     migration = importlib.import_module("payments.migrations.0002_beat_schedule")
-    migration.unregister(apps, None)
+    unregister_schedule(apps, migration.SCHEDULE)
     assert not PeriodicTask.objects.filter(name__in=names).exists()
-    migration.register(apps, None)
-    migration.register(apps, None)  # a re-run adds nothing
+    register_schedule(apps, migration.SCHEDULE)
+    register_schedule(apps, migration.SCHEDULE)  # a re-run adds nothing
     assert PeriodicTask.objects.filter(name__in=names).count() == 2
 
 

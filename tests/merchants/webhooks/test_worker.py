@@ -4,9 +4,6 @@ Workers read their settings from the environment, so the retry schedule and the 
 lease are shrunk there (seconds instead of hours) before the worker starts.
 """
 
-import os
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -21,7 +18,7 @@ from merchants.models import Event
 from merchants.tasks import sweep
 from merchants.webhook_delivery import delivery_claim, webhooks_sweep
 from merchants.webhooks.models import WebhookDelivery
-from tests.celery_worker import _database_url, wait_until
+from tests.celery_worker import start_worker, stop_worker, wait_until
 
 from .conftest import accept_all, free_port, make_endpoint, verified
 
@@ -40,37 +37,6 @@ def worker(monkeypatch, request):
     for name, value in WORKER_ENV.items():
         monkeypatch.setenv(name, value)
     return request.getfixturevalue("celery_worker")
-
-
-def start_second_worker(queue, log_file):
-    """Another worker process on the same queue, as a restarted machine would be."""
-    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": _database_url(), "CELERY_TASK_ALWAYS_EAGER": "false"}
-    env["CELERY_TASK_DEFAULT_QUEUE"] = queue
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],  # fmt: skip
-        env=env,
-        stdout=log_file.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    wait_until(lambda: "ready." in log_file.read_text() or process.poll() is not None, timeout=30)
-    assert process.poll() is None, log_file.read_text()
-    return process
 
 
 def emit_many(merchant, count):
@@ -154,7 +120,7 @@ def test_worker_killed_mid_request_is_redelivered_with_the_same_id(worker, merch
     worker.wait(timeout=10)
     release.set()
 
-    second = start_second_worker(worker.queue, tmp_path / "worker2.log")
+    second = start_worker(worker.queue, tmp_path / "worker2.log")
     try:
         delivery = WebhookDelivery.objects.get(event=event)
         assert delivery.state == "pending" and delivery.claimed_at is not None
@@ -162,11 +128,7 @@ def test_worker_killed_mid_request_is_redelivered_with_the_same_id(worker, merch
         sweep.delay()
         wait_until(lambda: WebhookDelivery.objects.get(pk=delivery.pk).state == "succeeded", timeout=30)
     finally:
-        second.terminate()
-        try:
-            second.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        stop_worker(second)
 
     ids = [request.headers["webhook-id"] for request, _ in receiver.log]
     assert ids == [delivery.public_id, delivery.public_id]
