@@ -22,6 +22,13 @@ def session_get(*, merchant_id: int, checkout_id: str) -> CheckoutSession:
     return session
 
 
+def session_with_children(session: CheckoutSession, *, lines, addresses=()) -> CheckoutSession:
+    """Attaches children a service just wrote, as prefetch_related would, so answering
+    with the session costs no second read of what is already in memory."""
+    session._prefetched_objects_cache = {"lines": list(lines), "addresses": list(addresses)}
+    return session
+
+
 def session_list(*, merchant_id: int, status: str | None = None):
     qs = session_queryset().filter(merchant_id=merchant_id)
     if status:

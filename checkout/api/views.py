@@ -65,7 +65,7 @@ class SessionListCreateApi(ApiView):
         session = session_services.session_create(
             merchant=self.merchant, data=serializer.validated_data, actor=actor_for(request)
         )
-        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=session.public_id), status=201)
+        return session_response(session, status=201)
 
     @extend_schema(
         operation_id="sessions_list",

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from checkout.locks import lock_session
 from checkout.models import CartLine, CheckoutSession
+from checkout.selectors import session_with_children
 from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import (
     ensure_editable,
@@ -84,7 +85,8 @@ def session_create(*, merchant: Merchant, data: dict, actor: str) -> CheckoutSes
             promotion_codes=data.get("promotion_codes", []),
             expires_at=timezone.now() + timedelta(minutes=merchant.session_ttl_minutes),
         )
-        CartLine.objects.bulk_create(_build_lines(session, data["lines"]))
+        lines = CartLine.objects.bulk_create(_build_lines(session, data["lines"]))
+        session_with_children(session, lines=lines)
         timeline_record(session, type="status.created", actor=actor, to_status=session.status)
         event_emit(
             merchant_id=merchant.pk,

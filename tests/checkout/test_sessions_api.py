@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from checkout.models import CheckoutSession, SessionEvent
@@ -116,3 +118,19 @@ def test_list_paginates_with_cursor(api, cart):
         cursor = page["next_cursor"]
     assert seen == ids
     assert api.get("/v1/checkout/sessions?cursor=garbage").status_code == 400
+
+
+def test_create_query_count_is_flat_in_the_number_of_lines(api, cart):
+    counts = []
+    for line_count in (1, 50):
+        body = {
+            **cart,
+            "lines": [{"sku": f"S{n}", "name": "Item", "quantity": 1, "unit_amount": 100} for n in range(line_count)],
+        }
+        api.post("/v1/checkout/sessions", body, format="json")  # warm the key's last_used_at write
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.post("/v1/checkout/sessions", body, format="json").status_code == 201
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    # key lookup, savepoint, session, lines (one bulk insert), timeline, event, release
+    assert counts[0] <= 7, counts
