@@ -194,6 +194,17 @@ OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 
+# Fernet key(s) for data that is encrypted at rest because it must be read back (webhook
+# signing secrets, stored idempotent responses); a comma-separated list rotates keys (the
+# first encrypts, all decrypt). Outside production it is derived from SECRET_KEY.
+if IS_PRODUCTION:
+    ENCRYPTION_KEYS = env.str("ENCRYPTION_KEYS")
+else:
+    ENCRYPTION_KEYS = env.str(
+        "ENCRYPTION_KEYS",
+        default=base64.urlsafe_b64encode(hashlib.sha256(f"encryption:{SECRET_KEY}".encode()).digest()).decode(),
+    )
+
 # How long a stored Idempotency-Key result is replayed before the prune job removes it.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # A request holding a key longer than this is presumed dead and its key may be taken over.
@@ -223,15 +234,6 @@ if IS_PRODUCTION:
 # Plain-HTTP and private/loopback receivers are allowed only where nothing real is at stake;
 # in production every URL must be https and resolve to public addresses only (SSRF).
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=DEBUG or APP_ENV in {"local", "test"})
-# Fernet key(s) encrypting signing secrets at rest; a comma-separated list rotates keys
-# (the first encrypts, all decrypt). Outside production it is derived from SECRET_KEY.
-if IS_PRODUCTION:
-    WEBHOOK_SECRET_ENCRYPTION_KEY = env.str("WEBHOOK_SECRET_ENCRYPTION_KEY")
-else:
-    WEBHOOK_SECRET_ENCRYPTION_KEY = env.str(
-        "WEBHOOK_SECRET_ENCRYPTION_KEY",
-        default=base64.urlsafe_b64encode(hashlib.sha256(f"webhook-secrets:{SECRET_KEY}".encode()).digest()).decode(),
-    )
 # Delay before each retry (seconds): 5s, 5m, 30m, 2h, 5h, 10h, 10h, 14h, 20h, 10h, i.e.
 # 11 attempts over about 3 days, each delay varied by +/- WEBHOOK_RETRY_JITTER.
 WEBHOOK_RETRY_SCHEDULE_SECONDS = env.list(
@@ -264,6 +266,8 @@ PAYMENTS_CONFIRM_WAIT_SECONDS = env.float("PAYMENTS_CONFIRM_WAIT_SECONDS", defau
 PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # The simulator signs what it sends with this secret (derived from SECRET_KEY when unset)
 # and posts it to this address; empty hands it to the inbound service in-process.
+# The simulator is a test-mode processor: its pages are served only where it is enabled.
+PAYMENTS_SIMULATOR_ENABLED = env.bool("PAYMENTS_SIMULATOR_ENABLED", default=not IS_PRODUCTION)
 PAYMENTS_SIMULATOR_SECRET = env.str("PAYMENTS_SIMULATOR_SECRET", default="")
 PAYMENTS_SIMULATOR_WEBHOOK_BASE_URL = env.str(
     "PAYMENTS_SIMULATOR_WEBHOOK_BASE_URL", default="" if TESTING else PUBLIC_BASE_URL

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -16,7 +17,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/oauth/token/", TokenView.as_view(), name="oauth-token"),
     path("v1/checkout/", include((checkout_api, "api"), namespace="api")),
-    path("simulator/", include("payments.simulator.urls")),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
+
+# The test-mode card processor's own pages (3-D Secure challenge); off in production by default.
+if settings.PAYMENTS_SIMULATOR_ENABLED:
+    urlpatterns.append(path("simulator/", include("payments.simulator.urls")))

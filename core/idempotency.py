@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.crypto import decrypt_bytes, encrypt_bytes
 from core.exceptions import DomainError, IdempotencyKeyInUse, IdempotencyKeyReused
 from core.models import IdempotencyKey
 
@@ -74,7 +75,7 @@ def idempotency_key_claim(*, merchant_id: int, key: str, method: str, path: str,
         return None, StoredResponse(
             status=record.response_status,
             headers=record.response_headers,
-            body=bytes(record.response_body or b""),
+            body=decrypt_bytes(bytes(record.response_body)) if record.response_body else b"",
         )
     stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS)
     # The owner died mid-request: take the key over, compare-and-set so only one does.
@@ -96,7 +97,8 @@ def idempotency_key_complete(*, record: IdempotencyKey, status: int, headers: di
         state=IdempotencyKey.State.COMPLETED,
         response_status=status,
         response_headers={name: headers[name] for name in REPLAYED_HEADERS if name in headers},
-        response_body=body,
+        # Encrypted: a response may carry a secret shown once (a webhook signing secret).
+        response_body=encrypt_bytes(body),
         completed_at=timezone.now(),
     )
 

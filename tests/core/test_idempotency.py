@@ -133,3 +133,11 @@ def test_concurrent_requests_with_one_key_create_one_session():
     # After the race, a retry replays the stored 201 exactly.
     replay = _client(secrets.secret_key).post("/v1/checkout/sessions", CART, format="json", HTTP_IDEMPOTENCY_KEY="race")
     assert replay.status_code == 201 and replay.content == created[0].content
+
+
+@pytest.mark.django_db
+def test_stored_responses_are_encrypted_at_rest(api):
+    response = api.post("/v1/checkout/sessions", CART, format="json", HTTP_IDEMPOTENCY_KEY="enc")
+    stored = bytes(IdempotencyKey.objects.get(key="enc").response_body)
+    assert response.json()["checkout_id"].encode() not in stored
+    assert response.content not in stored
