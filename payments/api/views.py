@@ -3,6 +3,7 @@
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
@@ -222,6 +223,11 @@ class InboundApi(ApiView):
 
 
 class RedirectReturnApi(InboundApi):
+    # The shopper's browser lands here when no return_url was given: it gets a page, an
+    # API client asking for JSON gets the status.
+    renderer_classes = [JSONRenderer, TemplateHTMLRenderer]
+    template_name = "payments/redirect_return.html"
+
     @extend_schema(
         operation_id="redirect_return",
         tags=TAGS,

@@ -150,6 +150,10 @@ def test_redirect_return_without_a_return_url_answers_json(api, anon_api):
     body = ok(anon_api.get(f"{V1}/redirect/return?payment_intent={intent['id']}"))
     assert body == {"payment_intent": intent["id"], "status": "requires_payment_method"}
     assert anon_api.get(f"{V1}/redirect/return?payment_intent=pi_nope").status_code == 404
+    # A shopper's browser gets a page, not JSON.
+    page = anon_api.get(f"{V1}/redirect/return?payment_intent={intent['id']}", HTTP_ACCEPT="text/html,*/*;q=0.8")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert "Payment not completed" in page.content.decode()
 
 
 def test_creating_again_returns_the_same_intent_for_the_same_amount(api):
