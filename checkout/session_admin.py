@@ -13,13 +13,8 @@ from django_countries import countries
 from checkout.models import Address, Calculation, CartLine, CheckoutSession, Promotion, SessionEvent, TaxRate
 from checkout.services.sessions import session_cancel
 from core.exceptions import DomainError
-from core.money import Money, is_currency
-
-
-def _money(amount, currency) -> str:
-    if amount is None or not is_currency(currency):
-        return "—"
-    return Money(amount, currency).format()
+from core.money import format_minor as _money
+from core.money import is_currency
 
 
 class _ReadOnlyInline(admin.TabularInline):

@@ -6,6 +6,10 @@ from oauth2_provider.views import TokenView
 
 from core.api.health import HealthApi
 
+admin.site.site_header = "Payments back office"
+admin.site.site_title = "Payments back office"
+admin.site.index_title = "Refunds, fraud review, payments and reconciliation"
+
 checkout_api = [
     path("health", HealthApi.as_view(), name="health"),
     path("", include("merchants.api.urls")),

@@ -67,3 +67,10 @@ class Money:
 
     def format(self, locale: str = "en_US") -> str:
         return format_currency(self.to_decimal(), self.currency, locale=locale)
+
+
+def format_minor(amount: int | None, currency: str, locale: str = "en_US") -> str:
+    """Display form for people (admin, pages); "—" where there is no amount to show."""
+    if amount is None or not is_currency(currency):
+        return "—"
+    return Money(amount, currency).format(locale)

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from core.exceptions import DomainError
+from core.money import format_minor
 from payments.models import GatewayEvent, PaymentAttempt, PaymentEvent, PaymentMethod, PaymentTransaction
 from payments.services import payment_intent_cancel, payment_intent_capture
 from payments.services.webhooks import gateway_event_reprocess
@@ -37,7 +38,7 @@ class PaymentEventInline(ReadOnlyInline):
 
 @admin.register(PaymentTransaction)
 class PaymentTransactionAdmin(admin.ModelAdmin):
-    list_display = ("public_id", "merchant", "state", "amount", "currency", "gateway", "capture_mode", "created_at")
+    list_display = ("public_id", "merchant", "state", "amount_display", "gateway", "capture_mode", "created_at")
     list_filter = ("state", "gateway", "capture_mode", "merchant", "created_at")
     list_select_related = ("merchant",)
     search_fields = ("public_id", "reference")
@@ -46,6 +47,10 @@ class PaymentTransactionAdmin(admin.ModelAdmin):
     raw_id_fields = ("merchant", "payment_method")
     inlines = [PaymentAttemptInline, PaymentEventInline]
     actions = ["capture_selected", "void_selected"]
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return format_minor(obj.amount, obj.currency)
 
     def get_readonly_fields(self, request, obj=None):
         # Every field: a state or an amount changes only through a service.
