@@ -4,9 +4,11 @@ These check shape and length only; what a valid phone or address is for a countr
 decided in checkout.addresses, so the API and the hosted pages agree.
 """
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from checkout.api.serializers import AddressSerializer, StrictSerializer
+from checkout.api.serializers import AddressSerializer
+from core.api.serializers import StrictSerializer
 
 
 class AtLeastOneFieldSerializer(StrictSerializer):
@@ -17,6 +19,15 @@ class AtLeastOneFieldSerializer(StrictSerializer):
         return attrs
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "The shopper",
+            request_only=True,
+            value={"email": "ada@example.com", "name": "Ada Lovelace", "phone": "+14155550100", "reference": "cust_42"},
+        )
+    ]
+)
 class CustomerInputSerializer(AtLeastOneFieldSerializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -28,6 +39,13 @@ class CustomerInputSerializer(AtLeastOneFieldSerializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Contact details", request_only=True, value={"email": "ada@example.com", "phone": "+14155550100"}
+        )
+    ]
+)
 class ContactInputSerializer(AtLeastOneFieldSerializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(
@@ -35,6 +53,23 @@ class ContactInputSerializer(AtLeastOneFieldSerializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A US address",
+            request_only=True,
+            value={
+                "name": "Ada Lovelace",
+                "line1": "1 Main St",
+                "city": "Springfield",
+                "region": "IL",
+                "postal_code": "62701",
+                "country": "US",
+                "phone": "+12175550100",
+            },
+        )
+    ]
+)
 class AddressInputSerializer(StrictSerializer):
     """The whole address: fields left out are stored empty."""
 

@@ -1,12 +1,12 @@
 """Input and output shapes of the reservation, holds and inventory endpoints."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from checkout.api.serializers import StrictSerializer
 from checkout.models import Reservation
 from checkout.services.inventory import HOLD_MINUTES_CEILING
+from core.api.serializers import StrictSerializer
 
 MAX_STOCK_ITEMS = 500
 MAX_ON_HAND = 10**9
@@ -41,6 +41,7 @@ class ReservationSerializer(serializers.Serializer):
         return reservation.effective_status(self.context.get("now") or timezone.now())
 
 
+@extend_schema_serializer(examples=[OpenApiExample("Ten more minutes", request_only=True, value={"minutes": 10})])
 class ExtendInputSerializer(StrictSerializer):
     minutes = serializers.IntegerField(
         min_value=1,
@@ -73,6 +74,15 @@ class StockLevelInputSerializer(serializers.Serializer):
     on_hand = serializers.IntegerField(min_value=0, max_value=MAX_ON_HAND)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Load stock",
+            request_only=True,
+            value={"items": [{"sku": "MUG", "on_hand": 25}, {"sku": "TSHIRT-M", "on_hand": 8}]},
+        )
+    ]
+)
 class StockSetInputSerializer(StrictSerializer):
     items = StockLevelInputSerializer(many=True, allow_empty=False, max_length=MAX_STOCK_ITEMS)
 
@@ -90,6 +100,7 @@ class StockListSerializer(serializers.Serializer):
     data = StockItemSerializer(many=True)
 
 
+@extend_schema_serializer(examples=[OpenApiExample("Two returned to stock", request_only=True, value={"delta": 2})])
 class StockAdjustInputSerializer(StrictSerializer):
     delta = serializers.IntegerField(
         min_value=-MAX_ON_HAND, max_value=MAX_ON_HAND, help_text="Added to on_hand; negative removes"

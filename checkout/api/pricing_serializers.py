@@ -1,11 +1,15 @@
 """Input and output shapes of calculate, totals and validate."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from checkout.api.serializers import StrictSerializer, TotalsSerializer
+from checkout.api.serializers import TotalsSerializer
+from core.api.serializers import StrictSerializer
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("With a promotion code", request_only=True, value={"promotion_codes": ["SUMMER10"]})]
+)
 class CalculateInputSerializer(StrictSerializer):
     promotion_codes = serializers.ListField(
         child=serializers.CharField(max_length=50),

@@ -1,11 +1,13 @@
 """Input and output shapes of the session API (SPEC.md section 4)."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from checkout.hosted_links import hosted_link
 from checkout.models import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.selectors import session_address
+from core.api.serializers import StrictSerializer
 from core.money import is_currency
 from merchants.credentials import client_token_sign
 from merchants.models import Merchant
@@ -35,16 +37,6 @@ class ReturnUrlsSerializer(serializers.Serializer):
     callback_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses unknown fields, so a typo is a 400 naming it, not a silently ignored key."""
-
-    def validate(self, attrs):
-        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({unknown[0]: "Unknown field."})
-        return attrs
-
-
 def _validate_currency(value):
     if not is_currency(value):
         raise serializers.ValidationError("Not an ISO 4217 currency code.")
@@ -69,6 +61,15 @@ class SessionCreateSerializer(StrictSerializer):
         return value
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Change metadata and the promotion code",
+            request_only=True,
+            value={"metadata": {"order_ref": "A-1002"}, "promotion_codes": ["SUMMER10"]},
+        )
+    ]
+)
 class SessionUpdateSerializer(SessionCreateSerializer):
     lines = CartLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES, required=False)
 
@@ -231,7 +232,7 @@ class SessionSerializer(serializers.Serializer):
         base = settings.PUBLIC_BASE_URL
         return {
             "self": f"{base}/v1/checkout/sessions/{session.public_id}",
-            "approve": f"{base}/pay/{session.public_id}",
+            "approve": hosted_link(session).url,
         }
 
 

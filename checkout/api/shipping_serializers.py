@@ -1,8 +1,9 @@
 """Input and output shapes of the shipping-options, select-shipping and pickup endpoints."""
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from checkout.api.serializers import StrictSerializer
+from core.api.serializers import StrictSerializer
 
 
 class ShippingOptionSerializer(serializers.Serializer):
@@ -29,9 +30,23 @@ class ShippingOptionsSerializer(serializers.Serializer):
     data = ShippingOptionSerializer(many=True)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Choose an option", request_only=True, value={"shipping_option_id": "shr_8cJ2kQw0ZtYb3NnVx5LmRp1s"}
+        )
+    ]
+)
 class SelectShippingInputSerializer(StrictSerializer):
     shipping_option_id = serializers.CharField(max_length=40)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Collect in store", request_only=True, value={"pickup_location_id": "pul_2XkLw9QpZr4Tt7VbNm0cYs8d"}
+        )
+    ]
+)
 class PickupLocationInputSerializer(StrictSerializer):
     pickup_location_id = serializers.CharField(max_length=40)

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from core.money import is_currency
@@ -30,6 +31,15 @@ class MerchantSettingsSerializer(serializers.ModelSerializer):
         read_only_fields = ["merchant_id", "version", "updated_at"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Ask for merchant approval",
+            request_only=True,
+            value={"approval_mode": "merchant", "payment_time_limit_minutes": 15},
+        )
+    ]
+)
 class MerchantSettingsUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     country = serializers.RegexField(r"^[A-Z]{2}$", required=False)

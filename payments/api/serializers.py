@@ -1,20 +1,11 @@
 """Input and output shapes of the payments API (Stripe's, so merchants' habits carry over)."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.serializers import StrictSerializer
 from core.money import is_currency
 from payments.selectors import attempts_remaining, payment_api_status, payment_next_action
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses unknown fields, so a typo is a 400 naming it."""
-
-    def validate(self, attrs):
-        unknown = sorted(set(getattr(self, "initial_data", None) or {}) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({unknown[0]: "Unknown field."})
-        return attrs
 
 
 class CardInputSerializer(StrictSerializer):
@@ -27,6 +18,18 @@ class CardInputSerializer(StrictSerializer):
     cvc = serializers.RegexField(r"^[0-9]{3,4}$", error_messages={"invalid": "Enter the 3 or 4 digit security code."})
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A test card",
+            request_only=True,
+            value={
+                "type": "card",
+                "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+            },
+        )
+    ]
+)
 class TokenizeSerializer(StrictSerializer):
     type = serializers.ChoiceField(["card"])
     card = CardInputSerializer()
@@ -54,22 +57,53 @@ class PaymentMethodSerializer(serializers.Serializer):
         return CardSerializer(method).data
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("Attach a token", request_only=True, value={"payment_method_id": "pm_4QfS2nW8xY0aBcDeFgHiJkLm"})
+    ]
+)
 class AttachMethodSerializer(StrictSerializer):
     payment_method_id = serializers.CharField(max_length=40)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Confirm with a token", request_only=True, value={"payment_method_id": "pm_4QfS2nW8xY0aBcDeFgHiJkLm"}
+        ),
+        OpenApiExample("Confirm the attached method", request_only=True, value={}),
+    ]
+)
 class ConfirmSerializer(StrictSerializer):
     payment_method_id = serializers.CharField(max_length=40, required=False)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("Capture part of the authorization", request_only=True, value={"amount": 1500}),
+        OpenApiExample("Capture all of it", request_only=True, value={}),
+    ]
+)
 class CaptureSerializer(StrictSerializer):
     amount = serializers.IntegerField(min_value=1, required=False, help_text="Minor units; default: all of it")
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("Void", request_only=True, value={"reason": "requested_by_customer"})]
+)
 class CancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Pay the session's current total",
+            request_only=True,
+            value={"capture_mode": "automatic", "return_url": "https://shop.example/checkout/return"},
+        )
+    ]
+)
 class PaymentIntentCreateSerializer(StrictSerializer):
     capture_mode = serializers.ChoiceField(["automatic", "manual"], required=False)
     return_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
