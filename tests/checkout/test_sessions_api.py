@@ -18,7 +18,7 @@ def test_create_returns_canonical_resource(api, cart):
     assert body["client_token"].startswith("ct_")
     assert [line["quantity"] for line in body["lines"]] == [2, 1]
     assert body["totals"] is None and body["calculation_id"] is None
-    assert body["links"]["approve"].endswith(f"/pay/{body['checkout_id']}")
+    assert f"/pay/{body['checkout_id']}?token=ct_" in body["links"]["approve"]
     assert response["ETag"] == f'"{body["version"]}"'
     for key in ("cart_id", "owner", "shipping_address", "billing_address", "selected_shipping",
                 "reservation_id", "payment_intent", "created_at", "updated_at", "metadata", "expires_at"):  # fmt: skip
