@@ -15,6 +15,7 @@ checkout_api = [
     path("", include("merchants.api.urls")),
     path("", include("checkout.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("refunds.api.urls")),
 ]
 
 urlpatterns = [

@@ -77,6 +77,16 @@ class OperationInProgress(Conflict):
     default_message = "Another request is working on this payment; retry shortly."
 
 
+class PaymentNotCaptured(Conflict):
+    code = "payment_not_captured"
+    default_message = "This payment intent has captured no funds to refund."
+
+
+class PaymentDisputed(Conflict):
+    code = "payment_disputed"
+    default_message = "This payment is disputed: it cannot be refunded until the dispute is closed."
+
+
 # Our failure codes (as gateways translate them) → the error a caller sees.
 FAILURE_ERRORS = {
     "card_declined": PaymentDeclined,

@@ -1,14 +1,19 @@
 """How payments tells the apps above it what happened, without importing them.
 
-An app that cares (checkout) registers a listener in its AppConfig.ready(). Listeners run
-after the payment's transaction commits (`transaction.on_commit`), outside it, so they
-take their own locks in their own transaction and never hold the payment row while they
-do. They must be idempotent: the same notice may come again (a retried webhook, a sync
-from the gateway). An exception in a listener is logged and does not undo the payment.
+An app that cares (checkout) registers a listener in its AppConfig.ready(). Payment
+listeners run after the payment's transaction commits (`transaction.on_commit`), outside
+it, so they take their own locks in their own transaction and never hold the payment row
+while they do. They must be idempotent: the same notice may come again (a retried
+webhook, a sync from the gateway). An exception in a listener is logged and does not undo
+the payment.
+
+Dispute listeners (refunds keeps the Dispute records) are the exception: they run inside
+the payment's transaction, see `register_dispute_listener`.
 """
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 
@@ -19,6 +24,12 @@ AUTHORIZED = "authorized"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 CANCELED = "canceled"
+# Refunds and disputes: the apps above may record them (a timeline); nothing to decide.
+PARTIALLY_REFUNDED = "partially_refunded"
+REFUNDED = "refunded"
+DISPUTED = "disputed"
+DISPUTE_WON = "dispute_won"
+DISPUTE_LOST = "dispute_lost"
 
 
 @dataclass(frozen=True)
@@ -63,3 +74,47 @@ def payment_listeners_notify(notice: PaymentNotice) -> None:
     """Called inside the payment's transaction; delivery waits for the commit."""
     for listener in list(_listeners):
         transaction.on_commit(lambda listener=listener: _deliver(listener, notice))
+
+
+@dataclass(frozen=True)
+class DisputeNotice:
+    """What a gateway said about a dispute (chargeback) on one of our payments."""
+
+    merchant_id: int
+    payment_pk: int
+    payment_intent_id: str
+    gateway: str
+    gateway_dispute_id: str
+    amount: int
+    currency: str
+    reason: str
+    gateway_status: str
+    # "" while the dispute is open; "won" or "lost" once the gateway closed it.
+    outcome: str
+    evidence_due_by: datetime | None
+    event_id: str
+
+
+_dispute_listeners = []
+
+
+def register_dispute_listener(listener):
+    """`listener(notice: DisputeNotice)` runs INSIDE the transaction that applies the
+    gateway's dispute event, with the payment row locked, right after the payment's own
+    state changed: what it writes commits or rolls back with the event (which is then
+    retried). It must not do network I/O and must be idempotent (events are redelivered)."""
+    if listener not in _dispute_listeners:
+        _dispute_listeners.append(listener)
+    return listener
+
+
+def unregister_dispute_listener(listener) -> None:
+    if listener in _dispute_listeners:
+        _dispute_listeners.remove(listener)
+
+
+def dispute_listeners_notify(notice: DisputeNotice) -> None:
+    # Unlike payment notices, an exception here propagates: a dispute that could not be
+    # recorded must not be marked processed.
+    for listener in list(_dispute_listeners):
+        listener(notice)

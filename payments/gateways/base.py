@@ -7,6 +7,7 @@ I/O in principle, so `outside_transaction()` guards the boundary.
 
 import abc
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import connection
 
@@ -59,6 +60,28 @@ class GatewayResult:
     raw: dict = field(default_factory=dict)
 
 
+# How a dispute ended, in our words.
+DISPUTE_WON = "won"
+DISPUTE_LOST = "lost"
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    """A dispute (chargeback) as the gateway describes it, in our words.
+
+    `outcome` is "" while it is open, DISPUTE_WON or DISPUTE_LOST once it is closed;
+    `status` keeps the gateway's own word (needs_response, under_review, …).
+    """
+
+    id: str
+    amount: int
+    currency: str
+    reason: str
+    status: str
+    outcome: str
+    evidence_due_by: datetime | None
+
+
 @dataclass(frozen=True)
 class GatewayNotice:
     """An inbound event, verified and normalized.
@@ -74,6 +97,7 @@ class GatewayNotice:
     attempt: str
     result: GatewayResult | None
     payload: dict
+    dispute: DisputeInfo | None = None
 
 
 def outside_transaction() -> None:

@@ -6,6 +6,9 @@ webhooks, and translation of the processor's Stripe-like codes into ours.
 """
 
 import json
+from datetime import UTC, datetime
+
+from django.views.decorators.debug import sensitive_variables
 
 from core.exceptions import NotFound
 from payments.exceptions import WebhookSignatureInvalid
@@ -41,10 +44,25 @@ def result_from_charge(charge: dict) -> base.GatewayResult:
     )
 
 
+def dispute_from_dict(dispute: dict) -> base.DisputeInfo:
+    due_by = (dispute.get("evidence_details") or {}).get("due_by")
+    status = dispute.get("status", "")
+    return base.DisputeInfo(
+        id=dispute["id"],
+        amount=dispute["amount"],
+        currency=dispute["currency"],
+        reason=dispute.get("reason", ""),
+        status=status,
+        outcome={"won": base.DISPUTE_WON, "lost": base.DISPUTE_LOST}.get(status, ""),
+        evidence_due_by=datetime.fromtimestamp(due_by, tz=UTC) if due_by else None,
+    )
+
+
 class SimulatorGateway(base.Gateway):
     name = "simulator"
     signature_header = SIGNATURE_HEADER
 
+    @sensitive_variables("number", "cvc")
     def tokenize(self, *, number, exp_month, exp_year, cvc):
         base.outside_transaction()
         card = processor.card_tokenize(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
@@ -111,6 +129,17 @@ class SimulatorGateway(base.Gateway):
     def notice_from_payload(self, payload):
         charge = payload["data"]["object"]
         metadata = charge.get("metadata") or {}
+        if charge.get("object") == "dispute":
+            return base.GatewayNotice(
+                event_id=payload["id"],
+                type=payload["type"],
+                reference=charge.get("charge", ""),
+                payment_intent=metadata.get("payment_intent", ""),
+                attempt=metadata.get("attempt", ""),
+                result=None,
+                payload=payload,
+                dispute=dispute_from_dict(charge),
+            )
         return base.GatewayNotice(
             event_id=payload["id"],
             type=payload["type"],

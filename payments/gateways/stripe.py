@@ -7,9 +7,11 @@ server errors become GatewayUnavailable (502/503).
 """
 
 import logging
+from datetime import UTC, datetime
 
 import stripe
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from core.exceptions import Conflict, DomainError, NotFound
 from payments.exceptions import GatewayUnavailable, IncorrectNumber, WebhookSignatureInvalid
@@ -77,6 +79,25 @@ def result_from_intent(intent: dict, *, failure: tuple[str, str] | None = None) 
     )
 
 
+# A closed inquiry ("warning_closed") took no money: for us it is won.
+_DISPUTE_OUTCOMES = {"won": base.DISPUTE_WON, "warning_closed": base.DISPUTE_WON, "lost": base.DISPUTE_LOST}
+
+
+def dispute_from_object(dispute: dict) -> base.DisputeInfo:
+    """A Stripe Dispute (as a dict) → our description of it."""
+    due_by = (dispute.get("evidence_details") or {}).get("due_by")
+    status = dispute.get("status", "")
+    return base.DisputeInfo(
+        id=dispute.get("id", ""),
+        amount=dispute.get("amount") or 0,
+        currency=(dispute.get("currency") or "").upper(),
+        reason=dispute.get("reason") or "general",
+        status=status,
+        outcome=_DISPUTE_OUTCOMES.get(status, ""),
+        evidence_due_by=datetime.fromtimestamp(due_by, tz=UTC) if due_by else None,
+    )
+
+
 def _unavailable(exc: stripe.StripeError) -> GatewayUnavailable:
     logger.warning("stripe call failed: %s (http %s, request %s)", type(exc).__name__, exc.http_status, exc.request_id)
     status = 503 if isinstance(exc, stripe.RateLimitError) or exc.http_status == 503 else 502
@@ -115,6 +136,7 @@ class StripeGateway(base.Gateway):
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
 
+    @sensitive_variables("number", "cvc")
     def tokenize(self, *, number, exp_month, exp_year, cvc):
         params = {"type": "card", "card": {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc}}
         try:
@@ -210,4 +232,5 @@ class StripeGateway(base.Gateway):
             attempt=metadata.get("attempt", ""),
             result=result_from_intent(obj) if is_intent else None,
             payload=payload,
+            dispute=dispute_from_object(obj) if obj.get("object") == "dispute" else None,
         )

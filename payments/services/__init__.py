@@ -3,7 +3,12 @@
 from payments.services.confirm import payment_intent_authentication_complete, payment_intent_confirm, payment_sync
 from payments.services.intents import payment_intent_attach_method, payment_intent_create
 from payments.services.methods import payment_method_tokenize
-from payments.services.operations import payment_intent_cancel, payment_intent_capture
+from payments.services.operations import (
+    payment_intent_cancel,
+    payment_intent_capture,
+    payment_intent_lock,
+    payment_intent_refund,
+)
 
 __all__ = [
     "payment_intent_attach_method",
@@ -12,6 +17,8 @@ __all__ = [
     "payment_intent_capture",
     "payment_intent_confirm",
     "payment_intent_create",
+    "payment_intent_lock",
+    "payment_intent_refund",
     "payment_method_tokenize",
     "payment_sync",
 ]

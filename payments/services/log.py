@@ -23,6 +23,18 @@ ANNOUNCED = {
     State.EXPIRED: ("payment.canceled", hooks.CANCELED),
 }
 
+# Transitions whose news belongs to a refund or a dispute: refunds emits the merchant's
+# refund.* / dispute.* event, so payments only tells its listeners (a session timeline).
+# By name, not by target state: a won dispute returns to COMPLETED, which is no new
+# payment.succeeded.
+NOTICE_ONLY = {
+    "refund_partially": hooks.PARTIALLY_REFUNDED,
+    "refund_fully": hooks.REFUNDED,
+    "dispute": hooks.DISPUTED,
+    "win_dispute": hooks.DISPUTE_WON,
+    "lose_dispute": hooks.DISPUTE_LOST,
+}
+
 
 def payment_snapshot(payment: PaymentTransaction) -> dict:
     return {
@@ -78,6 +90,9 @@ def payment_transition(
         from_state=from_state,
         to_state=payment.state,
     )
+    if name in NOTICE_ONLY:
+        payment_listeners_tell(payment, NOTICE_ONLY[name])
+        return payment
     announced = ANNOUNCED.get(payment.state)
     if announced:
         event_type, notice_type = announced
@@ -88,18 +103,23 @@ def payment_transition(
             correlation_id=payment.reference,
             data={"before": before, "after": payment_snapshot(payment), **({"reason": data} if data else {})},
         )
-        hooks.payment_listeners_notify(
-            hooks.PaymentNotice(
-                type=notice_type,
-                merchant_id=payment.merchant_id,
-                payment_intent_id=payment.public_id,
-                reference=payment.reference,
-                amount=payment.amount,
-                currency=payment.currency,
-                state=payment.state,
-                version=payment.version,
-                retryable=payment.state == State.FAILED and attempts_remaining(payment) > 0,
-                reason=(payment.last_error or {}).get("code", "") if payment.state == State.FAILED else "",
-            )
-        )
+        payment_listeners_tell(payment, notice_type)
     return payment
+
+
+def payment_listeners_tell(payment: PaymentTransaction, notice_type: str) -> None:
+    """Queues the listeners' notice of the payment as it is now (sent on commit)."""
+    hooks.payment_listeners_notify(
+        hooks.PaymentNotice(
+            type=notice_type,
+            merchant_id=payment.merchant_id,
+            payment_intent_id=payment.public_id,
+            reference=payment.reference,
+            amount=payment.amount,
+            currency=payment.currency,
+            state=payment.state,
+            version=payment.version,
+            retryable=payment.state == State.FAILED and attempts_remaining(payment) > 0,
+            reason=(payment.last_error or {}).get("code", "") if payment.state == State.FAILED else "",
+        )
+    )

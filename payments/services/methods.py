@@ -1,10 +1,13 @@
 """Tokenizing cards: the number goes to the gateway's vault and nowhere else."""
 
+from django.views.decorators.debug import sensitive_variables
+
 from merchants.models import Merchant
 from payments.gateways import gateway_named
 from payments.models import PaymentMethod
 
 
+@sensitive_variables("number", "cvc")
 def payment_method_tokenize(*, merchant_id: int, number: str, exp_month: int, exp_year: int, cvc: str) -> PaymentMethod:
     """Vaults the card at the merchant's gateway (outside any transaction) and keeps only
     its token, brand, last four, expiry and fingerprint. Raises IncorrectNumber (402) for

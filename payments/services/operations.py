@@ -20,11 +20,13 @@ from payments.selectors import payment_queryset
 from payments.services.confirm import call_is_stale
 from payments.services.log import payment_log, payment_transition
 from payments.services.outcomes import operation_clear
+from payments.services.refunds import payment_refund_check, payment_refund_record, payment_refundable_amount
 
 logger = logging.getLogger(__name__)
 
 CAPTURE = "capture"
 VOID = "void"
+REFUND = "refund"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ def operation_run(operation: _Operation, *, actor: str) -> PaymentTransaction:
             result = gateway.capture(
                 reference=operation.reference, amount=operation.amount, idempotency_key=operation.key
             )
+        elif operation.kind == REFUND:
+            result = gateway.refund(
+                reference=operation.reference, amount=operation.amount, idempotency_key=operation.key
+            )
         else:
             result = gateway.void(reference=operation.reference, idempotency_key=operation.key)
     except GatewayUnavailable as exc:
@@ -114,6 +120,14 @@ def _record(operation: _Operation, result: base.GatewayResult, *, actor: str) ->
             payment_transition(payment, "capture", actor=actor, amount=result.amount or operation.amount, at=now)
         elif payment.state == State.AUTHORIZED and operation.kind == VOID and result.status == base.CANCELED:
             payment_transition(payment, "void", actor=actor, reason="Voided on request.")
+        elif operation.kind == REFUND and result.status == base.SUCCEEDED:
+            payment_refund_record(
+                payment,
+                refund_id=operation.key,
+                amount=operation.amount,
+                gateway_reference=result.reference,
+                actor=actor,
+            )
         elif mine:
             # A webhook already moved it, or the gateway said something unexpected: keep
             # the state, keep the record.
@@ -169,6 +183,37 @@ def payment_intent_cancel(*, merchant_id: int, payment_intent_id: str, actor: st
             )
         operation = operation_claim(payment, VOID, None, actor=actor)
     return operation_run(operation, actor=actor)
+
+
+def payment_intent_refund(
+    *, merchant_id: int, payment_intent_id: str, actor: str, amount: int | None = None
+) -> PaymentTransaction:
+    """Gives captured money straight back, with no refund request: for an app above
+    payments compensating a sale it could not complete (checkout failing to finalize a
+    paid session). All that is left to refund, or `amount` of it.
+
+    Claim → call → record like capture, the key kept on the payment. Raises
+    PaymentNotCaptured / PaymentDisputed (409) per payment_refund_check, DomainError
+    (400) for more than is refundable, OperationInProgress (409) while another operation
+    runs, GatewayUnavailable (502/503): retrying reuses the claimed key.
+    """
+    with transaction.atomic():
+        payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        payment_refund_check(payment)
+        refundable = payment_refundable_amount(payment)
+        amount = refundable if amount is None else amount
+        if not 0 < amount <= refundable:
+            raise DomainError(f"amount must be between 1 and {refundable}.", code="amount_too_large", param="amount")
+        operation = operation_claim(payment, REFUND, amount, actor=actor)
+    return operation_run(operation, actor=actor)
+
+
+def payment_intent_lock(*, merchant_id: int, payment_intent_id: str) -> PaymentTransaction:
+    """Locks the payment in the caller's open transaction, for an app above payments that
+    decides on the payment's state and needs it to stay put until it commits (checkout
+    turning a paid session into an order). The caller takes its own locks first, in the
+    house order session → order → payment. Raises NotFound (404)."""
+    return lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
 
 
 def payment_release(*, payment_pk: int, actor: str) -> bool:

@@ -16,6 +16,7 @@ from payments.exceptions import WebhookSignatureInvalid
 from payments.gateways import gateway_for_signature, gateway_named
 from payments.locks import lock_payment_by_pk
 from payments.models import GatewayEvent, PaymentAttempt, PaymentTransaction
+from payments.services.disputes import payment_dispute_apply
 from payments.services.log import payment_log
 from payments.services.outcomes import outcome_apply
 
@@ -101,7 +102,7 @@ def gateway_event_process(*, event_pk: int) -> str:
 
 
 def _handle(notice, *, gateway: str) -> None:
-    if notice.result is None:
+    if notice.result is None and notice.dispute is None:
         return  # an event about something we do not track (a charge, a payout)
     payment, attempt = _find(notice)
     if payment is None or attempt is None:
@@ -117,6 +118,9 @@ def _handle(notice, *, gateway: str) -> None:
         attempt=attempt,
         data={"event_id": notice.event_id, "type": notice.type},
     )
+    if notice.dispute is not None:
+        payment_dispute_apply(payment, notice.dispute, gateway=gateway, event_id=notice.event_id, actor=actor)
+        return
     outcome_apply(payment, attempt, notice.result, actor=actor, source=f"webhook:{notice.type}")
 
 

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from core.exceptions import DomainError, NotFound
 from payments.exceptions import IncorrectNumber
@@ -77,6 +78,7 @@ def _fingerprint(number: str) -> str:
     return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+@sensitive_variables("number", "cvc")
 def card_tokenize(*, number: str, exp_month: int, exp_year: int, cvc: str) -> SimulatorCard:
     """Vaults a card: the number decides brand, last four, fingerprint and behaviour here,
     then is dropped. Raises IncorrectNumber (402) for a number that fails the checksum."""
@@ -261,10 +263,89 @@ def charge_refund(*, reference: str, amount: int, idempotency_key: str) -> Simul
             or amount > charge.amount_captured - charge.amount_refunded
         ):
             raise DomainError("This charge cannot be refunded by that much.", code="charge_not_refundable")
+        if _dispute_opened(charge) and not _dispute_outcome(charge):
+            raise DomainError("A disputed charge cannot be refunded.", code="charge_disputed", status_code=409)
         charge.amount_refunded += amount
         _announce(charge, "payment.refunded")
 
     return _operation(reference, idempotency_key, apply)
+
+
+# Disputes: at most one per charge, as at Stripe. The simulator keeps no dispute table:
+# the charge's applied-operation keys record it ("dispute.opened:<reason>:<unix time>",
+# then "dispute.closed:<won|lost>"), which also makes opening or closing twice a no-op.
+DISPUTE_REASONS = ("fraudulent", "duplicate", "product_not_received", "product_unacceptable", "unrecognized", "general")
+DISPUTE_EVIDENCE_DAYS = 7
+_OPENED = "dispute.opened:"
+_CLOSED = "dispute.closed:"
+
+
+def _dispute_opened(charge: SimulatorCharge) -> tuple[str, int] | None:
+    for key in charge.operation_keys:
+        if key.startswith(_OPENED):
+            reason, _, opened_at = key.removeprefix(_OPENED).partition(":")
+            return reason, int(opened_at)
+    return None
+
+
+def _dispute_outcome(charge: SimulatorCharge) -> str:
+    return next((key.removeprefix(_CLOSED) for key in charge.operation_keys if key.startswith(_CLOSED)), "")
+
+
+def dispute_as_dict(charge: SimulatorCharge) -> dict:
+    reason, opened_at = _dispute_opened(charge)
+    outcome = _dispute_outcome(charge)
+    return {
+        "object": "dispute",
+        "id": f"dp_{charge.reference}",
+        "charge": charge.reference,
+        # Refunds are refused while it is open, so this stays what was disputed.
+        "amount": charge.amount_captured - charge.amount_refunded,
+        "currency": charge.currency,
+        "reason": reason,
+        "status": outcome or "needs_response",
+        "evidence_details": {"due_by": opened_at + DISPUTE_EVIDENCE_DAYS * 86400},
+        "created": opened_at,
+        "metadata": charge.metadata,
+    }
+
+
+def charge_dispute_open(*, reference: str, reason: str = "fraudulent") -> dict:
+    """The cardholder's bank disputes a captured charge: a signed `charge.dispute.created`
+    follows. Opening it again returns the same dispute and sends nothing."""
+    if reason not in DISPUTE_REASONS:
+        raise DomainError(f"reason must be one of {', '.join(DISPUTE_REASONS)}.", param="reason")
+    with transaction.atomic():
+        charge = _locked(reference)
+        if _dispute_opened(charge) is None:
+            if charge.status != SimulatorCharge.Status.SUCCEEDED or charge.amount_captured <= charge.amount_refunded:
+                raise DomainError(
+                    "Only a captured charge can be disputed.", code="charge_not_disputable", status_code=409
+                )
+            charge.operation_keys = [*charge.operation_keys, f"{_OPENED}{reason}:{int(time.time())}"]
+            charge.save()
+            _queue(
+                SimulatorDelivery.Kind.WEBHOOK,
+                {"type": "charge.dispute.created", "data": {"object": dispute_as_dict(charge)}},
+            )
+    return dispute_as_dict(charge)
+
+
+def charge_dispute_close(*, reference: str, won: bool) -> dict:
+    """The bank's decision on an open dispute: a signed `charge.dispute.closed` follows.
+    Closing it again returns it as it is and sends nothing."""
+    with transaction.atomic():
+        charge = _locked(reference)
+        if _dispute_opened(charge) is None:
+            raise DomainError("This charge has no dispute.", code="dispute_missing", status_code=409)
+        if not _dispute_outcome(charge):
+            charge.operation_keys = [*charge.operation_keys, f"{_CLOSED}{'won' if won else 'lost'}"]
+            charge.save()
+            _queue(
+                SimulatorDelivery.Kind.WEBHOOK,
+                {"type": "charge.dispute.closed", "data": {"object": dispute_as_dict(charge)}},
+            )
+    return dispute_as_dict(charge)
 
 
 def delivery_target(kind: str) -> str:

@@ -1,0 +1,266 @@
+"""Back office for refunds and disputes: the review queue and the dispute list.
+
+Read-only records; every decision goes through a service, which checks the approver
+permission and the four-eyes rule itself and audits who did it and when.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from core.exceptions import DomainError
+from core.money import format_minor
+from payments.selectors import payment_intent_find
+from refunds import services
+from refunds.models import Dispute, DisputeEvent, RefundEvent, RefundRequest
+from refunds.selectors import APPROVE_PERMISSION, refund_events
+from refunds.services.review import staff_actor
+
+State = RefundRequest.State
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RefundEventInline(ReadOnlyInline):
+    model = RefundEvent
+    fields = ("created_at", "type", "from_state", "to_state", "actor", "user", "data")
+    readonly_fields = fields
+
+
+class DisputeEventInline(ReadOnlyInline):
+    model = DisputeEvent
+    fields = ("created_at", "type", "from_state", "to_state", "actor", "data")
+    readonly_fields = fields
+
+
+class StaffRefundForm(forms.Form):
+    payment_intent = forms.CharField(max_length=40, help_text="The payment intent's id (pi_…)")
+    amount = forms.IntegerField(min_value=1, required=False, help_text="Minor units; empty: all that is left")
+    reason = forms.ChoiceField(choices=RefundRequest.Reason.choices)
+    note = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
+    receipt_email = forms.EmailField(required=False, help_text="The shopper's address for the confirmation")
+
+
+class ReviewForm(forms.Form):
+    APPROVE, REJECT, REQUEST_INFO = "approve", "reject", "request_info"
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, "Approve"), (REJECT, "Reject"), (REQUEST_INFO, "Ask for more information")],
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        widget=forms.Textarea,
+        required=False,
+        max_length=2000,
+        help_text="The reason for a rejection, or the question for the requester",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") in (self.REJECT, self.REQUEST_INFO) and not (data.get("text") or "").strip():
+            self.add_error("text", "Say why (rejection) or what you need (question).")
+        return data
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(admin.ModelAdmin):
+    list_display = (
+        "public_id", "merchant", "payment", "amount_display", "state", "reason", "requested_by", "auto_approved",
+        "created_at",
+    )  # fmt: skip
+    list_filter = ("state", "reason", "auto_approved", "created_at")
+    list_select_related = ("merchant", "payment")
+    search_fields = ("public_id", "payment__public_id", "gateway_reference")
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    inlines = [RefundEventInline]
+    actions = ["approve_selected", "retry_selected"]
+    change_form_template = "admin/refunds/refundrequest/change_form.html"
+
+    @admin.display(description="amount")
+    def amount_display(self, refund):
+        return format_minor(refund.amount, refund.currency)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Every field: a state or an amount changes only through a service.
+        return [field.name for field in self.model._meta.fields]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions are the review page's and the actions', never a form save
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request, obj=None):
+        return request.user.has_perm(APPROVE_PERMISSION)
+
+    def get_urls(self):
+        review = self.admin_site.admin_view(self.review_view)
+        return [path("<int:pk>/review/", review, name="refunds_refundrequest_review"), *super().get_urls()]
+
+    # --- staff asks for a refund: the form calls the same service as the API ----------------
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StaffRefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            refund = self._create(request, form)
+            if refund is not None:
+                self.message_user(request, f"Refund {refund.public_id} is {refund.get_state_display()}.")
+                return redirect(reverse("admin:refunds_refundrequest_change", args=[refund.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Request a refund",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/refunds/refundrequest/staff_add.html", context)
+
+    def _create(self, request, form):
+        data = form.cleaned_data
+        payment = payment_intent_find(payment_intent_id=data["payment_intent"])
+        if payment is None:
+            form.add_error("payment_intent", "No such payment intent.")
+            return None
+        try:
+            return services.refund_create(
+                merchant_id=payment.merchant_id,
+                payment_intent_id=payment.public_id,
+                amount=data["amount"],
+                reason=data["reason"],
+                note=data["note"],
+                receipt_email=data["receipt_email"],
+                actor=staff_actor(request.user),
+                user=request.user,
+            )
+        except DomainError as exc:
+            form.add_error("amount" if exc.param == "amount" else None, f"{exc.message} ({exc.code})")
+            return None
+
+    # --- the review page: approve, reject, ask -----------------------------------------------
+    def review_view(self, request, pk):
+        refund = get_object_or_404(RefundRequest.objects.select_related("merchant", "payment"), pk=pk)
+        if not self.has_approve_permission(request):
+            raise PermissionDenied
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._decide(request, refund, form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, f"{exc.message} ({exc.code})")
+            else:
+                return redirect(reverse("admin:refunds_refundrequest_change", args=[refund.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Review refund {refund.public_id}",
+            "refund": refund,
+            "amount": format_minor(refund.amount, refund.currency),
+            "events": refund_events(refund),
+            "own_request": refund.requested_by_user_id == request.user.pk,
+            "reviewable": refund.state == State.UNDER_REVIEW,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/refunds/refundrequest/review.html", context)
+
+    def _decide(self, request, refund, data):
+        text = (data.get("text") or "").strip()
+        if data["decision"] == ReviewForm.APPROVE:
+            services.refund_approve(refund_pk=refund.pk, reviewer=request.user, note=text)
+            self.message_user(request, f"Approved {refund.public_id}; it is on its way to the gateway.")
+        elif data["decision"] == ReviewForm.REJECT:
+            services.refund_reject(refund_pk=refund.pk, reviewer=request.user, reason=text)
+            self.message_user(request, f"Rejected {refund.public_id}.")
+        else:
+            services.refund_request_info(refund_pk=refund.pk, reviewer=request.user, message=text)
+            self.message_user(request, f"Asked the requester of {refund.public_id} for more information.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_review": self.has_approve_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- bulk actions --------------------------------------------------------------------------
+    def _run(self, request, queryset, service, verb, **kwargs):
+        done = 0
+        for refund in queryset:
+            try:
+                service(refund_pk=refund.pk, **kwargs)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{refund.public_id}: {exc.message} ({exc.code})", messages.ERROR)
+        if done:
+            self.message_user(request, f"{verb} {done} refund(s).", messages.SUCCESS)
+
+    @admin.action(description="Approve the selected refunds", permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        self._run(request, queryset, services.refund_approve, "Approved", reviewer=request.user)
+
+    @admin.action(description="Retry the selected failed refunds", permissions=["approve"])
+    def retry_selected(self, request, queryset):
+        self._run(request, queryset, services.refund_retry, "Retried", user=request.user)
+
+
+class DisputeStatusFilter(admin.SimpleListFilter):
+    """Open disputes unless asked otherwise: they are the ones with a deadline."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*Dispute.Status.choices, ("all", "All")]
+
+    def queryset(self, request, queryset):
+        value = self.value() or Dispute.Status.OPEN
+        return queryset if value == "all" else queryset.filter(status=value)
+
+    def choices(self, changelist):
+        current = self.value() or Dispute.Status.OPEN
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    list_display = (
+        "public_id", "merchant", "payment", "amount_display", "reason", "status", "gateway_status",
+        "evidence_due_by", "created_at",
+    )  # fmt: skip
+    list_filter = (DisputeStatusFilter, "gateway", "reason")
+    list_select_related = ("merchant", "payment")
+    search_fields = ("public_id", "gateway_dispute_id", "payment__public_id")
+    show_full_result_count = False
+    ordering = ("evidence_due_by", "id")
+    inlines = [DisputeEventInline]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, dispute):
+        return format_minor(dispute.amount, dispute.currency)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # disputes come from the gateway
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,98 @@
+"""Input and output shapes of the refunds API."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import StrictSerializer
+from refunds.models import RefundRequest
+
+MAX_LINES = 100
+
+
+class RefundLineSerializer(StrictSerializer):
+    line_id = serializers.CharField(max_length=64, help_text="The cart line's id")
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+
+class RefundCreateSerializer(StrictSerializer):
+    amount = serializers.IntegerField(
+        min_value=1, required=False, help_text="Minor units; omitted: everything not yet refunded"
+    )
+    reason = serializers.ChoiceField(RefundRequest.Reason.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    lines = RefundLineSerializer(many=True, required=False, max_length=MAX_LINES)
+    receipt_email = serializers.EmailField(
+        required=False, allow_blank=True, default="", help_text="Where the shopper's refund confirmation goes"
+    )
+
+    def validate_lines(self, lines):
+        ids = [line["line_id"] for line in lines]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError("Name each line_id once.")
+        return lines
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs["reason"] == RefundRequest.Reason.OTHER and not attrs.get("note", "").strip():
+            raise serializers.ValidationError({"note": "Say why when the reason is 'other'."})
+        return attrs
+
+
+class RefundInformationSerializer(StrictSerializer):
+    information = serializers.CharField(max_length=2000, help_text="The answer to the reviewer's question")
+
+
+class RefundListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(RefundRequest.State.choices, required=False)
+    payment_intent = serializers.CharField(max_length=40, required=False)
+    created_gte = serializers.DateTimeField(required=False)
+    created_lte = serializers.DateTimeField(required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    cursor = serializers.CharField(required=False)
+
+
+class RefundReviewSerializer(serializers.Serializer):
+    auto_approved = serializers.BooleanField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    info_request = serializers.CharField(help_text="The reviewer's question, while or after NEEDS_INFO")
+    info_response = serializers.CharField()
+    rejection_reason = serializers.CharField()
+
+
+class RefundFailureSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField(allow_null=True)
+
+
+class RefundSerializer(serializers.Serializer):
+    object = serializers.SerializerMethodField()
+    id = serializers.CharField(source="public_id")
+    payment_intent = serializers.CharField(source="payment.public_id")
+    status = serializers.CharField(source="state", help_text="SPEC section 3: pending, under_review, needs_info, …")
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    reason = serializers.CharField()
+    note = serializers.CharField()
+    lines = RefundLineSerializer(many=True)
+    receipt_email = serializers.CharField()
+    requested_by = serializers.CharField()
+    review = serializers.SerializerMethodField()
+    failure = serializers.SerializerMethodField()
+    gateway_reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField()
+
+    def get_object(self, refund) -> str:
+        return "refund"
+
+    @extend_schema_field(RefundReviewSerializer)
+    def get_review(self, refund):
+        return RefundReviewSerializer(refund).data
+
+    @extend_schema_field(RefundFailureSerializer(allow_null=True))
+    def get_failure(self, refund):
+        if refund.state != RefundRequest.State.FAILED or not refund.last_error:
+            return None
+        return {"code": refund.last_error.get("code", ""), "message": refund.last_error.get("message")}

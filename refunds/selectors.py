@@ -1,0 +1,61 @@
+"""Reads of refunds and disputes; never write."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, Sum
+
+from core.exceptions import NotFound
+from refunds.models import Dispute, RefundRequest
+
+APPROVE_PERMISSION = "refunds.approve_refund"
+
+
+def refund_queryset():
+    return RefundRequest.objects.select_related("merchant", "payment")
+
+
+def refund_get(*, merchant_id: int, refund_id: str) -> RefundRequest:
+    refund = refund_queryset().filter(merchant_id=merchant_id, public_id=refund_id).first()
+    if refund is None:
+        raise NotFound("No such refund.", param="id")
+    return refund
+
+
+def refund_list(*, merchant_id: int, status=None, payment_intent=None, created_gte=None, created_lte=None):
+    refunds = refund_queryset().filter(merchant_id=merchant_id)
+    if status:
+        refunds = refunds.filter(state=status)
+    if payment_intent:
+        refunds = refunds.filter(payment__public_id=payment_intent)
+    if created_gte:
+        refunds = refunds.filter(created_at__gte=created_gte)
+    if created_lte:
+        refunds = refunds.filter(created_at__lte=created_lte)
+    return refunds
+
+
+def refund_reserved_amount(*, payment_pk: int, exclude_pk: int | None = None) -> int:
+    """What refunds not yet completed hold of the payment: the caller holds its lock."""
+    reserving = Q(state__in=RefundRequest.RESERVING) | Q(state=RefundRequest.State.FAILED, outcome_unknown=True)
+    refunds = RefundRequest.objects.filter(reserving, payment_id=payment_pk)
+    if exclude_pk is not None:
+        refunds = refunds.exclude(pk=exclude_pk)
+    return refunds.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def refund_events(refund: RefundRequest):
+    return refund.events.select_related("user").order_by("id")
+
+
+def refund_reviewer_emails() -> list[str]:
+    """Active staff who may approve refunds (superusers included) and have an address."""
+    users = get_user_model().objects.with_perm(APPROVE_PERMISSION, is_active=True, include_superusers=True)
+    return sorted({user.email for user in users if user.email and user.is_staff})
+
+
+def dispute_open_list():
+    """Open disputes, the one whose evidence is due first on top."""
+    return (
+        Dispute.objects.select_related("merchant", "payment")
+        .filter(status=Dispute.Status.OPEN)
+        .order_by("evidence_due_by", "id")
+    )

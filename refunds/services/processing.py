@@ -1,0 +1,237 @@
+"""Sending an approved refund to the gateway: claim → call → record.
+
+The claim (payment then refund locked) moves the refund to PROCESSING with its outgoing
+idempotency key already stored and marks the call in flight; the gateway is called with
+no transaction open; the answer is recorded under the locks again, with the state and the
+key re-checked, so a late or repeated answer changes nothing. No answer leaves the
+refund PROCESSING with the same key for the task's next try; a refusal fails it.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.exceptions import DomainError
+from payments.exceptions import GatewayUnavailable
+from payments.gateways import base
+from payments.services.confirm import call_is_stale
+from payments.services.refunds import (
+    payment_gateway_refund,
+    payment_refund_check,
+    payment_refund_claimed,
+    payment_refund_failed,
+    payment_refund_record,
+)
+from refunds.exceptions import RefundCallInFlight
+from refunds.locks import lock_refund_and_payment
+from refunds.models import RefundRequest
+from refunds.selectors import refund_queryset
+from refunds.services.log import refund_log, refund_transition, refund_transition_check
+from refunds.services.queue import queue_processing, queue_receipt
+from refunds.services.requests import refund_room_check
+from refunds.services.review import reviewer_check, staff_actor
+
+logger = logging.getLogger(__name__)
+State = RefundRequest.State
+SYSTEM_ACTOR = "system:refunds"
+# Longer than the task's longest wait between tries: older work has no task coming.
+SWEEP_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    refund_pk: int
+    payment_pk: int
+    refund_id: str
+    amount: int
+    key: str
+
+
+def _fail(refund, payment, *, code: str, message: str, definite: bool, actor: str) -> None:
+    refund_transition(
+        refund, "fail", actor=actor, error={"code": code, "message": message}, outcome_unknown=not definite
+    )
+    payment_refund_failed(payment, refund_id=refund.public_id, code=code, definite=definite, actor=actor)
+
+
+def _claim(refund_pk: int, *, actor: str) -> _Claim | None:
+    with transaction.atomic():
+        payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
+        refund.payment = payment
+        if refund.state == State.APPROVED:
+            refund_transition(refund, "start_processing", actor=actor)
+            try:
+                # A fresh key has never reached the gateway: a chargeback or dispute since
+                # the approval can still stop it here.
+                payment_refund_check(payment)
+                refund_room_check(payment, refund.amount, exclude_pk=refund.pk)
+            except DomainError as exc:
+                _fail(refund, payment, code=exc.code, message=exc.message, definite=True, actor=actor)
+                return None
+        elif refund.state == State.PROCESSING:
+            if refund.call_started_at is not None and not call_is_stale(refund.call_started_at):
+                raise RefundCallInFlight()
+        else:
+            return None
+        refund.call_started_at = timezone.now()
+        refund.call_count += 1
+        refund.save()
+        refund_log(
+            refund,
+            type="gateway.claimed",
+            actor=actor,
+            data={"key": refund.gateway_idempotency_key, "call": refund.call_count},
+        )
+        payment_refund_claimed(
+            payment, refund_id=refund.public_id, amount=refund.amount, key=refund.gateway_idempotency_key, actor=actor
+        )
+        return _Claim(refund.pk, payment.pk, refund.public_id, refund.amount, refund.gateway_idempotency_key)
+
+
+def _current(claim: _Claim, *, actor: str):
+    """(payment, refund) locked, or None when the answer is no longer this claim's."""
+    payment, refund = lock_refund_and_payment(refund_pk=claim.refund_pk)
+    refund.payment = payment
+    if refund.state != State.PROCESSING or refund.gateway_idempotency_key != claim.key:
+        refund_log(refund, type="gateway.answer_ignored", actor=actor, data={"key": claim.key, "state": refund.state})
+        return None
+    return payment, refund
+
+
+def _record_success(claim: _Claim, result: base.GatewayResult, *, actor: str) -> None:
+    with transaction.atomic():
+        current = _current(claim, actor=actor)
+        if current is None:
+            return
+        payment, refund = current
+        data = {"status": result.status, "reference": result.reference, "amount": result.amount, "key": claim.key}
+        refund_log(refund, type="gateway.refund", actor=actor, data=data)
+        refund_transition(refund, "complete", actor=actor, gateway_reference=result.reference, at=timezone.now())
+        payment_refund_record(
+            payment,
+            refund_id=refund.public_id,
+            amount=refund.amount,
+            gateway_reference=result.reference,
+            actor=actor,
+        )
+        if refund.receipt_email:
+            queue_receipt(refund.pk)
+
+
+def _record_refusal(claim: _Claim, *, code: str, message: str, actor: str) -> None:
+    with transaction.atomic():
+        current = _current(claim, actor=actor)
+        if current is None:
+            return
+        payment, refund = current
+        refund_log(refund, type="gateway.refund", actor=actor, data={"status": "refused", "code": code})
+        _fail(refund, payment, code=code, message=message, definite=True, actor=actor)
+
+
+def _release(claim: _Claim, *, actor: str) -> None:
+    with transaction.atomic():
+        current = _current(claim, actor=actor)
+        if current is None:
+            return
+        _, refund = current
+        # Not in flight any more: the next try may repeat the call at once, same key.
+        refund.call_started_at = None
+        refund.last_error = {"code": "gateway_unavailable", "message": "The gateway did not answer."}
+        refund.save()
+        refund_log(refund, type="gateway.refund", actor=actor, data={"status": "no_answer", "key": claim.key})
+
+
+def refund_process(*, refund_pk: int, actor: str = SYSTEM_ACTOR) -> RefundRequest:
+    """Sends an APPROVED (or interrupted PROCESSING) refund to the gateway and records
+    the answer: COMPLETED (the payment becomes partially or fully refunded, the shopper's
+    receipt is queued) or FAILED when the gateway refused.
+
+    Safe to run twice: anything else than APPROVED or PROCESSING is left alone.
+    Raises GatewayUnavailable when the gateway did not answer (the refund stays
+    PROCESSING; try again later, with the same key) and RefundCallInFlight while
+    another worker's call has not answered yet.
+    """
+    claim = _claim(refund_pk, actor=actor)
+    if claim is not None:
+        try:
+            result = payment_gateway_refund(payment_pk=claim.payment_pk, amount=claim.amount, idempotency_key=claim.key)
+        except GatewayUnavailable:
+            _release(claim, actor=actor)
+            raise
+        except DomainError as exc:
+            _record_refusal(claim, code=exc.code, message=exc.message, actor=actor)
+        else:
+            if result.status == base.SUCCEEDED:
+                _record_success(claim, result, actor=actor)
+            else:
+                code = result.failure_code or "refund_failed"
+                _record_refusal(
+                    claim, code=code, message=result.message or "The gateway refused the refund.", actor=actor
+                )
+    return refund_queryset().get(pk=refund_pk)
+
+
+def refund_give_up(*, refund_pk: int, actor: str = SYSTEM_ACTOR) -> RefundRequest:
+    """After the task's last try without an answer: PROCESSING → FAILED, outcome unknown.
+
+    The amount stays reserved (the gateway may have paid) and a retry repeats the call
+    with the same key, so it can never pay twice. A call still in flight is left alone.
+    """
+    with transaction.atomic():
+        payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
+        refund.payment = payment
+        if refund.state == State.PROCESSING and refund.call_started_at is None:
+            _fail(
+                refund,
+                payment,
+                code="gateway_unavailable",
+                message="The gateway did not answer; a retry repeats the same request.",
+                definite=False,
+                actor=actor,
+            )
+    return refund
+
+
+def refund_retry(*, refund_pk: int, user) -> RefundRequest:
+    """Staff's retry of a FAILED refund: FAILED → PROCESSING, queued for the gateway.
+
+    After a refusal it takes a new key and must still fit in what is left to refund;
+    after no answer it repeats the call with the same key. Locks payment then refund.
+    Raises ReviewerNotAllowed (403), InvalidStateTransition (409), PaymentDisputed (409),
+    RefundExceedsCaptured (400).
+    """
+    with transaction.atomic():
+        payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
+        refund.payment = payment
+        reviewer_check(refund, user)
+        refund_transition_check(refund, "retry")
+        if not refund.outcome_unknown:
+            payment_refund_check(payment)
+            refund_room_check(payment, refund.amount, exclude_pk=refund.pk)
+        refund_transition(
+            refund, "retry", actor=staff_actor(user), user=user, data={"after": (refund.last_error or {}).get("code")}
+        )
+        queue_processing(refund.pk)
+    return refund
+
+
+def refunds_resume_stuck(*, now=None, limit: int = 200) -> int:
+    """Queues refunds whose task was lost (approved or interrupted, untouched for a
+    while); returns how many. Safe with several sweepers: the claim is exclusive."""
+    now = now or timezone.now()
+    quiet = Q(updated_at__lt=now - SWEEP_AFTER)
+    stuck = (
+        RefundRequest.objects.filter(quiet)
+        .filter(Q(state=State.APPROVED) | Q(state=State.PROCESSING))
+        .values_list("pk", flat=True)[:limit]
+    )
+    pks = list(stuck)
+    for pk in pks:
+        queue_processing(pk)
+    if pks:
+        logger.info("re-queued %s refunds", len(pks))
+    return len(pks)
