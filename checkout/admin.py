@@ -3,6 +3,7 @@ from django.contrib import admin
 from django_countries import countries
 
 import checkout.inventory_admin  # noqa: F401  (registers the stock ledger and reservation admins)
+import checkout.order_admin  # noqa: F401  (registers the order and finalization job admins)
 import checkout.session_admin  # noqa: F401  (registers the session, calculation, promotion and tax admins)
 from checkout.models import PickupLocation, ShippingRate
 from core.money import is_currency

@@ -6,7 +6,7 @@ else the service holds, stock items last of all, by sku. Two carts naming the sa
 in different orders then queue on them instead of deadlocking.
 """
 
-from checkout.models import CheckoutSession, Reservation, StockItem
+from checkout.models import CheckoutSession, FinalizationJob, Order, Reservation, StockItem
 from core.exceptions import NotFound
 
 
@@ -68,3 +68,13 @@ def lock_stock_items(*, merchant_id: int, skus) -> dict[str, StockItem]:
     """
     rows = StockItem.objects.select_for_update().filter(merchant_id=merchant_id, sku__in=list(skus)).order_by("sku")
     return {item.sku: item for item in rows}
+
+
+def lock_session_order(*, session: CheckoutSession) -> Order | None:
+    """The session's order, locked (second in the house order, after the session)."""
+    return Order.objects.select_for_update(of=("self",)).filter(session=session).first()
+
+
+def lock_finalization_job(job_pk: int) -> FinalizationJob | None:
+    """A finalization job row; lock its session first when the session changes too."""
+    return FinalizationJob.objects.select_for_update(of=("self",)).filter(pk=job_pk).first()

@@ -84,7 +84,22 @@ class CheckoutSessionAdmin(admin.ModelAdmin):
         ("Customer", {"fields": ("customer_email", "customer_name", "customer_phone", "customer_reference")}),
         ("Delivery", {"fields": ("selected_shipping_rate", "pickup_location", "require_billing_address")}),
         ("Payment", {"fields": ("currency", "capture_mode", "reservation_id", "payment_intent_id")}),
-        ("Lifecycle", {"fields": ("version", "expires_at", "created_at", "updated_at", "metadata")}),
+        (
+            "Lifecycle",
+            {
+                "fields": (
+                    "version",
+                    "expires_at",
+                    "approval_requested_at",
+                    "approved_at",
+                    "payment_deadline_at",
+                    "closing_claimed_at",
+                    "created_at",
+                    "updated_at",
+                    "metadata",
+                )  # fmt: skip
+            },
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from checkout.services import deadlines, finalize_jobs
 from checkout.services.inventory import reservations_expire_lapsed
 from checkout.services.sessions import sessions_expire_due
 
@@ -13,3 +14,26 @@ def expire_sessions() -> int:
 def tidy_reservations() -> int:
     # Bookkeeping only: lapsed holds already stopped counting against stock.
     return reservations_expire_lapsed()
+
+
+@shared_task(name="checkout.enforce_deadlines", acks_late=True)
+def enforce_deadlines() -> int:
+    return deadlines.sessions_enforce_deadlines()
+
+
+@shared_task(name="checkout.finalize_paid", acks_late=True)
+def finalize_paid() -> int:
+    return deadlines.sessions_finalize_paid()
+
+
+FINALIZE_MAX_RETRIES = 5
+
+
+@shared_task(name="checkout.run_finalization_job", bind=True, acks_late=True, max_retries=FINALIZE_MAX_RETRIES)
+def run_finalization_job(self, job_pk: int) -> str:
+    last_try = self.request.retries >= FINALIZE_MAX_RETRIES
+    try:
+        return finalize_jobs.finalization_job_run(job_pk=job_pk, last_try=last_try)
+    except finalize_jobs.FinalizationRetry as exc:
+        # Capped exponential backoff: 5 s, 10 s, 20 s … at most 5 minutes.
+        raise self.retry(exc=exc, countdown=min(5 * 2**self.request.retries, 300)) from exc

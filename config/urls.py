@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider.views import TokenView
 
+from checkout.receipts import receipt_page
 from core.api.health import HealthApi
 
 admin.site.site_header = "Payments back office"
@@ -24,6 +25,8 @@ urlpatterns = [
     path("v1/checkout/", include((checkout_api, "api"), namespace="api")),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("pay/", include("checkout.hosted.urls")),
+    path("receipts/<str:receipt_id>", receipt_page, name="receipt"),
 ]
 
 # The test-mode card processor's own pages (3-D Secure challenge); off in production by default.

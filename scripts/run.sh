@@ -12,6 +12,7 @@ mkdir -p var/broker/processed
 
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py bootstrap_demo
+.venv/bin/python manage.py demo_checkout
 
 # Ctrl-C (or either process dying) stops everything this script started.
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT

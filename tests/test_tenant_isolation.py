@@ -47,6 +47,22 @@ def _build_event(api):
     return api.get("/v1/checkout/events").json()["data"][0]["id"]
 
 
+def _build_refund(api):
+    from tests.refunds.helpers import captured_intent, request_refund
+
+    return request_refund(api, captured_intent(api), amount=100).json()["id"]
+
+
+def _build_order(api):
+    from tests.checkout.finalize_helpers import finalize, paid_session
+
+    return finalize(api, paid_session(api)["checkout_id"]).json()["order"]["id"]
+
+
+def _build_finalization_job(api):
+    return api.post(f"/v1/checkout/sessions/{_build_session(api)}/finalize/async").json()["job_id"]
+
+
 # URL kwarg → function(api of merchant A) returning the id of an object A owns.
 BUILDERS = {
     "endpoint_id": _build_webhook_endpoint,
@@ -55,6 +71,9 @@ BUILDERS = {
     "reservation_id": _build_reservation,
     "sku": _build_stock_sku,
     "payment_intent_id": _build_payment_intent,
+    "order_id": _build_order,
+    "job_id": _build_finalization_job,
+    "refund_id": _build_refund,
 }
 FAKE_IDS = {"checkout_id": "cs_doesnotexist000000000000"}
 

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from checkout.api import customer_views, inventory_views, payment_views, pricing_views, shipping_views, views
+from checkout.api import (
+    approval_views,
+    customer_views,
+    finalize_views,
+    hosted_api_views,
+    inventory_views,
+    payment_views,
+    pricing_views,
+    shipping_views,
+    views,
+)
 
 urlpatterns = [
     path("sessions", views.SessionListCreateApi.as_view(), name="sessions"),
@@ -70,4 +80,35 @@ urlpatterns = [
     ),
     path("inventory", inventory_views.InventoryApi.as_view(), name="inventory"),
     path("inventory/<path:sku>/adjust", inventory_views.InventoryAdjustApi.as_view(), name="inventory-adjust"),
+]
+
+# Approval, finalization and hosted/embedded checkout.
+urlpatterns += [
+    path("sessions/<str:checkout_id>/place", approval_views.SessionPlaceApi.as_view(), name="session-place"),
+    path("sessions/<str:checkout_id>/approve", approval_views.SessionApproveApi.as_view(), name="session-approve"),
+    path("sessions/<str:checkout_id>/decline", approval_views.SessionDeclineApi.as_view(), name="session-decline"),
+    path("sessions/<str:checkout_id>/finalize", finalize_views.SessionFinalizeApi.as_view(), name="session-finalize"),
+    path(
+        "sessions/<str:checkout_id>/finalize/async",
+        finalize_views.SessionFinalizeAsyncApi.as_view(),
+        name="session-finalize-async",
+    ),
+    path(
+        "sessions/<str:checkout_id>/finalize/rollback",
+        finalize_views.SessionFinalizeRollbackApi.as_view(),
+        name="session-finalize-rollback",
+    ),
+    path("finalizations/<str:job_id>", finalize_views.FinalizationJobDetailApi.as_view(), name="finalization"),
+    path("orders/<str:order_id>", finalize_views.OrderDetailApi.as_view(), name="order"),
+    path(
+        "sessions/<str:checkout_id>/hosted-url",
+        hosted_api_views.SessionHostedUrlApi.as_view(),
+        name="session-hosted-url",
+    ),
+    path(
+        "sessions/<str:checkout_id>/embed-token",
+        hosted_api_views.SessionEmbedTokenApi.as_view(),
+        name="session-embed-token",
+    ),
+    path("hosted/<str:checkout_id>/status", hosted_api_views.HostedStatusApi.as_view(), name="hosted-status"),
 ]

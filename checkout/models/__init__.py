@@ -1,4 +1,5 @@
 from checkout.models.inventory import Reservation, ReservationLine, StockItem, StockMovement
+from checkout.models.order import FinalizationJob, Order
 from checkout.models.pricing import Calculation, Promotion, TaxRate
 from checkout.models.session import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.models.shipping import PickupLocation, ShippingRate
@@ -8,6 +9,8 @@ __all__ = [
     "Calculation",
     "CartLine",
     "CheckoutSession",
+    "FinalizationJob",
+    "Order",
     "PickupLocation",
     "Promotion",
     "Reservation",

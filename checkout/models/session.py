@@ -96,6 +96,15 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     reservation_id = models.CharField(max_length=40, blank=True)
     payment_intent_id = models.CharField(max_length=40, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
+    # Merchant approval (SPEC 6.1): when the order was placed for approval and approved,
+    # and the time limit of the current wait (the merchant's answer, then the payment).
+    approval_requested_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    payment_deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set while a job or a failed finalization is giving the payment back (void/refund)
+    # before closing the session: finalize refuses the session from then on, and the
+    # payment listener leaves the closing to whoever claimed it.
+    closing_claimed_at = models.DateTimeField(null=True, blank=True)
 
     version = models.PositiveIntegerField(default=1)
     expires_at = models.DateTimeField(db_index=True)
@@ -126,12 +135,14 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=status, source=[Status.CREATED, Status.COLLECTING], target=Status.AWAITING_APPROVAL)
-    def request_approval(self):
-        pass
+    def request_approval(self, *, at=None, deadline=None):
+        self.approval_requested_at = at
+        self.payment_deadline_at = deadline
 
     @transition(field=status, source=Status.AWAITING_APPROVAL, target=Status.APPROVED)
-    def approve(self):
-        pass
+    def approve(self, *, at=None, deadline=None):
+        self.approved_at = at
+        self.payment_deadline_at = deadline
 
     @transition(field=status, source=Status.AWAITING_APPROVAL, target=Status.DECLINED)
     def decline(self, reason=""):
@@ -162,8 +173,8 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
         self.status_reason = reason
 
     @transition(field=status, source=EXPIRABLE, target=Status.EXPIRED)
-    def expire(self):
-        self.status_reason = "The session passed its expiry time."
+    def expire(self, reason="The session passed its expiry time."):
+        self.status_reason = reason
 
 
 class CartLine(models.Model):

@@ -59,9 +59,18 @@ def session_touch(session: CheckoutSession, *, actor: str, type: str, data=None,
     timeline_record(session, type=type, actor=actor, data=data)
 
 
-def session_transition(session: CheckoutSession, name: str, *, actor: str, data=None, **kwargs):
+def _event_data(session: CheckoutSession, event_type: str, before: dict, after: dict, extra: dict | None) -> dict:
+    if event_type == "checkout.pending_approval":
+        # Only ids (SPEC 6.1): the merchant fetches the session itself, over an
+        # authenticated call, before it approves a price or a stock level.
+        return {"checkout_id": session.public_id, "merchant": session.merchant.public_id}
+    return {"before": before, "after": after, **(extra or {})}
+
+
+def session_transition(session: CheckoutSession, name: str, *, actor: str, data=None, event_data=None, **kwargs):
     """Runs the named @transition, saves, writes the timeline and the merchant event.
 
+    `event_data` adds keys to the merchant event (e.g. the order id on completion).
     Raises InvalidStateTransition (409) when the session's state does not allow it.
     """
     method = getattr(session, name)
@@ -91,7 +100,7 @@ def session_transition(session: CheckoutSession, name: str, *, actor: str, data=
             type=event_type,
             checkout_id=session.public_id,
             payment_intent_id=session.payment_intent_id,
-            data={"before": before, "after": after},
+            data=_event_data(session, event_type, before, after, event_data),
             callback_url=session.callback_url if event_type in CALLBACK_EVENTS else "",
         )
     return session

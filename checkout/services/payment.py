@@ -53,10 +53,17 @@ def session_payment_intent_create(
     cancelled). Idempotent: an open intent for the same amount is returned as it is; a
     pending or failed one for another amount is cancelled and replaced. The first intent
     moves the session to payment_processing. Raises 409 calculation_missing,
-    stale_calculation, nothing_to_pay, payment_in_progress, invalid_state_transition.
+    stale_calculation, nothing_to_pay, payment_in_progress, invalid_state_transition, and
+    approval_required for a merchant-approval merchant's session not yet approved.
     """
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        if session.merchant.approval_mode == "merchant" and session.approved_at is None:
+            raise Conflict(
+                "The merchant must approve this order before it can be paid.",
+                code="approval_required",
+                explain="place the order (POST /sessions/{id}/place) and wait for the merchant's approval",
+            )
         amount = _current_grand_total(session)
         if session.payment_intent_id:
             existing = payment_intent_get(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
@@ -128,7 +135,9 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
         }
         timeline_record(session, type=type, actor="system:payments", data=data)
         closing = notice.type == hooks.CANCELED or (notice.type == hooks.FAILED and not notice.retryable)
-        if closing and session.status == Status.PAYMENT_PROCESSING:
+        # A session claimed for closing (deadline expiry, failed finalization) is closed
+        # by whoever claimed it, with the reason that matters, once the payment is back.
+        if closing and session.status == Status.PAYMENT_PROCESSING and session.closing_claimed_at is None:
             reason = "The payment was canceled." if notice.type == hooks.CANCELED else "The payment failed."
             session_transition(session, "fail", actor="system:payments", data=data, reason=reason)
         elif notice.type == hooks.SUCCEEDED and session.status != Status.PAYMENT_PROCESSING:

@@ -1,0 +1,160 @@
+"""Shapes of approval, finalization, orders, receipts and the hosted/embedded endpoints."""
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from checkout.api.serializers import AddressSerializer, TotalsSerializer
+from checkout.receipts import receipt_context
+from core.api.serializers import StrictSerializer
+
+
+class NoBodySerializer(StrictSerializer):
+    """An action that takes no input: any field sent is a 400 naming it."""
+
+
+class DeclineInputSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500, help_text="Shown to the shopper")
+
+
+class OrderLineSerializer(serializers.Serializer):
+    line_id = serializers.CharField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_amount = serializers.IntegerField()
+    discount_amount = serializers.IntegerField()
+    tax_amount = serializers.IntegerField()
+    total_amount = serializers.IntegerField()
+
+
+class OrderCustomerSerializer(serializers.Serializer):
+    email = serializers.CharField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    reference = serializers.CharField()
+
+
+class PaymentMethodBriefSerializer(serializers.Serializer):
+    brand = serializers.CharField()
+    last4 = serializers.CharField()
+
+
+class ReceiptSerializer(serializers.Serializer):
+    receipt_id = serializers.CharField()
+    url = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    merchant_name = serializers.CharField()
+    formatted = serializers.DictField(child=serializers.CharField(), help_text="Totals formatted for the locale")
+
+
+class OrderSerializer(serializers.Serializer):
+    object = serializers.SerializerMethodField()
+    id = serializers.CharField(source="public_id")
+    checkout_id = serializers.CharField(source="session.public_id")
+    status = serializers.CharField()
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    totals = serializers.SerializerMethodField()
+    lines = OrderLineSerializer(many=True)
+    customer = OrderCustomerSerializer()
+    shipping_address = AddressSerializer(allow_null=True, required=False)
+    billing_address = AddressSerializer(allow_null=True, required=False)
+    shipping = serializers.DictField(allow_null=True)
+    calculation_id = serializers.CharField()
+    reservation_id = serializers.CharField()
+    payment_intent_id = serializers.CharField()
+    payment_status = serializers.CharField(help_text="captured, or authorized (manual capture)")
+    amount_captured = serializers.IntegerField()
+    payment_method = PaymentMethodBriefSerializer(allow_null=True)
+    receipt = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_object(self, order) -> str:
+        return "order"
+
+    @extend_schema_field(TotalsSerializer)
+    def get_totals(self, order):
+        return {"currency": order.currency, **order.totals}
+
+    @extend_schema_field(ReceiptSerializer)
+    def get_receipt(self, order):
+        context = receipt_context(order)
+        return {
+            "receipt_id": order.receipt_id,
+            "url": receipt_url(order),
+            "issued_at": order.created_at,
+            "merchant_name": order.merchant.name,
+            "formatted": context["formatted"],
+        }
+
+
+def receipt_url(order) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("receipt", kwargs={"receipt_id": order.receipt_id})
+
+
+class FinalizeResultSerializer(serializers.Serializer):
+    object = serializers.CharField()
+    checkout_id = serializers.CharField()
+    created = serializers.BooleanField(help_text="false when the session was already finalized")
+    order = OrderSerializer()
+
+
+class FinalizationJobSerializer(serializers.Serializer):
+    object = serializers.SerializerMethodField()
+    job_id = serializers.CharField(source="public_id")
+    checkout_id = serializers.CharField(source="session.public_id")
+    status = serializers.CharField(help_text="queued, running, succeeded or failed")
+    order_id = serializers.SerializerMethodField()
+    error = serializers.DictField(allow_null=True, help_text="{code, message} once failed")
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_object(self, job) -> str:
+        return "finalization"
+
+    def get_order_id(self, job) -> str | None:
+        return job.order.public_id if job.order_id else None
+
+
+class RollbackResultSerializer(serializers.Serializer):
+    object = serializers.CharField()
+    checkout_id = serializers.CharField()
+    status = serializers.CharField()
+    status_reason = serializers.CharField()
+    holds_released = serializers.IntegerField()
+    payment = serializers.CharField(
+        help_text="voided, refunded, canceled, nothing_held, or pending (the gateway will be asked again)"
+    )
+
+
+class HostedUrlSerializer(serializers.Serializer):
+    object = serializers.CharField()
+    checkout_id = serializers.CharField()
+    url = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class EmbedTokenSerializer(serializers.Serializer):
+    object = serializers.CharField()
+    checkout_id = serializers.CharField()
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class HostedStatusSerializer(serializers.Serializer):
+    object = serializers.CharField()
+    checkout_id = serializers.CharField()
+    status = serializers.CharField()
+    status_reason = serializers.CharField()
+    order_id = serializers.CharField(allow_null=True)
+    redirect_url = serializers.CharField(
+        allow_null=True, help_text="success_url or error_url with ?checkout_id=…; null while under way"
+    )
+    payment_intent_id = serializers.CharField(allow_null=True)
+    payment_intent_status = serializers.CharField(allow_null=True)
+    payment_deadline_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField()

@@ -1,0 +1,53 @@
+"""The run command's demo: a shop with something to sell, ship and tax, and a checkout
+session a newcomer can pay in the browser within a minute."""
+
+from django.db import transaction
+
+from checkout.models import CheckoutSession, PickupLocation, ShippingRate, TaxRate
+from checkout.services.sessions import session_create
+from merchants.models import Merchant
+
+DEMO_CART = [
+    {"sku": "POUR-OVER-SET", "name": "Ceramic pour-over set", "quantity": 1, "unit_amount": 3400, "weight_grams": 900},
+    {"sku": "BEANS-250", "name": "Single-origin coffee beans, 250 g", "quantity": 2, "unit_amount": 1450,
+     "weight_grams": 250},
+]  # fmt: skip
+DEMO_RATES = [
+    {"name": "Standard", "carrier": "USPS", "service_code": "ground", "amount": 599,
+     "min_delivery_days": 3, "max_delivery_days": 5},
+    {"name": "Express", "carrier": "UPS", "service_code": "2nd_day_air", "amount": 1899,
+     "min_delivery_days": 1, "max_delivery_days": 2},
+]  # fmt: skip
+DEMO_TAX_RATES = [("US", "Sales tax", 850), ("GB", "VAT", 2000), ("DE", "MwSt", 1900)]
+
+
+def demo_shop_ensure(*, merchant: Merchant) -> None:
+    """Gives the demo merchant a rate table, a pickup point and tax rates, where it has none."""
+    with transaction.atomic():
+        Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if not ShippingRate.objects.filter(merchant=merchant).exists():
+            for rate in DEMO_RATES:
+                # Empty countries: ships everywhere, so any address a newcomer types works.
+                ShippingRate.objects.create(merchant=merchant, countries=[], currency=merchant.default_currency, **rate)
+        if not PickupLocation.objects.filter(merchant=merchant).exists():
+            PickupLocation.objects.create(
+                merchant=merchant,
+                name=f"{merchant.name}, Mission St",
+                line1="500 Mission St",
+                city="San Francisco",
+                postal_code="94105",
+                country="US",
+                opening_hours="Mon–Sat 9:00–18:00",
+            )
+        for country, name, rate_bps in DEMO_TAX_RATES:
+            TaxRate.objects.get_or_create(
+                merchant=merchant, country=country, tax_code="", defaults={"name": name, "rate_bps": rate_bps}
+            )
+
+
+def demo_session_create(*, merchant: Merchant) -> CheckoutSession:
+    return session_create(
+        merchant=merchant,
+        data={"currency": merchant.default_currency, "lines": DEMO_CART, "cart_id": "demo-cart"},
+        actor="system:demo",
+    )

@@ -1,0 +1,239 @@
+"""The hosted pages' forms. They check what a shopper typed and say what is wrong next to
+the field; the rules themselves (addresses, phones, cards) stay in their own modules."""
+
+import re
+from datetime import date
+
+from django import forms
+from django_countries import countries
+
+from checkout.addresses import address_clean, phone_e164
+from core.exceptions import DomainError
+
+
+class AccessibleErrorsMixin:
+    """Points each invalid input at its error text (aria-describedby), so a screen reader
+    reads the error with the field; Django marks aria-invalid itself."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                field = self.fields[name]
+                auto_id = self[name].auto_id
+                ids = [f"{auto_id}_helptext"] if field.help_text else []
+                field.widget.attrs["aria-describedby"] = " ".join([*ids, f"{auto_id}_error"])
+
+    def add_domain_error(self, error: DomainError, *, fields=None) -> None:
+        """A service's error goes next to the field it names (`param`), else on the form."""
+        fields = fields or {}
+        name = fields.get(error.param, error.param)
+        self.add_error(name if name in self.fields else None, error.message)
+
+
+def _text(label, autocomplete, *, required=True, max_length=200, **attrs):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete, **attrs}),
+    )
+
+
+class ContactForm(AccessibleErrorsMixin, forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        error_messages={"required": "Enter your email address.", "invalid": "Enter a valid email address."},
+        help_text="For your receipt and updates about this order.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    phone = _text("Phone (optional)", "tel", required=False, max_length=32, inputmode="tel", type="tel")
+
+    def __init__(self, *args, phone_region=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone_region = phone_region
+
+    def clean_phone(self):
+        try:
+            return phone_e164(self.cleaned_data.get("phone", ""), region=self.phone_region)
+        except DomainError:
+            raise forms.ValidationError(
+                "Enter a valid phone number, e.g. +1 415 555 2671.", code="phone_invalid"
+            ) from None
+
+
+class AddressForm(AccessibleErrorsMixin, forms.Form):
+    """One address; the form's prefix (shipping/billing) also names its autocomplete section."""
+
+    name = forms.CharField(label="Full name", max_length=200, error_messages={"required": "Enter the full name."})
+    line1 = forms.CharField(label="Address", max_length=300, error_messages={"required": "Enter the street address."})
+    line2 = forms.CharField(label="Apartment, suite, etc. (optional)", max_length=300, required=False)
+    city = forms.CharField(label="City", max_length=200, required=False)
+    region = forms.CharField(label="State / region", max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    country = forms.ChoiceField(label="Country", choices=list(countries))
+
+    AUTOCOMPLETE = {
+        "name": "name",
+        "line1": "address-line1",
+        "line2": "address-line2",
+        "city": "address-level2",
+        "region": "address-level1",
+        "postal_code": "postal-code",
+        "country": "country",
+    }
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, prefix=kind, **kwargs)
+        self.kind = kind
+        # Shipping and billing ask the same questions: the error summary says which.
+        self.summary_label = f"{kind.capitalize()} address"
+        for name, token in self.AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs["autocomplete"] = f"{kind} {token}"
+        self.clean_address = None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.clean_address = address_clean(data, kind=self.kind)
+        except DomainError as error:
+            self.add_domain_error(error)
+        return data
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data.get(name, "") for name in self.AUTOCOMPLETE}
+
+
+class BillingChoiceForm(forms.Form):
+    billing_same = forms.BooleanField(label="Billing address is the same as shipping", required=False)
+
+
+class DetailsForms:
+    """The details page: contact, the shipping address (when something ships) with its
+    "billing is the same" box, and the billing address. Checked together, saved together."""
+
+    def __init__(self, data=None, *, ships: bool, initial: dict):
+        self.ships = ships
+        shipping_country = (data or {}).get("shipping-country" if ships else "billing-country")
+        self.contact = ContactForm(
+            data,
+            phone_region=shipping_country or initial["shipping"]["country"],
+            initial=initial["contact"],
+        )
+        self.shipping = AddressForm(data, kind="shipping", initial=initial["shipping"]) if ships else None
+        self.billing_choice = (
+            BillingChoiceForm(data, initial={"billing_same": initial["billing_same"]}) if ships else None
+        )
+        self.billing_same = bool(
+            ships
+            and data is not None
+            and self.billing_choice.is_valid()
+            and self.billing_choice.cleaned_data["billing_same"]
+        )
+        # Hidden while the box is ticked: neither checked nor reported.
+        self.billing = AddressForm(None if self.billing_same else data, kind="billing", initial=initial["billing"])
+
+    def as_dict(self) -> dict:
+        return {"contact": self.contact, "shipping": self.shipping, "billing_choice": self.billing_choice,
+                "billing": self.billing}  # fmt: skip
+
+    def is_valid(self) -> bool:
+        checked = [self.contact, self.shipping, None if self.billing_same else self.billing]
+        return all([form.is_valid() for form in checked if form is not None])
+
+    def values(self) -> tuple[dict, dict | None, dict]:
+        """(contact, shipping address or None, billing address) for the service."""
+        shipping = self.shipping.values() if self.ships else None
+        billing = shipping if self.billing_same else self.billing.values()
+        contact = {**self.contact.cleaned_data, "name": billing["name"]}
+        return contact, shipping, billing
+
+    def add_domain_error(self, error: DomainError) -> None:
+        (self.shipping or self.billing).add_domain_error(error)
+
+
+class DeliveryForm(AccessibleErrorsMixin, forms.Form):
+    choice = forms.ChoiceField(
+        label="Delivery method",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you'd like to receive your order."},
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["choice"].choices = [(value, value) for value in choices]
+        self.fields["choice"].error_messages["invalid_choice"] = "That option is no longer available; choose again."
+
+    def selection(self) -> tuple[str, str]:
+        kind, _, ident = self.cleaned_data["choice"].partition(":")
+        return kind, ident
+
+
+class SensitiveInput(forms.TextInput):
+    """Never writes the value back into the page: a card number or CVC that came with a
+    form error is not echoed into HTML, caches or screenshots."""
+
+    def format_value(self, value):
+        return None
+
+
+_EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/?\s*(\d{2}|\d{4})\s*$")
+
+
+class CardForm(AccessibleErrorsMixin, forms.Form):
+    number = forms.CharField(
+        label="Card number",
+        max_length=30,
+        error_messages={"required": "Enter your card number."},
+        widget=SensitiveInput(
+            attrs={"autocomplete": "cc-number", "inputmode": "numeric", "placeholder": "1234 1234 1234 1234"}
+        ),
+    )
+    expiry = forms.CharField(
+        label="Expiry date",
+        max_length=7,
+        error_messages={"required": "Enter your card's expiry date."},
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM / YY"}),
+    )
+    cvc = forms.CharField(
+        label="Security code",
+        max_length=4,
+        error_messages={"required": "Enter your card's security code."},
+        help_text="3 digits on the back, 4 on the front for Amex.",
+        widget=SensitiveInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "placeholder": "CVC"}),
+    )
+    name = forms.CharField(
+        label="Name on card",
+        max_length=200,
+        error_messages={"required": "Enter the name on your card."},
+        widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
+    )
+
+    # Services name card fields the way the tokenize API does.
+    PARAMS = {"card.number": "number", "card.exp_year": "expiry", "card.exp_month": "expiry", "card.cvc": "cvc"}
+
+    def clean_number(self):
+        number = re.sub(r"[\s-]", "", self.cleaned_data["number"])
+        if not number.isdigit() or not 12 <= len(number) <= 19:
+            raise forms.ValidationError("Your card number is incorrect.", code="incorrect_number")
+        return number
+
+    def clean_expiry(self):
+        match = _EXPIRY.match(self.cleaned_data["expiry"])
+        if not match or not 1 <= int(match[1]) <= 12:
+            raise forms.ValidationError("Enter the expiry date as MM / YY.", code="invalid_expiry")
+        month, year = int(match[1]), int(match[2])
+        year = year + 2000 if year < 100 else year
+        today = date.today()
+        if (year, month) < (today.year, today.month):
+            raise forms.ValidationError("Your card's expiry date is in the past.", code="invalid_expiry")
+        return month, year
+
+    def clean_cvc(self):
+        cvc = self.cleaned_data["cvc"].strip()
+        if not cvc.isdigit() or len(cvc) not in (3, 4):
+            raise forms.ValidationError("Your card's security code is incomplete.", code="incorrect_cvc")
+        return cvc

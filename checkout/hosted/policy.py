@@ -1,0 +1,67 @@
+"""Response headers of the hosted pages: caching and the per-merchant parts of the CSP.
+
+The site-wide Content-Security-Policy (config/settings.py) allows only our own origin.
+A hosted page drops its 'unsafe-inline' for styles (ours has none), and widens it for
+one merchant only, where the page needs it:
+- form-action: the merchant's success/error URL origins. Chromium applies form-action
+  to the redirects that follow a form post, so "Return to store" (a POST answered with a
+  303 to the merchant's site) is blocked without them.
+- img-src: the origins of the cart lines' product images, which the merchant hosts.
+- frame-ancestors: `extra_settings["hosted_frame_ancestors"]` (a list of origins) lets a
+  merchant embed the pages; by default nobody may frame them (CSP 'none' plus Django's
+  X-Frame-Options DENY). Embedding across sites also needs the session cookie to reach
+  the frame (SameSite=None), which this project does not set: see the module's report.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from django.utils.cache import add_never_cache_headers
+
+from checkout.models import CheckoutSession
+
+# Only plain scheme://host[:port] origins reach the header: a crafted URL cannot smuggle
+# a `;` or a keyword into the policy.
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+FRAME_ANCESTORS_SETTING = "hosted_frame_ancestors"
+
+
+def url_origin(url: str) -> str | None:
+    parts = urlsplit(url or "")
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return origin if _ORIGIN.match(origin) else None
+
+
+def _origins(urls) -> list[str]:
+    return sorted({origin for origin in map(url_origin, urls) if origin})
+
+
+def return_origins(session: CheckoutSession) -> list[str]:
+    return _origins([session.success_url, session.error_url])
+
+
+def frame_ancestors(session: CheckoutSession) -> list[str]:
+    configured = (session.merchant.extra_settings or {}).get(FRAME_ANCESTORS_SETTING) or []
+    return _origins(configured if isinstance(configured, list) else [])
+
+
+def hosted_headers(response, *, session: CheckoutSession | None):
+    """No caching (personal data; the back button must not replay a paid page), and the
+    session's CSP additions, set where django-csp's own decorators set them."""
+    add_never_cache_headers(response)
+    # Our pages carry no inline style at all, so they need no 'unsafe-inline'.
+    replace = {"style-src": ["'self'"]}
+    response._csp_replace = replace
+    if session is None:
+        return response
+    update = {}
+    if origins := return_origins(session):
+        update["form-action"] = origins
+    if images := _origins(line.image_url for line in session.lines.all()):
+        update["img-src"] = images
+    if update:
+        response._csp_update = update
+    if ancestors := frame_ancestors(session):
+        replace["frame-ancestors"] = ancestors
+        response.xframe_options_exempt = True
+    return response

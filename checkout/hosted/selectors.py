@@ -1,0 +1,102 @@
+"""Reads behind the hosted pages: the session, its payment, and which page it is on."""
+
+from django.utils import timezone
+
+from checkout.models import CheckoutSession
+from checkout.selectors import session_get
+from core.exceptions import NotFound
+from payments.models import PaymentTransaction, State
+from payments.selectors import attempts_remaining, payment_intent_get
+
+Status = CheckoutSession.Status
+
+# Pages a shopper may move between freely while the session's details may still change.
+EDITING_PAGES = ("review", "details", "shipping")
+# Past these the payment holds money (or did): the session's own expiry job leaves them
+# to the payment time limit, and so do the pages.
+PAID_STATES = {State.AUTHORIZED, State.COMPLETED, State.PARTIALLY_REFUNDED, State.REFUNDED, State.DISPUTED}
+
+# What the shopper reads when a card fails: never the gateway's words, never "fraud".
+DECLINE_MESSAGES = {
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+    "incorrect_cvc": "Your card's security code is incorrect.",
+    "incorrect_number": "Your card number is incorrect.",
+    "processing_error": "An error occurred while processing your card. Please try again.",
+    "authentication_failed": "Your bank could not confirm this payment (3-D Secure authentication failed).",
+    "authentication_required": "Your bank asked to confirm this payment, and it was not confirmed.",
+    "payment_canceled": "The payment was canceled.",
+}
+DEFAULT_DECLINE = "Your card was declined."
+
+
+def hosted_session_get(*, merchant_id: int, checkout_id: str) -> CheckoutSession | None:
+    try:
+        return session_get(merchant_id=merchant_id, checkout_id=checkout_id)
+    except NotFound:
+        return None
+
+
+def session_payment(session: CheckoutSession) -> PaymentTransaction | None:
+    if not session.payment_intent_id:
+        return None
+    try:
+        return payment_intent_get(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
+    except NotFound:
+        return None
+
+
+def is_past_expiry(session: CheckoutSession, payment: PaymentTransaction | None) -> bool:
+    """Expired in the shopper's eyes before the expiry job gets to it; a session whose
+    payment went through is never shown as expired."""
+    if session.status == Status.EXPIRED:
+        return True
+    if session.status in (Status.COMPLETED, Status.FAILED, Status.CANCELED, Status.DECLINED):
+        return False
+    if payment is not None and payment.state in (*PAID_STATES, State.PROCESSING, State.REQUIRES_ACTION):
+        return False
+    now = timezone.now()
+    # The approval and payment time limit ends the wait sooner than the session itself.
+    deadline = session.payment_deadline_at
+    return session.expires_at <= now or (deadline is not None and deadline <= now)
+
+
+def hosted_stage(session: CheckoutSession, payment: PaymentTransaction | None) -> str:
+    """The page the session belongs on now; editing pages are all "review"."""
+    if is_past_expiry(session, payment):
+        return "expired"
+    status = session.status
+    if status in (Status.CREATED, Status.COLLECTING):
+        return "review"
+    if status == Status.AWAITING_APPROVAL:
+        return "waiting"
+    if status == Status.DECLINED:
+        return "declined"
+    if status == Status.COMPLETED:
+        return "success"
+    if status in (Status.FAILED, Status.CANCELED):
+        return "closed"
+    # approved, reserved, payment_processing: where the payment stands decides.
+    if payment is None or payment.state in (State.PENDING, State.CANCELLED, State.EXPIRED):
+        return "payment"
+    if payment.state in PAID_STATES:
+        return "success"
+    if payment.state in (State.PROCESSING, State.REQUIRES_ACTION):
+        return "processing"
+    return "failed" if attempts_remaining(payment) > 0 else "closed"
+
+
+def allowed_pages(stage: str) -> tuple[str, ...]:
+    if stage == "review":
+        return EDITING_PAGES
+    if stage == "failed":
+        return ("failed", "payment")
+    return (stage,)
+
+
+def decline_message(payment: PaymentTransaction | None, code: str = "") -> str:
+    if not code and payment is not None:
+        code = (payment.last_error or {}).get("code", "")
+        decline = (payment.last_error or {}).get("decline_code") or ""
+        code = decline if decline in DECLINE_MESSAGES else code
+    return DECLINE_MESSAGES.get(code, DEFAULT_DECLINE)

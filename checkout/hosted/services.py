@@ -1,0 +1,115 @@
+"""The hosted pages' writes: each is one shopper action, made of the checkout and payments
+services that already exist (this module adds no rule of its own).
+
+The actor is always "shopper": the grant, not a merchant key, let the browser in.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
+
+from checkout.locks import lock_session
+from checkout.models import Address, CheckoutSession, Order
+from checkout.services.approval import session_place
+from checkout.services.customer import address_set, contact_set
+from checkout.services.finalize import session_finalize
+from checkout.services.payment import session_payment_intent_create
+from checkout.services.pricing import session_calculate
+from checkout.services.shipping import pickup_location_select, shipping_select
+from core.exceptions import DomainError
+from payments.models import PaymentTransaction
+from payments.services import payment_intent_confirm, payment_method_tokenize
+
+logger = logging.getLogger(__name__)
+ACTOR = "shopper"
+
+
+def hosted_return_url(session: CheckoutSession) -> str:
+    """Where the browser comes back to after 3-D Secure."""
+    return settings.PUBLIC_BASE_URL + reverse("hosted:payment-return", args=[session.public_id])
+
+
+def hosted_details_save(
+    *, session: CheckoutSession, contact: dict, shipping: dict | None, billing: dict | None
+) -> None:
+    """Contact details and addresses, all saved or none: the services run as savepoints
+    inside one transaction that locks the session first. Addresses go first so a phone
+    without a country code is read in the shipping country."""
+    ids = {"merchant_id": session.merchant_id, "checkout_id": session.public_id, "actor": ACTOR}
+    with transaction.atomic():
+        lock_session(merchant_id=session.merchant_id, checkout_id=session.public_id)
+        if shipping is not None:
+            address_set(kind=Address.Kind.SHIPPING, data=shipping, **ids)
+        if billing is not None:
+            address_set(kind=Address.Kind.BILLING, data=billing, **ids)
+        contact_set(changes=contact, **ids)
+
+
+def hosted_delivery_choose(*, session: CheckoutSession, kind: str, ident: str) -> None:
+    """A shipping option or a pickup point, and the totals that follow from it, together:
+    the shopper never sees a choice without its price."""
+    ids = {"merchant_id": session.merchant_id, "checkout_id": session.public_id, "actor": ACTOR}
+    with transaction.atomic():
+        lock_session(merchant_id=session.merchant_id, checkout_id=session.public_id)
+        if kind == "pickup":
+            pickup_location_select(pickup_location_id=ident, **ids)
+        else:
+            shipping_select(option_id=ident, **ids)
+        session_calculate(**ids)
+
+
+def hosted_calculate(*, session: CheckoutSession) -> None:
+    """Fresh totals for a cart with nothing to ship (no delivery step to compute them)."""
+    session_calculate(merchant_id=session.merchant_id, checkout_id=session.public_id, actor=ACTOR)
+
+
+@sensitive_variables("number", "cvc")
+def hosted_card_pay(
+    *, session: CheckoutSession, number: str, exp_month: int, exp_year: int, cvc: str, ip: str = ""
+) -> PaymentTransaction:
+    """Vaults the card, then creates (or reuses) the session's intent and confirms it.
+
+    The number and CVC go to the gateway's vault and nowhere else: no transaction is open,
+    nothing here logs them, and `sensitive_variables` keeps them out of error reports.
+    Tokenizing first means a mistyped number costs neither an intent nor an attempt.
+    Raises what the services raise: IncorrectNumber and other CardErrors (402),
+    AttemptsExhausted, InvalidStateTransition, Conflict (409), GatewayUnavailable (502).
+    """
+    method = payment_method_tokenize(
+        merchant_id=session.merchant_id, number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc
+    )
+    _, payment = session_payment_intent_create(
+        merchant_id=session.merchant_id,
+        checkout_id=session.public_id,
+        actor=ACTOR,
+        return_url=hosted_return_url(session),
+    )
+    return payment_intent_confirm(
+        merchant_id=session.merchant_id,
+        payment_intent_id=payment.public_id,
+        payment_method_id=method.public_id,
+        actor=ACTOR,
+        ip=ip,
+    )
+
+
+def hosted_place(*, session: CheckoutSession) -> CheckoutSession:
+    """Places the order once the last editing step is done: in merchant-approval mode the
+    session now waits for the merchant, otherwise it stays ready to pay. Raises what
+    session_place raises (409 session_not_ready with its blockers, invalid_state_transition)."""
+    return session_place(merchant_id=session.merchant_id, checkout_id=session.public_id, actor=ACTOR)
+
+
+def hosted_finalize(*, session: CheckoutSession) -> Order | None:
+    """Hands a paid session off as its order; safe to call again (the same order comes
+    back). None while the payment has not settled, or when finalizing failed: finalize
+    has then given the money back and failed the session, which the pages show."""
+    try:
+        finalized = session_finalize(merchant_id=session.merchant_id, checkout_id=session.public_id, actor=ACTOR)
+    except DomainError as error:
+        logger.warning("hosted finalize of %s did not complete: %s", session.public_id, error.code)
+        return None
+    return finalized.order if finalized else None

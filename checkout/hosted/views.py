@@ -1,0 +1,344 @@
+"""The hosted checkout pages. Thin: parse the form, call one hosted service, redirect
+(post → redirect → get), render. Which page a session belongs on is decided in
+selectors.hosted_stage; every view is guarded by pages.hosted_page."""
+
+import logging
+
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from checkout.hosted import services
+from checkout.hosted.access import grant_drop, grant_from_token, hosted_view, link_invalid
+from checkout.hosted.forms import AddressForm, CardForm, DeliveryForm, DetailsForms
+from checkout.hosted.pages import first_missing_step, go, hosted_page, page, receipt_url, return_url
+from checkout.hosted.selectors import decline_message, hosted_session_get, hosted_stage, session_payment
+from checkout.hosted.summary import delivery_choices
+from checkout.models import Address, CheckoutSession
+from checkout.order_selectors import order_for_session
+from checkout.selectors import session_address, session_requires_shipping
+from core.exceptions import Conflict, DomainError, InvalidStateTransition
+from payments.exceptions import CardError, GatewayUnavailable
+from payments.models import State
+from payments.selectors import attempts_remaining
+from payments.services import payment_intent_authentication_complete
+
+logger = logging.getLogger(__name__)
+Status = CheckoutSession.Status
+
+# How often the waiting and processing pages reload, and how long the success page shows
+# before it sends the browser back to the store (seconds).
+REFRESH_SECONDS = 3
+RETURN_SECONDS = 5
+# What session_payment_intent_create says when the totals the shopper saw are not payable.
+TOTALS_CHANGED = frozenset({"calculation_missing", "stale_calculation", "nothing_to_pay"})
+
+
+@require_GET
+def entry(request, checkout_id):
+    """The link the merchant hands out. With `?token=` it grants access and redirects to
+    the clean URL; without, it sends the shopper to the page the session is on."""
+    if "token" in request.GET:
+        if not grant_from_token(request, checkout_id=checkout_id, token=request.GET["token"]):
+            return link_invalid(request)
+        return redirect("hosted:entry", checkout_id)
+    return _dispatch(request, checkout_id)
+
+
+@hosted_view
+def _dispatch(request, session):
+    return go(session, hosted_stage(session, session_payment(session)))
+
+
+# --- editing: review, details, delivery ---------------------------------------------------
+
+
+@require_GET
+@hosted_page("review")
+def review(request, session, payment):
+    return page(request, session, "review.html", step="review", next_step=first_missing_step(session) or "payment")
+
+
+def _address_initial(session, kind):
+    address = session_address(session, kind)
+    if address is None:
+        return {"country": session.merchant.country, "name": session.customer_name}
+    return {name: getattr(address, name) for name in AddressForm.AUTOCOMPLETE}
+
+
+def _details_initial(session) -> dict:
+    shipping = _address_initial(session, Address.Kind.SHIPPING)
+    billing = _address_initial(session, Address.Kind.BILLING)
+    return {
+        "contact": {"email": session.customer_email, "phone": session.customer_phone},
+        "shipping": shipping,
+        "billing": billing,
+        "billing_same": session_address(session, Address.Kind.BILLING) is None or billing == shipping,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@hosted_page("details")
+def details(request, session, payment):
+    ships = session_requires_shipping(session)
+    data = request.POST if request.method == "POST" else None
+    forms = DetailsForms(data, ships=ships, initial=_details_initial(session))
+    if request.method == "POST" and forms.is_valid():
+        contact, shipping, billing = forms.values()
+        try:
+            services.hosted_details_save(session=session, contact=contact, shipping=shipping, billing=billing)
+            if ships:
+                return go(session, "shipping", post=True)
+            services.hosted_calculate(session=session)
+            return _place(session)
+        except InvalidStateTransition:
+            return go(session, "review", post=True)
+        except DomainError as error:
+            forms.add_domain_error(error)
+    return page(request, session, "details.html", step="details", forms=forms.as_dict(), ships=ships)
+
+
+@require_http_methods(["GET", "POST"])
+@hosted_page("shipping")
+def shipping(request, session, payment):
+    if not session_requires_shipping(session):
+        return go(session, "details", post=request.method == "POST")
+    if session_address(session, Address.Kind.SHIPPING) is None:
+        return go(session, "details", post=request.method == "POST")
+    choices = delivery_choices(session)
+    values = [option["value"] for option in choices["options"] + choices["pickups"]]
+    form = DeliveryForm(
+        request.POST if request.method == "POST" else None,
+        choices=values,
+        initial={"choice": choices["selected"] or (values[0] if values else "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        kind, ident = form.selection()
+        try:
+            services.hosted_delivery_choose(session=session, kind=kind, ident=ident)
+            return _place(session)
+        except InvalidStateTransition:
+            return go(session, "review", post=True)
+        except DomainError as error:
+            form.add_domain_error(error, fields={"shipping_option_id": "choice", "pickup_location_id": "choice"})
+    address = session_address(session, Address.Kind.SHIPPING)
+    return page(request, session, "shipping.html", step="shipping", form=form, choices=choices, address=address)
+
+
+def _place(session):
+    """After the last editing step the order is placed: on to payment, or to wait for the
+    merchant's approval. Raises session_place's DomainError for the caller's form when
+    something still blocks the order."""
+    try:
+        placed = services.hosted_place(session=session)
+    except DomainError as error:
+        if error.code != "session_not_ready":
+            raise
+        blockers = error.extra.get("blockers") or []
+        raise DomainError(" ".join(b["message"] for b in blockers) or error.message, code=error.code) from error
+    return go(session, "waiting" if placed.status == Status.AWAITING_APPROVAL else "payment", post=True)
+
+
+# --- waiting for the merchant --------------------------------------------------------------
+
+
+@require_GET
+@hosted_page("waiting")
+def waiting(request, session, payment):
+    return page(request, session, "waiting.html", refresh=REFRESH_SECONDS)
+
+
+# --- payment ---------------------------------------------------------------------------------
+
+
+def _card_entry_here(session) -> bool:
+    """Only the simulator takes card numbers through our server (see the package docstring)."""
+    return session.merchant.gateway == "simulator"
+
+
+def _payment_page(request, session, payment, form, *, status=200):
+    previous_failed = payment is not None and payment.state == State.FAILED
+    return page(
+        request,
+        session,
+        "payment.html",
+        step="payment",
+        form=form,
+        card_entry=_card_entry_here(session),
+        previous_error=decline_message(payment) if previous_failed else "",
+        approved=session.approved_at is not None,
+        status=status,
+    )
+
+
+@sensitive_post_parameters("number", "cvc", "expiry")
+@require_http_methods(["GET", "POST"])
+@hosted_page("payment")
+def payment_view(request, session, payment):
+    if request.method == "GET":
+        return _payment_page(request, session, payment, CardForm())
+    if not _card_entry_here(session):
+        return _payment_page(request, session, payment, CardForm(), status=400)
+    form = CardForm(request.POST)
+    if not form.is_valid():
+        return _payment_page(request, session, payment, form)
+    month, year = form.cleaned_data["expiry"]
+    try:
+        paid = services.hosted_card_pay(
+            session=session,
+            number=form.cleaned_data["number"],
+            exp_month=month,
+            exp_year=year,
+            cvc=form.cleaned_data["cvc"],
+            ip=request.META.get("REMOTE_ADDR", ""),
+        )
+    except CardError as error:
+        if error.param in CardForm.PARAMS:
+            # Refused by the vault before any attempt: the shopper fixes the field.
+            form.add_error(CardForm.PARAMS[error.param], decline_message(None, error.code))
+            return _payment_page(request, session, payment, form)
+        return _dispatch_after_post(session)
+    except GatewayUnavailable:
+        logger.warning("gateway unavailable for hosted payment of %s", session.public_id)
+        form.add_error(None, "We couldn't reach the payment processor. Please try again in a moment.")
+        return _payment_page(request, session, payment, form, status=503)
+    except Conflict as error:
+        if error.code in TOTALS_CHANGED:
+            form.add_error(None, "Your order changed since its total was shown. Please review it and pay again.")
+            return _payment_page(request, session, payment, form, status=409)
+        return _dispatch_after_post(session)
+    except InvalidStateTransition:
+        return _dispatch_after_post(session)
+    except DomainError as error:
+        form.add_domain_error(error, fields=CardForm.PARAMS)
+        return _payment_page(request, session, payment, form)
+    if paid.state == State.REQUIRES_ACTION and (paid.next_action or {}).get("url"):
+        # The 3-D Secure hand-off: the bank's page, which sends the browser back to
+        # hosted:payment-return when the shopper is done.
+        return HttpResponseRedirect(paid.next_action["url"], status=303)
+    return _dispatch_after_post(session)
+
+
+def _dispatch_after_post(session):
+    """Where the shopper goes after a payment POST, decided on the session as it is now."""
+    session = hosted_session_get(merchant_id=session.merchant_id, checkout_id=session.public_id)
+    payment = session_payment(session)
+    if hosted_stage(session, payment) == "success":
+        services.hosted_finalize(session=session)
+        session = hosted_session_get(merchant_id=session.merchant_id, checkout_id=session.public_id)
+        payment = session_payment(session)
+    return go(session, hosted_stage(session, payment), post=True)
+
+
+@require_GET
+@hosted_view
+def payment_return(request, session):
+    """Back from 3-D Secure. The redirect endpoint has asked the gateway already; ask
+    again if it is still open, then send the shopper to the page that fits."""
+    payment = session_payment(session)
+    if payment is not None and payment.state == State.REQUIRES_ACTION:
+        try:
+            payment_intent_authentication_complete(
+                merchant_id=session.merchant_id, payment_intent_id=payment.public_id, actor=services.ACTOR
+            )
+        except CardError:
+            pass  # recorded on the intent: the failed page reads it from there
+        except GatewayUnavailable:
+            logger.warning("gateway unavailable after 3-D Secure for %s", session.public_id)
+    return go(session, hosted_stage(session, session_payment(session)))
+
+
+@require_GET
+@hosted_page("processing")
+def processing(request, session, payment):
+    action_url = (payment.next_action or {}).get("url", "") if payment.state == State.REQUIRES_ACTION else ""
+    # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
+    refresh = None if action_url else REFRESH_SECONDS
+    return page(request, session, "processing.html", action_url=action_url, refresh=refresh)
+
+
+@require_GET
+@hosted_page("failed")
+def failed(request, session, payment):
+    return page(
+        request,
+        session,
+        "failed.html",
+        message=decline_message(payment),
+        attempts_left=attempts_remaining(payment),
+        leave_url=return_url(session, success=False),
+    )
+
+
+# --- outcomes ----------------------------------------------------------------------------------
+
+
+@require_GET
+@hosted_page("success")
+def success(request, session, payment):
+    order = order_for_session(session)
+    if order is None:
+        # Paid but not handed off yet (a 3-D Secure return, a webhook that came first):
+        # finalize now; it is idempotent, and a failure leaves the session closed.
+        order = services.hosted_finalize(session=session)
+        session = hosted_session_get(merchant_id=session.merchant_id, checkout_id=session.public_id)
+        if order is None and hosted_stage(session, session_payment(session)) != "success":
+            return go(session, hosted_stage(session, session_payment(session)))
+    back = return_url(session, success=True)
+    return page(
+        request,
+        session,
+        "success.html",
+        payment=payment,
+        order=order,
+        receipt_url=receipt_url(order),
+        method=payment.payment_method if payment else None,
+        leave_url=back,
+        refresh=RETURN_SECONDS if back else None,
+        refresh_url=back,
+    )
+
+
+def _outcome(template):
+    @require_GET
+    @hosted_page(template)
+    def view(request, session, payment):
+        return page(request, session, f"{template}.html", leave_url=return_url(session, success=False))
+
+    view.__name__ = template
+    return view
+
+
+declined = _outcome("declined")
+expired = _outcome("expired")
+
+
+@require_GET
+@hosted_page("closed")
+def closed(request, session, payment):
+    failed_payment = payment is not None and payment.state == State.FAILED
+    return page(
+        request,
+        session,
+        "closed.html",
+        message=decline_message(payment) if failed_payment else "",
+        leave_url=return_url(session, success=False),
+    )
+
+
+@require_POST
+@hosted_view
+def leave(request, session):
+    """ "Return to store": back to the merchant's success or error URL with the checkout id.
+
+    A finished checkout also ends this browser's access to it, so a shared computer does
+    not keep showing the order to the next person. A POST, since it changes that access.
+    """
+    stage = hosted_stage(session, session_payment(session))
+    url = return_url(session, success=stage == "success")
+    if stage in ("success", "declined", "closed", "expired"):
+        grant_drop(request, session.public_id)
+    if not url:
+        return go(session, stage, post=True)
+    return HttpResponseRedirect(url, status=303)

@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from checkout.hosted.demo import demo_session_create, demo_shop_ensure
+from checkout.hosted_links import hosted_link
+from merchants.management.commands.bootstrap_demo import DEMO_NAME
+from merchants.models import Merchant
+
+
+class Command(BaseCommand):
+    help = "Give the demo merchant shipping and tax, create a fresh checkout session and print its hosted link."
+
+    def handle(self, *args, **options):
+        merchant = Merchant.objects.filter(name=DEMO_NAME).first()
+        if merchant is None:
+            raise CommandError(f"No {DEMO_NAME!r} merchant: run `manage.py bootstrap_demo` first.")
+        demo_shop_ensure(merchant=merchant)
+        session = demo_session_create(merchant=merchant)
+        link = hosted_link(session)
+        self.stdout.write(
+            "\n".join(
+                [
+                    "Demo checkout ready: " + session.public_id,
+                    f"  Open   {link.url}",
+                    "  Pay with 4242 4242 4242 4242, any future expiry date, any CVC.",
+                    "  (3-D Secure: 4000 0027 6000 3184; insufficient funds: 4000 0000 0000 9995.)",
+                    f"  The link works until {link.expires_at:%H:%M} UTC; run `manage.py demo_checkout` for a new one.",
+                    "",
+                ]
+            )
+        )

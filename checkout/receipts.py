@@ -1,0 +1,89 @@
+"""The shopper's receipt: the page at /receipts/<receipt_id> and the data behind it.
+
+The page needs no login: the receipt id (143 random bits, separate from the order id,
+never put in events or logs) is the bearer secret, the way Stripe's receipt links work.
+So the page shows what a paper receipt shows and no more: the shop, the lines, the
+totals, the card brand and last four, the customer's name and a masked email. It is
+sent with no-store, no-referrer and noindex so the link does not travel further.
+"""
+
+from babel.core import Locale, UnknownLocaleError
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from checkout.models import Order
+from checkout.order_selectors import order_by_receipt
+from core.money import Money
+
+FALLBACK_LOCALE = "en_US"
+TOTAL_LABELS = [
+    ("sub_total", "Subtotal"),
+    ("discount_total", "Discount"),
+    ("shipping_total", "Shipping"),
+    ("tax_total", "Tax"),
+    ("fee_total", "Fees"),
+]
+
+
+def _locale(value: str) -> str:
+    try:
+        Locale.parse(value or FALLBACK_LOCALE)
+        return value or FALLBACK_LOCALE
+    except (ValueError, UnknownLocaleError):
+        return FALLBACK_LOCALE
+
+
+def _masked(email: str) -> str:
+    if "@" not in email:
+        return ""
+    name, domain = email.split("@", 1)
+    return f"{name[:1]}•••@{domain}"
+
+
+def receipt_context(order: Order) -> dict:
+    """Everything the receipt shows, amounts already formatted for the order's locale."""
+    locale = _locale(order.locale)
+
+    def money(amount) -> str:
+        return Money(int(amount or 0), order.currency).format(locale)
+
+    totals = order.totals or {}
+    rows = [(label, money(totals.get(key))) for key, label in TOTAL_LABELS if totals.get(key)]
+    return {
+        "order": order,
+        "merchant_name": order.merchant.name,
+        "lines": [
+            {
+                "name": line.get("name") or line.get("sku", ""),
+                "sku": line.get("sku", ""),
+                "quantity": line.get("quantity", 0),
+                "unit": money(line.get("unit_amount")),
+                "total": money(line.get("total_amount")),
+            }
+            for line in order.lines
+        ],
+        "total_rows": rows,
+        "grand_total": money(order.amount),
+        "formatted": {
+            **{key: money(totals.get(key)) for key, _ in TOTAL_LABELS},
+            "grand_total": money(order.amount),
+        },
+        "customer_name": (order.customer or {}).get("name", ""),
+        "customer_email": _masked((order.customer or {}).get("email", "")),
+        "card": order.payment_method,
+        "authorized_only": order.payment_status == Order.PaymentStatus.AUTHORIZED,
+        "language": locale.split("_", 1)[0],
+    }
+
+
+@require_GET
+def receipt_page(request, receipt_id: str):
+    order = order_by_receipt(receipt_id=receipt_id)
+    if order is None:
+        raise Http404("No such receipt.")
+    response = render(request, "receipts/receipt.html", receipt_context(order))
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

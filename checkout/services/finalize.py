@@ -1,0 +1,396 @@
+"""Finalization: a paid session becomes exactly one Order, with its receipt.
+
+`session_finalize` is one transaction. Its locks, in the house order: the session, its
+order (if any), its payment (through payments), then the reservation and the stock rows
+by sku (reservation_commit or the reserve-and-commit below), then the promotion row.
+Repeated or concurrent calls queue on the session lock and the later ones return the
+order the first one made; the one-to-one session column makes a second order impossible
+even for a caller that forgot the lock.
+
+Stock: a session that holds a reservation commits it. One without a usable hold (it
+never reserved, or released its hold) is reserved and committed in one step under the
+stock locks, with the same check the reserve endpoint makes, so finalizing never
+oversells whichever provider the merchant runs ("none" grants and commits nothing).
+
+What fails after the money was taken (no stock left, promotion used up) is compensated,
+outside any transaction: the payment is voided (authorized) or refunded (captured)
+through payments, the holds are released, the session fails with the reason, and the
+merchant gets the alert event `checkout.finalization_failed`.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from checkout.locks import lock_session, lock_session_order, lock_session_pk
+from checkout.models import Address, CheckoutSession, Order, Reservation, ReservationLine
+from checkout.pricing_selectors import session_blockers
+from checkout.providers.inventory import inventory_provider_for
+from checkout.selectors import session_address
+from checkout.services.inventory import reservation_commit, session_holds_release
+from checkout.services.lifecycle import session_touch, session_transition, timeline_record
+from checkout.services.pricing import promotion_redeem
+from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
+from merchants.events import event_emit
+from payments.exceptions import GatewayUnavailable, OperationInProgress
+from payments.selectors import payment_intent_get
+from payments.services import payment_intent_cancel, payment_intent_lock, payment_intent_refund
+
+logger = logging.getLogger(__name__)
+
+Status = CheckoutSession.Status
+# Blockers that make the order wrong, not merely incomplete: the totals are not the ones
+# the shopper paid. The rest (a missing email, say) were for place and validate to
+# catch; once paid the session can no longer be edited, so they do not stop the order.
+HARD_BLOCKERS = frozenset({"calculation_missing", "stale_calculation"})
+ALERT_EVENT = "checkout.finalization_failed"
+
+# What happened to the money when it was given back.
+VOIDED = "voided"
+REFUNDED = "refunded"
+CANCELED = "canceled"
+NOTHING_HELD = "nothing_held"
+PENDING = "pending"  # the gateway did not answer: a later run asks again with the same key
+IN_FLIGHT = "in_flight"  # a payment attempt is running: nothing can be given back yet
+ELSEWHERE = "handled_elsewhere"  # another request already claimed the session to give it back
+REFUSED = "refused"  # payments or the gateway said no (a dispute, say): staff must look
+OUTCOME_TEXT = {
+    VOIDED: "The payment's authorization was voided.",
+    REFUNDED: "The payment was refunded.",
+    CANCELED: "The payment was canceled.",
+    NOTHING_HELD: "No money was held.",
+    PENDING: "Giving the payment back is under way and will be retried.",
+    IN_FLIGHT: "A payment attempt is still running; it will be given back once it settles.",
+    ELSEWHERE: "Another request is giving the payment back.",
+    REFUSED: "Giving the payment back was refused; it needs a person to look at it.",
+}
+
+
+@dataclass(frozen=True)
+class Finalized:
+    order: Order
+    created: bool
+
+
+class _FailedAfterPayment(Exception):
+    def __init__(self, cause: DomainError):
+        super().__init__(cause.message)
+        self.cause = cause
+
+
+def _lock(*, merchant_id: int, checkout_id: str, skip_locked: bool) -> CheckoutSession | None:
+    if not skip_locked:
+        return lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+    pk = (
+        CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=checkout_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return lock_session_pk(pk, skip_locked=True) if pk else None
+
+
+def session_finalize(*, merchant_id: int, checkout_id: str, actor: str, skip_locked: bool = False) -> Finalized | None:
+    """Turns the paid session into its order, or returns the order it already has.
+
+    Needs the session in payment_processing with its payment captured, or authorized for
+    manual capture. Raises NotFound (404); InvalidStateTransition (409) from another
+    status or while the session is being closed; Conflict `payment_not_settled` (409)
+    before the payment succeeded; DomainError `session_not_ready` (409) for totals that
+    are not the ones paid; DomainError `finalization_failed` (409, `cause` and
+    `compensation`) when it failed after payment and the money was given back.
+    With skip_locked (the jobs), a session someone else holds returns None.
+    """
+    try:
+        with transaction.atomic():
+            session = _lock(merchant_id=merchant_id, checkout_id=checkout_id, skip_locked=skip_locked)
+            if session is None:
+                return None
+            return _finalize_locked(session, actor=actor)
+    except _FailedAfterPayment as failure:
+        # The transaction above rolled back: no order, no stock moved, no promotion used.
+        cause = failure.cause
+        outcome = finalization_compensate(merchant_id=merchant_id, checkout_id=checkout_id, cause=cause, actor=actor)
+        raise DomainError(
+            f"The order could not be finalized: {cause.message} {OUTCOME_TEXT[outcome]}",
+            code="finalization_failed",
+            status_code=409,
+            param=cause.param,
+            extra={"cause": cause.code, "compensation": outcome, **cause.extra},
+        ) from cause
+
+
+def _finalize_locked(session: CheckoutSession, *, actor: str) -> Finalized:
+    existing = lock_session_order(session=session)
+    if existing is not None:
+        return Finalized(order=existing, created=False)
+    if not can_proceed(session.complete):
+        raise InvalidStateTransition(
+            f"A {session.status} session cannot be finalized.",
+            explain="finalize needs a session in payment_processing whose payment succeeded",
+        )
+    if session.closing_claimed_at is not None:
+        raise InvalidStateTransition(
+            "The session is being closed and its payment given back; it cannot be finalized.",
+            explain=f"closing claimed at {session.closing_claimed_at.isoformat()}",
+        )
+    payment = payment_intent_lock(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
+    payment_status = _settled_status(payment)
+    calc = session.current_calculation
+    blockers = session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)
+    hard = [blocker for blocker in blockers if blocker["code"] in HARD_BLOCKERS]
+    if hard:
+        raise DomainError(
+            "The session's totals are not the ones that were paid.",
+            code="session_not_ready",
+            status_code=409,
+            extra={"blockers": hard},
+        )
+    if (payment.amount, payment.currency) != (calc.grand_total, calc.currency):
+        raise Conflict(
+            "The payment does not match the session's total.",
+            code="amount_mismatch",
+            explain=f"paid {payment.amount} {payment.currency}, total {calc.grand_total} {calc.currency}",
+        )
+
+    now = timezone.now()
+    try:
+        reservation_id = _commit_stock(session, actor=actor, now=now)
+        for adjustment in calc.adjustments:
+            if adjustment.get("type") == "promotion" and adjustment.get("promotion_id"):
+                promotion_redeem(promotion_id=adjustment["promotion_id"])
+    except ServiceUnavailable:
+        raise  # an outage, not a verdict: the caller (or finalize_paid) tries again later
+    except DomainError as exc:
+        raise _FailedAfterPayment(exc) from exc
+
+    order = Order.objects.create(**_order_snapshot(session, calc, payment, payment_status, reservation_id))
+    timeline_record(
+        session,
+        type="order.created",
+        actor=actor,
+        data={
+            "order_id": order.public_id,
+            "payment_intent_id": payment.public_id,
+            "payment_status": payment_status,
+            "reservation_id": reservation_id,
+            # What place/validate would have caught, kept for whoever reads the order.
+            "warnings": [blocker["code"] for blocker in blockers if blocker not in hard],
+        },
+    )
+    session_transition(
+        session,
+        "complete",
+        actor=actor,
+        data={"order_id": order.public_id},
+        event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id},
+    )
+    return Finalized(order=order, created=True)
+
+
+def _settled_status(payment) -> str:
+    if payment.state == "completed":
+        return Order.PaymentStatus.CAPTURED
+    if payment.state == "authorized" and payment.capture_mode == "manual":
+        if payment.pending_operation == "void":
+            raise InvalidStateTransition("The payment is being voided.", code="operation_in_progress")
+        return Order.PaymentStatus.AUTHORIZED
+    raise Conflict(
+        "The payment has not succeeded yet; finalize once it is captured (or authorized, for manual capture).",
+        code="payment_not_settled",
+        explain=f"payment intent {payment.public_id} is {payment.state}",
+    )
+
+
+def _wanted(session: CheckoutSession) -> dict[str, int]:
+    wanted: dict[str, int] = {}
+    for line in session.lines.all():
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
+    return wanted
+
+
+def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
+    """Commits the session's hold, or reserves and commits in one step; returns its id."""
+    held = Reservation.objects.filter(session=session, public_id=session.reservation_id).first()
+    usable = (Reservation.Status.ACTIVE, Reservation.Status.EXPIRED, Reservation.Status.COMMITTED)
+    if held is not None and held.status in usable:
+        # Re-locks the session (already ours), then the reservation and the stock rows.
+        reservation_commit(reservation_id=held.public_id, actor=actor, merchant_id=session.merchant_id)
+        return held.public_id
+
+    provider = inventory_provider_for(session.merchant)
+    checks = provider.check(merchant_id=session.merchant_id, wanted=_wanted(session), now=now)
+    short = [check for check in checks if check.short]
+    if short:
+        raise DomainError(
+            "There is not enough stock left for this order.",
+            code="inventory_shortfall",
+            status_code=409,
+            param="lines",
+            extra={"lines": [{"sku": c.sku, "requested": c.requested, "available": c.available} for c in short]},
+        )
+    reservation = Reservation.objects.create(
+        merchant_id=session.merchant_id, session=session, provider=provider.name, expires_at=now
+    )
+    ReservationLine.objects.bulk_create(
+        [ReservationLine(reservation=reservation, sku=c.sku, quantity=c.requested, tracked=c.tracked) for c in checks]
+    )
+    provider.commit(
+        merchant_id=session.merchant_id,
+        quantities={c.sku: c.requested for c in checks},
+        reference=reservation.public_id,
+        actor=actor,
+    )
+    reservation.commit()
+    reservation.save()
+    session.reservation_id = reservation.public_id  # saved with the completion
+    timeline_record(
+        session,
+        type="reservation.committed",
+        actor=actor,
+        data={
+            "reservation_id": reservation.public_id,
+            "provider": provider.name,
+            "reserved_at_finalize": True,
+            "lines": [{"sku": c.sku, "quantity": c.requested} for c in checks],
+        },
+    )
+    return reservation.public_id
+
+
+def _address(session: CheckoutSession, kind: str) -> dict | None:
+    address = session_address(session, kind)
+    if address is None:
+        return None
+    fields = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+    return {field: getattr(address, field) for field in fields}
+
+
+def _order_snapshot(session, calc, payment, payment_status: str, reservation_id: str) -> dict:
+    names = {line.public_id: line.name for line in session.lines.all()}
+    method = payment.payment_method
+    return {
+        "merchant_id": session.merchant_id,
+        "session": session,
+        "amount": calc.grand_total,
+        "currency": calc.currency,
+        "totals": {
+            "sub_total": calc.sub_total,
+            "discount_total": calc.discount_total,
+            "tax_total": calc.tax_total,
+            "shipping_total": calc.shipping_total,
+            "fee_total": calc.fee_total,
+            "grand_total": calc.grand_total,
+        },
+        "lines": [{**line, "name": names.get(line.get("line_id"), line.get("sku", ""))} for line in calc.lines],
+        "adjustments": [{k: v for k, v in adj.items() if k != "promotion_id"} for adj in calc.adjustments],
+        "shipping": calc.shipping,
+        "customer": {
+            "email": session.customer_email,
+            "name": session.customer_name,
+            "phone": session.customer_phone,
+            "reference": session.customer_reference,
+        },
+        "shipping_address": _address(session, Address.Kind.SHIPPING),
+        "billing_address": _address(session, Address.Kind.BILLING),
+        "calculation_id": calc.public_id,
+        "reservation_id": reservation_id,
+        "payment_intent_id": payment.public_id,
+        "payment_status": payment_status,
+        "amount_captured": payment.amount_captured,
+        "payment_method": {"brand": method.brand, "last4": method.last4} if method else None,
+        "locale": session.locale,
+    }
+
+
+# --- giving the money back ----------------------------------------------------------
+
+
+def payment_give_back(*, merchant_id: int, payment_intent_id: str, actor: str, reason: str) -> str:
+    """Voids, cancels or refunds the payment through payments, whichever its state needs.
+
+    Must run outside any transaction (payments calls the gateway). Safe to repeat:
+    payments reuses the claimed key, and a payment already closed reports nothing_held.
+    """
+    if not payment_intent_id:
+        return NOTHING_HELD
+    state = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id).state
+    try:
+        if state in ("completed", "partially_refunded"):
+            payment_intent_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor)
+            return REFUNDED
+        if state in ("authorized", "pending", "failed"):
+            payment_intent_cancel(
+                merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor, reason=reason
+            )
+            return VOIDED if state == "authorized" else CANCELED
+    except (GatewayUnavailable, OperationInProgress) as exc:
+        logger.warning("could not give back payment %s yet: %s", payment_intent_id, exc.code)
+        return PENDING
+    except InvalidStateTransition:
+        # It moved under us (an attempt started, a webhook settled it): look again.
+        state = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id).state
+    except DomainError as exc:
+        logger.error("payment %s could not be given back: %s", payment_intent_id, exc.code)
+        return REFUSED
+    if state in ("processing", "requires_action"):
+        return IN_FLIGHT
+    if state in ("completed", "partially_refunded", "authorized"):
+        return PENDING
+    return NOTHING_HELD
+
+
+def finalization_compensate(*, merchant_id: int, checkout_id: str, cause: DomainError, actor: str) -> str:
+    """After a finalize failed past payment: claim the session, give the money back, then
+    fail the session with the reason and raise the alert. Returns what the money did.
+
+    Claim (session locked: closing_claimed_at, timeline) → call payments with no lock
+    held → record (session locked: holds released, `fail`, alert event). A give-back
+    that got no answer leaves the claim set; checkout.enforce_deadlines retries it.
+    """
+    with transaction.atomic():
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        if session.status != Status.PAYMENT_PROCESSING or session.closing_claimed_at is not None:
+            return ELSEWHERE
+        session.closing_claimed_at = timezone.now()
+        session_touch(
+            session,
+            actor=actor,
+            type="finalization.failed",
+            data={"code": cause.code, "message": cause.message, **cause.extra},
+        )
+        payment_intent_id = session.payment_intent_id
+
+    outcome = payment_give_back(
+        merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor, reason="The order could not be made."
+    )
+
+    with transaction.atomic():
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        released = session_holds_release(session, actor=actor, reason="finalization failed")
+        if outcome != PENDING:
+            session.closing_claimed_at = None
+        data = {"code": cause.code, "compensation": outcome, "holds_released": released}
+        if session.status == Status.PAYMENT_PROCESSING:
+            reason = f"The order could not be finalized: {cause.message}"[:500]
+            session_transition(session, "fail", actor=actor, data=data, reason=reason)
+        else:
+            session_touch(session, actor=actor, type="finalization.compensated", data=data)
+        event_emit(
+            merchant_id=merchant_id,
+            type=ALERT_EVENT,
+            checkout_id=session.public_id,
+            payment_intent_id=payment_intent_id,
+            data={
+                "checkout_id": session.public_id,
+                "payment_intent_id": payment_intent_id,
+                "code": cause.code,
+                "message": cause.message,
+                "compensation": outcome,
+                **cause.extra,
+            },
+        )
+    logger.warning("finalization of %s failed (%s); payment %s", checkout_id, cause.code, outcome)
+    return outcome
