@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
+from kombu import Connection
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from config.celery import app as celery_app
 from core.api.views import ApiView
 
 
@@ -19,7 +20,11 @@ def _database_ok() -> tuple[bool, str]:
 
 def _broker_ok() -> tuple[bool, str]:
     try:
-        with celery_app.connection_for_write() as conn:
+        # A fresh connection from the settings, not the app's pool: the probe must see the
+        # broker as it is now, not a connection opened before it went down.
+        url = settings.CELERY_BROKER_URL
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+        with Connection(url, transport_options=options, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "ok"
     except Exception as exc:
