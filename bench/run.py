@@ -113,6 +113,7 @@ def main():
     parser.add_argument("--ceiling", type=int, default=2000, help="requests to the one-query endpoint")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--soak", type=int, default=10_000, help="requests for the memory check")
+    parser.add_argument("--soak-rounds", type=int, default=4, help="soaks, RSS read after each")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
 
@@ -188,15 +189,12 @@ def main():
         flows, flow_wall, flow_errors = run_parallel(args.concurrency, args.flows, flow)
 
         pids = worker_pids(server.pid)
-        rss_before = {pid: rss_kib(pid) for pid in pids}
-        run_parallel(
-            args.concurrency, args.soak, lambda i, n: [("soak", clients[i].call("GET", "/v1/checkout/settings")[1])]
-        )
-        mid = {pid: rss_kib(pid) for pid in pids}
-        run_parallel(
-            args.concurrency, args.soak, lambda i, n: [("soak", clients[i].call("GET", "/v1/checkout/settings")[1])]
-        )
-        rss_after = {pid: rss_kib(pid) for pid in pids}
+        rss = [{pid: rss_kib(pid) for pid in pids}]
+        for _ in range(args.soak_rounds):
+            run_parallel(
+                args.concurrency, args.soak, lambda i, n: [("soak", clients[i].call("GET", "/v1/checkout/settings")[1])]
+            )
+            rss.append({pid: rss_kib(pid) for pid in pids})
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -213,7 +211,7 @@ def main():
         "flow_wall_seconds": round(flow_wall, 2),
         "endpoints": rows,
         "errors": (ceiling_errors + flow_errors)[:10],
-        "rss_kib": {"before": rss_before, "after_first_soak": mid, "after_second_soak": rss_after},
+        "rss_kib_after_each_soak": [{str(pid): kib for pid, kib in row.items()} for row in rss],
     }
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
@@ -221,7 +219,8 @@ def main():
     print(f"{'endpoint':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'×ceiling':>9}")
     for name, row in result["endpoints"].items():
         print(f"{name:28} {row['requests_per_s']:8} {row['p50_ms']:8} {row['p99_ms']:8} {row['share_of_ceiling']:9}")
-    print("worker RSS KiB before / after soak 1 / after soak 2:", rss_before, mid, rss_after)
+    for pid in rss[0]:
+        print(f"worker {pid} RSS KiB, before and after each soak of {args.soak}:", [row[pid] for row in rss])
     if result["errors"]:
         print("errors:", *result["errors"], sep="\n  ")
 
