@@ -11,6 +11,7 @@ from django.db import transaction
 
 from checkout.locks import lock_session
 from checkout.models import CheckoutSession, SessionEvent
+from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from core.exceptions import Conflict, NotFound
 from payments import hooks
@@ -116,7 +117,7 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
     so the lock order session → payment is kept). Idempotent: a notice already on the
     timeline is skipped; a notice about an intent the session no longer uses is ignored.
     A success keeps the session in payment_processing, ready to finalize; a failure with
-    no attempt left, or a cancelled intent, fails the session.
+    no attempt left, or a cancelled intent, fails the session and releases its holds.
     """
     type = f"payment.{notice.type}"
     with transaction.atomic():
@@ -140,5 +141,8 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
         if closing and session.status == Status.PAYMENT_PROCESSING and session.closing_claimed_at is None:
             reason = "The payment was canceled." if notice.type == hooks.CANCELED else "The payment failed."
             session_transition(session, "fail", actor="system:payments", data=data, reason=reason)
+            # Stock held for a session that can no longer pay goes back on sale now, not
+            # when the hold would have lapsed.
+            session_holds_release(session, actor="system:payments", reason=reason)
         elif notice.type == hooks.SUCCEEDED and session.status != Status.PAYMENT_PROCESSING:
             logger.warning("payment %s succeeded for %s session %s", notice.payment_intent_id, session.status, session)
