@@ -59,7 +59,8 @@ def receipt_context(order: Order) -> dict:
                 "sku": line.get("sku", ""),
                 "quantity": line.get("quantity", 0),
                 "unit": money(line.get("unit_amount")),
-                "total": money(line.get("total_amount")),
+                # Before discount and tax, so the lines add up to the subtotal shown below them.
+                "total": money(line.get("base_amount", line.get("quantity", 0) * line.get("unit_amount", 0))),
             }
             for line in order.lines
         ],

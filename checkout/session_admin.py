@@ -40,6 +40,7 @@ class CartLineInline(_ReadOnlyInline):
 
 class AddressInline(_ReadOnlyInline):
     model = Address
+    verbose_name_plural = "addresses"
     fields = ("kind", "name", "line1", "city", "postal_code", "country", "validation_status")
     readonly_fields = fields
 

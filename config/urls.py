@@ -1,15 +1,20 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider.views import TokenView
 
 from checkout.receipts import receipt_page
+from core.api.errors import api_not_found, api_server_error
 from core.api.health import HealthApi
+
+# Unknown API paths answer in the error envelope, like every other API error.
+handler404 = api_not_found
+handler500 = api_server_error
 
 admin.site.site_header = "Payments back office"
 admin.site.site_title = "Payments back office"
-admin.site.index_title = "Refunds, fraud review, payments and reconciliation"
+admin.site.index_title = "Payments, refunds, disputes and checkout sessions"
 
 checkout_api = [
     path("health", HealthApi.as_view(), name="health"),
@@ -22,7 +27,11 @@ checkout_api = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/oauth/token/", TokenView.as_view(), name="oauth-token"),
+    # The same endpoint without the slash: a POST cannot be redirected to add it.
+    path("v1/oauth/token", TokenView.as_view()),
     path("v1/checkout/", include((checkout_api, "api"), namespace="api")),
+    # Anything else under the API (a typo, a trailing slash) is a JSON 404, in DEBUG too.
+    re_path(r"^v1/checkout/", api_not_found),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("pay/", include("checkout.hosted.urls")),

@@ -84,6 +84,7 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "API key"
         indexes = [models.Index(fields=["merchant", "kind"], name="apikey_merchant_kind")]
 
     def __str__(self):
@@ -102,6 +103,9 @@ class MerchantOAuthClient(models.Model):
         "oauth2_provider.Application", on_delete=models.CASCADE, related_name="merchant_client"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "OAuth2 client"
 
     def __str__(self):
         return f"{self.application.client_id} → {self.merchant}"

@@ -115,6 +115,11 @@ def merchant_settings_update(*, merchant_id: int, changes: dict, expected_versio
         merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
         check_version(expected_versions, merchant.version)
         for field, value in changes.items():
+            if field == "extra_settings":
+                # Merged key by key, as Stripe merges metadata: a null value removes a key,
+                # so changing one setting never wipes the others.
+                merged = {**merchant.extra_settings, **value}
+                value = {key: item for key, item in merged.items() if item is not None}
             setattr(merchant, field, value)
         currencies = merchant.supported_currencies
         if not all(is_currency(c) for c in currencies):

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ensure_venv requirements.txt
 export APP_ENV=${APP_ENV:-local}
 export WEBHOOKS_ALLOW_PRIVATE_URLS=${WEBHOOKS_ALLOW_PRIVATE_URLS:-true}
-mkdir -p var/broker/processed
+mkdir -p var/broker/processed var/broker/control
 
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py bootstrap_demo

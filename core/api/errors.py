@@ -3,7 +3,8 @@
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from django_fsm import TransitionNotAllowed
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -127,3 +128,27 @@ def exception_handler(exc, context):
             headers=headers,
         )
     return None
+
+
+API_PREFIX = "/v1/"
+
+
+def api_not_found(request, exception=None):
+    """handler404: the envelope for API paths, Django's page everywhere else."""
+    if request.path.startswith(API_PREFIX):
+        body = envelope(
+            error_type="invalid_request_error",
+            code="resource_missing",
+            message=f"Unrecognized request URL ({request.method}: {request.path}).",
+            explain="API paths have no trailing slash, except /v1/oauth/token/ and the docs",
+        )
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def api_server_error(request):
+    """handler500: an envelope for API clients; the details go to the log, never the client."""
+    if request.path.startswith(API_PREFIX):
+        body = envelope(error_type="api_error", code="internal_error", message="Something went wrong on our side.")
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)

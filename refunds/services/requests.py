@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from core.money import format_minor
 from payments.models import PaymentTransaction
 from payments.services.refunds import payment_refund_check, payment_refundable_amount
 from refunds.exceptions import RefundExceedsCaptured
@@ -30,7 +31,7 @@ def refund_room_check(payment: PaymentTransaction, amount: int, *, exclude_pk: i
     room = refund_room(payment, exclude_pk=exclude_pk)
     if amount > room:
         raise RefundExceedsCaptured(
-            f"At most {max(room, 0)} {payment.currency} is left to refund on this payment.",
+            f"At most {format_minor(max(room, 0), payment.currency)} is left to refund on this payment.",
             param="amount",
             extra={"refundable_amount": max(room, 0)},
         )

@@ -47,3 +47,24 @@ def test_schema_lists_the_contract_paths():
 def test_swagger_ui_and_schema_are_served(anon_api):
     assert anon_api.get("/v1/docs/").status_code == 200
     assert anon_api.get("/v1/schema/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_answer_in_the_envelope(api):
+    response = api.post("/v1/checkout/sessions/", {}, format="json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "resource_missing"
+    assert api.get("/not-an-api-path").status_code == 404
+
+
+@pytest.mark.django_db
+def test_oauth_token_url_works_without_the_trailing_slash(merchant_secrets, anon_api):
+    response = anon_api.post(
+        "/v1/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": merchant_secrets.oauth_client_id,
+            "client_secret": merchant_secrets.oauth_client_secret,
+        },
+    )
+    assert response.status_code == 200 and response.json()["access_token"]

@@ -50,3 +50,10 @@ def test_capabilities(api):
     body = api.get("/v1/checkout/capabilities").json()
     assert "card" in body["payment_method_types"]
     assert body["default_currency"] == "USD"
+
+
+def test_extra_settings_are_merged_key_by_key(api):
+    api.patch("/v1/checkout/settings", {"extra_settings": {"a": 1, "b": 2}}, format="json")
+    response = api.patch("/v1/checkout/settings", {"extra_settings": {"b": None, "c": 3}}, format="json")
+    assert response.status_code == 200
+    assert response.json()["extra_settings"] == {"a": 1, "c": 3}
