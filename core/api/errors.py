@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from django_fsm import TransitionNotAllowed
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -133,6 +134,7 @@ def exception_handler(exc, context):
 API_PREFIX = "/v1/"
 
 
+@csrf_exempt  # an API client has no CSRF cookie; this view only ever answers 404
 def api_not_found(request, exception=None):
     """handler404: the envelope for API paths, Django's page everywhere else."""
     if request.path.startswith(API_PREFIX):

@@ -51,6 +51,7 @@ def test_swagger_ui_and_schema_are_served(anon_api):
 
 @pytest.mark.django_db
 def test_unknown_api_paths_answer_in_the_envelope(api):
+    api.handler.enforce_csrf_checks = True  # as a real client, which has no CSRF cookie
     response = api.post("/v1/checkout/sessions/", {}, format="json")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "resource_missing"
