@@ -54,7 +54,29 @@ class PaymentTransactionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Every field: a state or an amount changes only through a service.
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + [
+            "amount_display",
+            "captured_display",
+            "refunded_display",
+        ]
+
+    def get_fields(self, request, obj=None):
+        fields = [field.name for field in self.model._meta.fields]
+        fields.insert(fields.index("amount") + 1, "amount_display")
+        return fields + ["captured_display", "refunded_display"]
+
+    @admin.display(description="Captured")
+    def captured_display(self, obj):
+        return format_minor(obj.amount_captured, obj.currency)
+
+    @admin.display(description="Refunded")
+    def refunded_display(self, obj):
+        return format_minor(obj.amount_refunded, obj.currency)
+
+    def has_change_permission(self, request, obj=None):
+        # The detail page is a view (no Save button: nothing there is editable); the list
+        # keeps change rights so its capture/void actions, which call services, stay.
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_add_permission(self, request):
         return False

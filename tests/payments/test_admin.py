@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from core.money import format_minor
 from payments.models import GatewayEvent, PaymentTransaction
 from payments.services import webhooks
 from tests.payments.helpers import SUCCESS, confirm, ok, paid_intent
@@ -44,6 +45,8 @@ def test_list_filters_and_read_only_detail(authorized):
     detail = staff.get(f"{CHANGELIST}{authorized.pk}/change/").content.decode()
     assert "state.authorized" in detail and "gateway.authorize" in detail and authorized.attempts.get().public_id
     assert 'name="state"' not in detail and 'name="amount"' not in detail
+    assert 'name="_save"' not in detail, "a page with nothing editable offers no Save"
+    assert format_minor(authorized.amount, authorized.currency) in detail
     assert staff.get(f"{CHANGELIST}add/").status_code == 403
 
 
