@@ -39,9 +39,12 @@ logger = logging.getLogger(__name__)
 
 Status = CheckoutSession.Status
 DEADLINE_STATUSES = [Status.AWAITING_APPROVAL, Status.APPROVED, Status.RESERVED, Status.PAYMENT_PROCESSING]
-CAPTURED = ("completed", "partially_refunded", "refunded", "disputed")
+# Only a settled, untouched capture can still become an order. Money already refunded or
+# under dispute cannot: such a session expires (what is left of a partial refund goes
+# back), or finalize would refuse it on every run and the batch would wedge on it.
+CAPTURED = ("completed",)
 RUNNING = ("processing", "requires_action")
-GIVE_BACK = ("authorized", "pending", "failed")
+GIVE_BACK = ("authorized", "pending", "failed", "partially_refunded")
 BATCH = 200
 # A claim older than this had its payment call fail or its worker die: try it again.
 RETRY_CLAIM_AFTER = timedelta(minutes=2)

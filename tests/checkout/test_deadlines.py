@@ -207,3 +207,17 @@ def test_finalize_paid_skips_a_session_someone_holds(api):
 def test_the_jobs_are_on_the_beat_schedule():
     names = set(PeriodicTask.objects.values_list("task", flat=True))
     assert {"checkout.enforce_deadlines", "checkout.finalize_paid"} <= names
+
+
+def test_a_session_whose_payment_was_refunded_expires_instead_of_wedging_the_job(api):
+    from payments.services import payment_intent_refund
+
+    checkout_id = _approved(api)
+    payment = pay(api, checkout_id)
+    payment_intent_refund(merchant_id=api.merchant.pk, payment_intent_id=payment["id"], actor="staff:test")
+    assert PaymentTransaction.objects.get(public_id=payment["id"]).state == "refunded"
+    _past_deadline(checkout_id)
+
+    assert sessions_enforce_deadlines() == 1
+    assert status_of(checkout_id) == "expired"
+    assert sessions_enforce_deadlines() == 0, "nothing is left for the next run to trip over"
