@@ -294,6 +294,8 @@ PAYMENTS_AUTHORIZATION_VALIDITY_DAYS = env.int("PAYMENTS_AUTHORIZATION_VALIDITY_
 # A gateway call claimed longer ago than this without a recorded answer is presumed dead:
 # a retried confirm or the janitor may repeat it with the same outgoing idempotency key.
 PAYMENTS_CALL_STALE_SECONDS = env.int("PAYMENTS_CALL_STALE_SECONDS", default=60)
+# Every gateway call gives up before that, so a live call is never presumed dead.
+PAYMENTS_GATEWAY_TIMEOUT_SECONDS = env.int("PAYMENTS_GATEWAY_TIMEOUT_SECONDS", default=30)
 # How long a concurrent confirm waits for the call another request has in flight.
 PAYMENTS_CONFIRM_WAIT_SECONDS = env.float("PAYMENTS_CONFIRM_WAIT_SECONDS", default=10.0)
 PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", default=300)

@@ -113,7 +113,10 @@ class StripeGateway(base.Gateway):
             raise GatewayUnavailable("The Stripe gateway is not configured.", status_code=503)
         kwargs = {"base_addresses": {"api": settings.STRIPE_API_BASE}} if settings.STRIPE_API_BASE else {}
         # No SDK retries: a retry is ours to decide, with the same idempotency key.
-        return stripe.StripeClient(settings.STRIPE_API_KEY, max_network_retries=0, **kwargs)
+        # A timeout below PAYMENTS_CALL_STALE_SECONDS, so a call is over before anyone may
+        # presume it dead and repeat it with the same key.
+        http_client = stripe.RequestsClient(timeout=settings.PAYMENTS_GATEWAY_TIMEOUT_SECONDS)
+        return stripe.StripeClient(settings.STRIPE_API_KEY, max_network_retries=0, http_client=http_client, **kwargs)
 
     def _call(self, function):
         """Runs one SDK call, translating every non-card error at this boundary."""
@@ -128,7 +131,11 @@ class StripeGateway(base.Gateway):
             raise DomainError(
                 "The gateway refused the request.", code="gateway_rejected", status_code=409, explain=exc.user_message
             ) from None
-        except stripe.IdempotencyError:
+        except stripe.IdempotencyError as exc:
+            if exc.http_status == 409:
+                # The same key still in progress at Stripe: no answer yet, so the caller
+                # must retry with that key, never treat it as a refusal and take a new one.
+                raise GatewayUnavailable("The gateway is still processing this request.", status_code=503) from None
             raise Conflict("The gateway saw this idempotency key with other parameters.") from None
         except (stripe.AuthenticationError, stripe.PermissionError) as exc:
             logger.error("stripe refused our credentials: %s", type(exc).__name__)

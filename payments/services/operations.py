@@ -120,7 +120,9 @@ def _record(operation: _Operation, result: base.GatewayResult, *, actor: str) ->
             payment_transition(payment, "capture", actor=actor, amount=result.amount or operation.amount, at=now)
         elif payment.state == State.AUTHORIZED and operation.kind == VOID and result.status == base.CANCELED:
             payment_transition(payment, "void", actor=actor, reason="Voided on request.")
-        elif operation.kind == REFUND and result.status == base.SUCCEEDED:
+        elif mine and operation.kind == REFUND and result.status == base.SUCCEEDED:
+            # Only the run that still holds the key records the refund: a second run that
+            # repeated the call under the same key must not add the amount twice.
             payment_refund_record(
                 payment,
                 refund_id=operation.key,

@@ -35,8 +35,10 @@ def payment_refund_check(payment: PaymentTransaction) -> None:
 
 
 def payment_refundable_amount(payment: PaymentTransaction) -> int:
-    """Captured and not yet refunded (nor charged back); in-flight refunds are the caller's."""
-    return max(payment.amount_captured - payment.amount_refunded, 0)
+    """Captured and not yet refunded (nor charged back), less a refund this payment has in
+    flight at the gateway; refund requests still in the refunds app are the caller's."""
+    in_flight = (payment.pending_operation_amount or 0) if payment.pending_operation == "refund" else 0
+    return max(payment.amount_captured - payment.amount_refunded - in_flight, 0)
 
 
 def payment_gateway_refund(*, payment_pk: int, amount: int, idempotency_key: str) -> base.GatewayResult:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from core.exceptions import DomainError
 from core.money import format_minor
 from payments.models import PaymentTransaction
 from payments.services.refunds import payment_refund_check, payment_refundable_amount
@@ -74,6 +75,9 @@ def refund_create(
             amount = refund_room(payment)
             if amount <= 0:
                 raise RefundExceedsCaptured("Nothing is left to refund on this payment.", param="amount")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            # The API's serializer says so too; the service must hold for every caller.
+            raise DomainError("amount must be a positive integer in minor units.", param="amount")
         refund_room_check(payment, amount)
         refund = RefundRequest.objects.create(
             merchant_id=merchant_id,

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.exceptions import DomainError
 from merchants.models import Event
 from payments.models import PaymentTransaction
 from payments.simulator.models import SimulatorCharge
@@ -228,3 +229,17 @@ def test_the_session_timeline_hears_of_refunds_and_the_receipt_address_may_come_
     assert [kind for kind, _ in refunds] == ["payment.partially_refunded"] * 2 + ["payment.refunded"]
     assert len({version for _, version in refunds}) == 3
     assert [m.to for m in mailoutbox] == [["ada@example.com"]] * 3
+
+
+def test_the_service_refuses_non_positive_amounts_whatever_the_caller(api):
+    from refunds.services.requests import refund_create
+
+    intent = captured_intent(api)
+    for amount in (0, -5, 10.5, True):
+        with pytest.raises(DomainError) as error:
+            refund_create(
+                merchant_id=api.merchant.pk, payment_intent_id=intent, amount=amount,
+                reason="other", actor="staff:test",
+            )  # fmt: skip
+        assert error.value.param == "amount"
+    assert not RefundRequest.objects.exists()
