@@ -15,8 +15,7 @@ from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from core.exceptions import Conflict, NotFound
 from payments import hooks
-from payments.selectors import payment_intent_get
-from payments.services import payment_intent_cancel, payment_intent_create
+from payments.services import payment_intent_cancel, payment_intent_create, payment_intent_lock
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +66,10 @@ def session_payment_intent_create(
             )
         amount = _current_grand_total(session)
         if session.payment_intent_id:
-            existing = payment_intent_get(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
+            # Locked (session → payment), so a confirm cannot move it to authorized between
+            # this check and the cancel below: cancelling a pending or failed intent never
+            # calls the gateway, and this transaction must not.
+            existing = payment_intent_lock(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
             same = existing.amount == amount and existing.currency == session.currency
             if same and existing.state not in CLOSED:
                 return session, existing

@@ -86,7 +86,9 @@ def test_deadline_job_and_finalize_never_both_win(api):
             return sessions_enforce_deadlines()
         return finalize(MerchantClient(api.secrets), checkout_id).status_code
 
-    _run_together(2, work)
+    results = _run_together(2, work)
+    # Neither side may crash (a deadlock, say) whichever of them wins.
+    assert not any(isinstance(result, Exception) for result in results), results
     session = CheckoutSession.objects.get(public_id=checkout_id)
     payment = PaymentTransaction.objects.get(public_id=paid["payment"]["id"])
     if Order.objects.filter(session=session).exists():
