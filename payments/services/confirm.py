@@ -194,19 +194,38 @@ def attempt_authorize(*, attempt_pk: int, actor: str) -> None:
     started = time.monotonic()
     try:
         result = gateway_named(attempt.gateway).authorize(request)
-    except Exception as exc:
-        duration = int((time.monotonic() - started) * 1000)
+    except DomainError as exc:
         if isinstance(exc, GatewayUnavailable):
-            logger.warning("gateway %s gave no answer for %s", attempt.gateway, attempt.public_id)
-        else:
-            logger.exception("authorize failed for %s", attempt.public_id)
-        still_open = _record_no_answer(attempt_pk=attempt_pk, error=exc, duration_ms=duration, actor=actor)
-        if still_open or not isinstance(exc, GatewayUnavailable):
-            raise
+            _authorize_unanswered(attempt_pk, exc, started, actor)
+            return
+        # A definite refusal (the gateway rejected the request itself): the attempt failed.
+        # Recorded as unknown it would be repeated with the same key, refused again, forever.
+        logger.warning("gateway %s refused %s: %s", attempt.gateway, attempt.public_id, exc.code)
+        refused = base.GatewayResult(status=base.FAILED, failure_code=exc.code, message=exc.message)
+        _record_answer(
+            attempt_pk=attempt_pk, result=refused, duration_ms=int((time.monotonic() - started) * 1000), actor=actor
+        )
+        raise
+    except Exception as exc:
+        _authorize_unanswered(attempt_pk, exc, started, actor)
         return
     _record_answer(
         attempt_pk=attempt_pk, result=result, duration_ms=int((time.monotonic() - started) * 1000), actor=actor
     )
+
+
+def _authorize_unanswered(attempt_pk: int, exc: Exception, started: float, actor: str) -> None:
+    """No answer (or an unexpected error): the attempt is unknown, to be repeated with its
+    key. Called from the except block; re-raises unless a webhook settled it meanwhile."""
+    attempt = PaymentAttempt.objects.get(pk=attempt_pk)
+    if isinstance(exc, GatewayUnavailable):
+        logger.warning("gateway %s gave no answer for %s", attempt.gateway, attempt.public_id)
+    else:
+        logger.exception("authorize failed for %s", attempt.public_id)
+    duration = int((time.monotonic() - started) * 1000)
+    still_open = _record_no_answer(attempt_pk=attempt_pk, error=exc, duration_ms=duration, actor=actor)
+    if still_open or not isinstance(exc, GatewayUnavailable):
+        raise exc
 
 
 def _wait_while_in_flight(payment_pk: int) -> None:

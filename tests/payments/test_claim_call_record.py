@@ -16,7 +16,16 @@ from payments.services import payment_intent_confirm
 from payments.services.maintenance import payments_settle_open
 from payments.simulator import processor
 from payments.simulator.models import SimulatorCharge
-from tests.payments.helpers import SUCCESS, confirm, intent_url, ok, paid_intent
+from tests.payments.helpers import (
+    SUCCESS,
+    calculated_session,
+    confirm,
+    create_intent,
+    intent_url,
+    ok,
+    paid_intent,
+    tokenize,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -176,3 +185,21 @@ def test_a_declined_confirm_replays_its_402(api, authorize_calls):
     assert authorize_calls.count == 1
     assert ok(confirm(api, intent["id"], tokenize(api, SUCCESS)))["status"] == "succeeded"
     assert authorize_calls.count == 2
+
+
+def test_a_definite_gateway_refusal_fails_the_attempt_instead_of_leaving_it_unknown(api, monkeypatch):
+    from core.exceptions import DomainError
+    from payments.gateways.simulator import SimulatorGateway
+    from payments.models import PaymentAttempt
+
+    def refuse(gateway, request):
+        raise DomainError("The gateway refused the request.", code="gateway_rejected", status_code=409)
+
+    session = calculated_session(api)
+    intent = create_intent(api, session["checkout_id"])
+    monkeypatch.setattr(SimulatorGateway, "authorize", refuse)
+    response = confirm(api, intent["id"], tokenize(api))
+    assert response.status_code == 409 and response.json()["error"]["code"] == "gateway_rejected"
+    attempt = PaymentAttempt.objects.get(transaction__public_id=intent["id"])
+    assert attempt.status == "failed", "a refusal is an answer: nothing is left to repeat"
+    assert ok(api.get(intent_url(intent["id"])))["status"] != "processing"
