@@ -75,6 +75,7 @@ def lock_session_order(*, session: CheckoutSession) -> Order | None:
     return Order.objects.select_for_update(of=("self",)).filter(session=session).first()
 
 
-def lock_finalization_job(job_pk: int) -> FinalizationJob | None:
-    """A finalization job row; lock its session first when the session changes too."""
-    return FinalizationJob.objects.select_for_update(of=("self",)).filter(pk=job_pk).first()
+def lock_finalization_job(job_pk: int, *, skip_locked: bool = False) -> FinalizationJob | None:
+    """A finalization job row; lock its session first when the session changes too.
+    `skip_locked`: None when another worker holds it (a claim, not a wait)."""
+    return FinalizationJob.objects.select_for_update(of=("self",), skip_locked=skip_locked).filter(pk=job_pk).first()

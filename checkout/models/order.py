@@ -100,7 +100,13 @@ class FinalizationJob(models.Model):
     def __str__(self):
         return self.public_id
 
-    # --- transitions: field changes only (the claim itself is a compare-and-set) ------
+    # --- transitions: field changes only ----------------------------------------------
+    @transition(field=status, source=[Status.QUEUED, Status.RUNNING], target=Status.RUNNING)
+    def start(self, *, at):
+        # From RUNNING only when the worker that held it is presumed dead (see the claim).
+        self.started_at = at
+        self.attempts += 1
+
     @transition(field=status, source=Status.RUNNING, target=Status.SUCCEEDED)
     def succeed(self, *, order, at):
         self.order = order

@@ -11,7 +11,6 @@ import logging
 from datetime import timedelta
 
 from django.db import DatabaseError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from checkout.locks import lock_finalization_job, lock_session, lock_session_pk
@@ -58,11 +57,19 @@ def _enqueue(job_pk: int) -> None:
 
 
 def _claim(job_pk: int, now) -> bool:
-    queued = FinalizationJob.objects.filter(pk=job_pk, status=JobStatus.QUEUED)
-    if queued.update(status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1):
-        return True
-    stale = FinalizationJob.objects.filter(pk=job_pk, status=JobStatus.RUNNING, started_at__lte=now - STALE_AFTER)
-    return bool(stale.update(started_at=now, attempts=F("attempts") + 1))
+    """Two workers never run one job: the row lock (skipped, not awaited, when another
+    worker holds it) decides, and the status moves only through the `start` transition.
+    A RUNNING job is taken over only once its worker is presumed dead."""
+    with transaction.atomic():
+        job = lock_finalization_job(job_pk, skip_locked=True)
+        if job is None:
+            return False
+        stale = job.status == JobStatus.RUNNING and job.started_at is not None and job.started_at <= now - STALE_AFTER
+        if job.status != JobStatus.QUEUED and not stale:
+            return False
+        job.start(at=now)
+        job.save()
+    return True
 
 
 def finalization_job_run(*, job_pk: int, last_try: bool = False) -> str:
