@@ -11,7 +11,7 @@ from payments.locks import lock_next_due
 from payments.models import PaymentAttempt, PaymentTransaction, State
 from payments.services.confirm import call_is_stale, payment_sync
 from payments.services.log import payment_transition
-from payments.services.operations import CAPTURE, operation_claim, operation_run, payment_release
+from payments.services.operations import operation_claim, operation_run, payment_release
 
 logger = logging.getLogger(__name__)
 Status = PaymentAttempt.Status
@@ -72,27 +72,33 @@ def payments_settle_open(*, now=None, batch_size: int = BATCH) -> int:
             logger.warning("janitor could not settle %s: %s", attempt.public_id, exc.code)
     for pk in PaymentTransaction.objects.filter(release_pending=True).values_list("pk", flat=True)[:batch_size]:
         settled += payment_release(payment_pk=pk, actor="system:janitor")
-    settled += _resume_captures(batch_size=batch_size)
+    settled += _resume_operations(batch_size=batch_size)
     return settled
 
 
-def _resume_captures(*, batch_size: int) -> int:
+def _resume_operations(*, batch_size: int) -> int:
+    """Finishes captures, voids and refunds whose process died after claiming them: the
+    claimed key is repeated, so the gateway does the operation at most once. Until then
+    the claim blocks every other operation on the payment."""
     resumed = 0
-    stalled = PaymentTransaction.objects.filter(state=State.AUTHORIZED, pending_operation=CAPTURE).values_list(
-        "pk", flat=True
-    )[:batch_size]
+    stalled = (
+        PaymentTransaction.objects.exclude(pending_operation="")
+        .order_by("pending_operation_at")
+        .values_list("pk", flat=True)[:batch_size]
+    )
     for pk in stalled:
         with transaction.atomic():
-            payment = lock_next_due(PaymentTransaction.objects.filter(pk=pk, pending_operation=CAPTURE))
+            payment = lock_next_due(PaymentTransaction.objects.filter(pk=pk).exclude(pending_operation=""))
             if payment is None:
                 continue
             claimed_at = payment.pending_operation_at
             if claimed_at is not None and not call_is_stale(claimed_at):
                 continue  # its request may still be calling the gateway
-            operation = operation_claim(payment, CAPTURE, payment.pending_operation_amount, actor="system:janitor")
+            kind = payment.pending_operation
+            operation = operation_claim(payment, kind, payment.pending_operation_amount, actor="system:janitor")
         try:
             operation_run(operation, actor="system:janitor")
             resumed += 1
         except DomainError as exc:
-            logger.warning("janitor could not finish the capture of %s: %s", payment.public_id, exc.code)
+            logger.warning("janitor could not finish the %s of %s: %s", kind, payment.public_id, exc.code)
     return resumed

@@ -97,3 +97,18 @@ def test_janitor_with_nothing_open_does_nothing(api):
     session, intent = paid_intent(api)
     ok(confirm(api, intent["id"]))
     assert payments_settle_open() == 0
+
+
+def test_the_janitor_finishes_a_refund_whose_process_died_after_claiming_it(api):
+    _, intent = paid_intent(api, SUCCESS)
+    assert ok(confirm(api, intent["id"]))["status"] == "succeeded"
+    # The process claimed a refund (its key stored) and died before calling the gateway.
+    _age(
+        intent["id"], pending_operation="refund", pending_operation_key=f"{intent['id']}:refund:dead",
+        pending_operation_amount=500, pending_operation_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+
+    assert payments_settle_open() == 1
+    payment = PaymentTransaction.objects.get(public_id=intent["id"])
+    assert (payment.state, payment.amount_refunded, payment.pending_operation) == ("partially_refunded", 500, "")
+    assert payments_settle_open() == 0, "done once: nothing left to resume"
