@@ -15,6 +15,7 @@ delivered order is a refund, which has approval rules of its own.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,11 @@ class RollbackResult:
     session: CheckoutSession
     holds_released: int
     payment: str
+
+
+# A closing claim older than this belongs to a process presumed dead (as the deadline job
+# presumes when it retries one).
+CLAIM_PRESUMED_DEAD = timedelta(minutes=2)
 
 
 def session_finalize_rollback(*, merchant_id: int, checkout_id: str, actor: str) -> RollbackResult:
@@ -58,8 +64,14 @@ def session_finalize_rollback(*, merchant_id: int, checkout_id: str, actor: str)
                 f"A {session.status} session has no finalization to roll back.",
                 explain="rollback applies to sessions in payment_processing or failed",
             )
+        now = timezone.now()
+        if session.closing_claimed_at is not None and session.closing_claimed_at > now - CLAIM_PRESUMED_DEAD:
+            # A compensation or the deadline job is giving the money back right now.
+            raise Conflict(
+                "Another process is already closing this session; try again shortly.", code="closing_in_progress"
+            )
         # From here finalize refuses the session, and the payment listener leaves it to us.
-        session.closing_claimed_at = timezone.now()
+        session.closing_claimed_at = now
         session_touch(session, actor=actor, type="finalization.rollback_started")
         payment_intent_id = session.payment_intent_id
 

@@ -246,3 +246,14 @@ def test_finalize_async_on_a_real_worker(api, celery_worker):
     assert done["status"] == "succeeded", done
     assert done["order_id"] == Order.objects.get(session__public_id=checkout_id).public_id
     assert status_of(checkout_id) == "completed"
+
+
+def test_rollback_waits_while_another_process_is_closing_the_session(api):
+    from django.utils import timezone
+
+    checkout_id = ready_session(api)["checkout_id"]
+    payment_id = pay(api, checkout_id)["id"]
+    CheckoutSession.objects.filter(public_id=checkout_id).update(closing_claimed_at=timezone.now())
+
+    _error(api.post(session_url(checkout_id, "finalize/rollback"), {}, format="json"), 409, "closing_in_progress")
+    assert PaymentTransaction.objects.get(public_id=payment_id).state == "completed", "no second give-back"
