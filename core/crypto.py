@@ -40,3 +40,18 @@ def encrypt_text(plaintext: str) -> str:
 
 def decrypt_text(ciphertext: str) -> str:
     return decrypt_bytes(ciphertext.encode()).decode()
+
+
+def keyed_digests(value: str, *, purpose: str) -> list[str]:
+    """HMAC-SHA256 of `value` under a key derived from each of ENCRYPTION_KEYS, the
+    current key's first: store the first, look up by all of them, so a rotated key still
+    finds what was stored under the old one. Not reversible without the key."""
+    import hashlib
+    import hmac
+
+    digests = []
+    for key in (k.strip() for k in settings.ENCRYPTION_KEYS.split(",")):
+        if key:
+            derived = hmac.new(key.encode(), purpose.encode(), hashlib.sha256).digest()
+            digests.append(hmac.new(derived, value.encode(), hashlib.sha256).hexdigest())
+    return digests

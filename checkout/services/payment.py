@@ -16,6 +16,7 @@ from checkout.services.lifecycle import session_touch, session_transition, timel
 from core.exceptions import Conflict, NotFound
 from payments import hooks
 from payments.services import payment_intent_cancel, payment_intent_create, payment_intent_lock
+from payments.wallet.split import split_payment_prepare
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,19 @@ def _current_grand_total(session: CheckoutSession) -> int:
     if calc.grand_total <= 0:
         raise Conflict("This session's total is zero: there is nothing to pay.", code="nothing_to_pay")
     return calc.grand_total
+
+
+def _card_amount_due(session: CheckoutSession) -> tuple[int, list[dict]]:
+    from checkout.services.wallet import wallet_allocation, wallet_balance_parts
+
+    allocation = wallet_allocation(session)
+    if allocation.amount_due <= 0:
+        raise Conflict(
+            "Gift cards and store credit cover this session: there is nothing to pay by card.",
+            code="covered_by_wallet",
+            explain="finalize the session (POST /sessions/{id}/finalize): the balances are taken then",
+        )
+    return allocation.amount_due, wallet_balance_parts(session)
 
 
 def session_payment_intent_create(
@@ -64,7 +78,9 @@ def session_payment_intent_create(
                 code="approval_required",
                 explain="place the order (POST /sessions/{id}/place) and wait for the merchant's approval",
             )
-        amount = _current_grand_total(session)
+        _current_grand_total(session)
+        # Gift cards and store credit applied to the session come first; the card pays the rest.
+        amount, balance_parts = _card_amount_due(session)
         if session.payment_intent_id:
             # Locked (session → payment), so a confirm cannot move it to authorized between
             # this check and the cancel below: cancelling a pending or failed intent never
@@ -72,6 +88,13 @@ def session_payment_intent_create(
             existing = payment_intent_lock(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
             same = existing.amount == amount and existing.currency == session.currency
             if same and existing.state not in CLOSED:
+                if existing.state in REPLACEABLE:
+                    split_payment_prepare(
+                        merchant_id=merchant_id,
+                        payment_intent_id=existing.public_id,
+                        balance_parts=balance_parts,
+                        actor=actor,
+                    )
                 return session, existing
             if existing.state in REPLACEABLE:
                 payment_intent_cancel(
@@ -93,6 +116,9 @@ def session_payment_intent_create(
             return_url=return_url or session.success_url,
             metadata={**(metadata or {}), "checkout_id": session.public_id},
             actor=actor,
+        )
+        split_payment_prepare(
+            merchant_id=merchant_id, payment_intent_id=payment.public_id, balance_parts=balance_parts, actor=actor
         )
         session.payment_intent_id = payment.public_id
         data = {"payment_intent_id": payment.public_id, "amount": amount, "currency": session.currency}

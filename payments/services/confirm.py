@@ -253,7 +253,13 @@ def raise_if_failed(payment: PaymentTransaction) -> PaymentTransaction:
 
 
 def payment_intent_confirm(
-    *, merchant_id: int, payment_intent_id: str, payment_method_id: str | None = None, actor: str, ip: str = ""
+    *,
+    merchant_id: int,
+    payment_intent_id: str,
+    payment_method_id: str | None = None,
+    actor: str,
+    ip: str = "",
+    as_split_part: bool = False,
 ) -> PaymentTransaction:
     """Confirms the intent (optionally with a method): claim → call → record.
 
@@ -263,7 +269,21 @@ def payment_intent_confirm(
     again, within the merchant's attempt limit (409 attempts_exhausted past it).
     Raises the decline (402 payment_declined, insufficient_funds, …) once it is recorded,
     GatewayUnavailable (502/503) when the gateway gave no answer (retry: same key).
+    An intent paid in parts (gift cards, store credit, cards) runs its split instead,
+    which confirms each card part back through here with `as_split_part`.
     """
+    if not as_split_part:
+        from payments.wallet.split import split_payment_confirm
+
+        split_payment = split_payment_confirm(
+            merchant_id=merchant_id,
+            payment_intent_id=payment_intent_id,
+            payment_method_id=payment_method_id,
+            actor=actor,
+            ip=ip,
+        )
+        if split_payment is not None:
+            return raise_if_failed(split_payment)
     payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
     method = (
         payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
@@ -317,7 +337,14 @@ def payment_intent_authentication_complete(*, merchant_id: int, payment_intent_i
     payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
     if payment.state == State.REQUIRES_ACTION:
         payment = payment_sync(payment_pk=payment.pk, actor=actor, source="3ds_complete")
+        _split_advance(payment, actor=actor)
     return raise_if_failed(payment)
+
+
+def _split_advance(payment: PaymentTransaction, *, actor: str) -> None:
+    from payments.wallet.split import split_payment_advance
+
+    split_payment_advance(payment, actor=actor)
 
 
 def payment_redirect_return(*, payment_intent_id: str) -> tuple[PaymentTransaction, str]:
@@ -329,6 +356,7 @@ def payment_redirect_return(*, payment_intent_id: str) -> tuple[PaymentTransacti
         raise NotFound("No such payment intent.", param="payment_intent")
     if payment.state == State.REQUIRES_ACTION:
         payment = payment_sync(payment_pk=payment.pk, actor="shopper", source="redirect_return")
+        _split_advance(payment, actor="shopper")
     if not payment.return_url:
         return payment, ""
     query = urlencode({"payment_intent": payment.public_id, "redirect_status": payment_api_status(payment)})
