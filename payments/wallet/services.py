@@ -154,8 +154,9 @@ def gift_card_status(card: GiftCard, now=None) -> str:
     return "active"
 
 
-def gift_card_check_usable(card: GiftCard, *, currency: str, now=None) -> None:
-    """Raises why the card cannot pay in `currency` now (expired, disabled, currency, empty)."""
+def gift_card_check_usable(card: GiftCard, *, currency: str, now=None, amount: int | None = None) -> None:
+    """Raises why the card cannot pay in `currency` now (expired, disabled, currency,
+    empty), or, given the `amount` of a part being paid, 402 insufficient_balance."""
     status = gift_card_status(card, now)
     if status == "disabled":
         raise GiftCardDisabled(param="code")
@@ -165,7 +166,10 @@ def gift_card_check_usable(card: GiftCard, *, currency: str, now=None) -> None:
         raise GiftCardCurrencyMismatch(
             param="code", explain=f"the card is in {card.currency}, the payment in {currency}"
         )
-    if card.current_balance <= 0:
+    if amount is not None:
+        if card.current_balance < amount:
+            raise InsufficientBalance()
+    elif card.current_balance <= 0:
         raise GiftCardEmpty(param="code")
 
 

@@ -93,9 +93,7 @@ def _allocation_parts(*, merchant_id: int, currency: str, allocations, ip: str, 
         kind = item.get("type")
         if kind == Kind.GIFT_CARD:
             card = gift_card_lookup(merchant_id=merchant_id, code=item.get("code"), ip=ip, scope=scope)
-            gift_card_check_usable(card, currency=currency)
-            if card.current_balance < amount:
-                raise InsufficientBalance(param=f"{param}.amount")
+            gift_card_check_usable(card, currency=currency, amount=amount)
             parts.append({"kind": Kind.GIFT_CARD, "gift_card": card, "amount": amount})
         elif kind == Kind.STORE_CREDIT:
             customer_id = item.get("customer_id")
@@ -261,7 +259,7 @@ def _debit_balances(split_pk: int, *, actor: str) -> None:
                 failing = part
                 if part.kind == Kind.GIFT_CARD:
                     instrument = cards[part.gift_card_id]
-                    gift_card_check_usable(instrument, currency=split.currency)
+                    gift_card_check_usable(instrument, currency=split.currency, amount=part.amount)
                     balance = instrument.current_balance
                 else:
                     instrument = accounts[part.store_credit_id]
@@ -495,9 +493,7 @@ def _debit_balances_locked(split: SplitPayment, *, actor: str) -> None:
     for part in parts:
         if part.kind == Kind.GIFT_CARD:
             instrument = cards[part.gift_card_id]
-            gift_card_check_usable(instrument, currency=split.currency)
-            if instrument.current_balance < part.amount:
-                raise InsufficientBalance()
+            gift_card_check_usable(instrument, currency=split.currency, amount=part.amount)
         else:
             instrument = accounts[part.store_credit_id]
             if instrument.balance < part.amount:
