@@ -277,3 +277,19 @@ def session_wallet_pays(session: CheckoutSession, *, actor: str):
         data={"split_payment": split.public_id, "amount": split.amount, "currency": split.currency},
     )
     return split
+
+
+def session_gift_card_remove_by_id(*, merchant_id: int, checkout_id: str, gift_card_id: str, actor: str) -> None:
+    """The hosted page's remove button, which knows the card's id, never its code."""
+    with transaction.atomic():
+        session = _lock_open_wallet(merchant_id=merchant_id, checkout_id=checkout_id)
+        item = session.wallet_items.filter(gift_card__public_id=gift_card_id).select_related("gift_card").first()
+        if item is None:
+            raise GiftCardNotFound("No such gift card is applied to this session.", param="gift_card_id")
+        timeline_record(
+            session,
+            type="wallet.gift_card_removed",
+            actor=actor,
+            data={"gift_card": item.gift_card.public_id, "last4": item.gift_card.last4},
+        )
+        item.delete()
