@@ -39,7 +39,7 @@ from merchants.events import event_emit
 from payments.exceptions import GatewayUnavailable, OperationInProgress
 from payments.selectors import payment_intent_get
 from payments.services import payment_intent_cancel, payment_intent_lock, payment_intent_refund
-from payments.wallet.split import payment_covered_amount
+from payments.wallet.split import payment_covered_amount, split_payment_refund
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +332,11 @@ def payment_give_back(*, merchant_id: int, payment_intent_id: str, actor: str, r
         return NOTHING_HELD
     state = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id).state
     try:
+        if state in ("completed", "partially_refunded", "authorized"):
+            # Paid in parts: the gift cards, store credit and other cards go back too.
+            split_payment_refund(
+                merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor, skip_own_card=True
+            )
         if state in ("completed", "partially_refunded"):
             payment_intent_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor)
             return REFUNDED

@@ -12,7 +12,7 @@ again starts a fresh split with the same parts.
 
 import logging
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition
@@ -541,3 +541,117 @@ def payment_covered_amount(payment: PaymentTransaction) -> int:
         return payment.amount
     others = split.parts.exclude(payment_id=payment.pk).filter(status=PartStatus.SUCCEEDED)
     return payment.amount + sum(part.amount for part in others)
+
+
+# --- refunds ------------------------------------------------------------------------
+
+
+def _refund_plan(split: SplitPayment, amount: int | None, allocations) -> list[tuple[SplitPart, int]]:
+    parts = list(split.parts.select_related("payment"))
+    room = {part.position: part.amount - part.amount_refunded for part in parts}
+    if allocations is not None:
+        plan = []
+        for index, item in enumerate(allocations):
+            position, value = item.get("part"), item.get("amount")
+            if position not in room or not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise SplitInvalid("Each allocation names a part and a positive amount.", param=f"allocations[{index}]")
+            if value > room[position]:
+                raise SplitInvalid(
+                    "A part cannot give back more than it took.",
+                    code="refund_exceeds_part",
+                    param=f"allocations[{index}].amount",
+                    explain=f"part {position} has {room[position]} left to refund",
+                )
+            room[position] -= value
+            plan.append((next(p for p in parts if p.position == position), value))
+        return plan
+    left = sum(room.values()) if amount is None else amount
+    if not 0 < left <= sum(room.values()):
+        raise DomainError(
+            f"amount must be between 1 and {sum(room.values())}.", code="amount_too_large", param="amount"
+        )
+    # Cards first (the shopper's own money back where it came from), then the balances.
+    ordered = [p for p in parts if p.kind == Kind.CARD] + [p for p in parts if p.kind != Kind.CARD]
+    plan = []
+    for part in ordered:
+        take = min(room[part.position], left)
+        if take > 0:
+            plan.append((part, take))
+            left -= take
+    return plan
+
+
+def split_payment_refund(
+    *,
+    merchant_id: int,
+    payment_intent_id: str,
+    actor: str,
+    amount: int | None = None,
+    allocations=None,
+    skip_own_card: bool = False,
+) -> SplitPayment | None:
+    """Gives back a completed split's money: cards first (refunded at the gateway through
+    payments' refund path, each call outside any transaction), then the gift cards and
+    store credit (a `credit` ledger row under the instrument's lock). `allocations`
+    ([{"part", "amount"}]) names the parts; no part gives back more than it took. With
+    `skip_own_card`, the intent's own card part is left to the caller (it refunds it its
+    own way) and every other part gives back all it has left. Returns None when the
+    intent was not paid by a split."""
+    from payments.services.operations import payment_intent_cancel, payment_intent_refund
+
+    split = (
+        SplitPayment.objects.filter(
+            merchant_id=merchant_id, payment__public_id=payment_intent_id, state=SplitPayment.State.COMPLETED
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if split is None:
+        return None
+    if skip_own_card:
+        plan = [
+            (part, part.amount - part.amount_refunded)
+            for part in split.parts.select_related("payment").exclude(payment_id=split.payment_id)
+            if part.amount > part.amount_refunded
+        ]
+    else:
+        plan = _refund_plan(split, amount, allocations)
+    for part, value in plan:
+        if part.kind == Kind.CARD:
+            if skip_own_card and part.payment_id == split.payment_id:
+                continue
+            if part.payment.state == State.AUTHORIZED:
+                payment_intent_cancel(
+                    merchant_id=merchant_id,
+                    payment_intent_id=part.payment.public_id,
+                    actor=actor,
+                    reason="The split payment was given back.",
+                )
+            else:
+                payment_intent_refund(
+                    merchant_id=merchant_id, payment_intent_id=part.payment.public_id, actor=actor, amount=value
+                )
+            SplitPart.objects.filter(pk=part.pk).update(amount_refunded=models.F("amount_refunded") + value)
+            continue
+        with transaction.atomic():
+            locked = lock_split(split.pk)
+            current = locked.parts.get(pk=part.pk)
+            if current.amount - current.amount_refunded < value:
+                raise SplitInvalid("A part cannot give back more than it took.", code="refund_exceeds_part")
+            instrument = (
+                lock_gift_cards([part.gift_card_id])[part.gift_card_id]
+                if part.gift_card_id
+                else lock_store_credit([part.store_credit_id])[part.store_credit_id]
+            )
+            _post(
+                instrument,
+                EntryKind.CREDIT,
+                value,
+                actor=actor,
+                reference=split.public_id,
+                note="refund",
+                split_part=current,
+            )
+            current.amount_refunded += value
+            current.save()
+    return split
