@@ -73,7 +73,14 @@ def payments_settle_open(*, now=None, batch_size: int = BATCH) -> int:
     for pk in PaymentTransaction.objects.filter(release_pending=True).values_list("pk", flat=True)[:batch_size]:
         settled += payment_release(payment_pk=pk, actor="system:janitor")
     settled += _resume_operations(batch_size=batch_size)
+    settled += _settle_splits(now=now, batch_size=batch_size)
     return settled
+
+
+def _settle_splits(*, now, batch_size: int) -> int:
+    from payments.wallet.split import splits_settle_stuck
+
+    return splits_settle_stuck(now=now, batch_size=batch_size)
 
 
 def _resume_operations(*, batch_size: int) -> int:

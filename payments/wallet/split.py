@@ -655,3 +655,46 @@ def split_payment_refund(
             current.amount_refunded += value
             current.save()
     return split
+
+
+# --- the janitor --------------------------------------------------------------------
+
+
+def splits_settle_stuck(*, now=None, batch_size: int = 100) -> int:
+    """Finishes or undoes splits a process left half done (processing since before the
+    stale horizon): card parts taken meanwhile (a webhook, 3-D Secure) are recorded and the
+    split completes; a card part that failed, lapsed, or was never sent (the process died
+    between the balance debits and the card) fails the split, which gives every part back.
+    A card still in flight (processing, 3-D Secure) is left until it settles. Failed splits
+    whose card give-back got no answer are given back again."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    now = now or timezone.now()
+    horizon = now - timedelta(seconds=settings.PAYMENTS_CALL_STALE_SECONDS)
+    settled = 0
+    stuck = SplitPayment.objects.filter(state=SplitPayment.State.PROCESSING, updated_at__lt=horizon).order_by("pk")
+    for split in stuck[:batch_size]:
+        for part in split.parts.filter(kind=Kind.CARD).select_related("payment").order_by("position"):
+            if part.status == PartStatus.SUCCEEDED:
+                continue
+            state = part.payment.state if part.payment_id else None
+            if state in TAKEN:
+                SplitPart.objects.filter(pk=part.pk, status=PartStatus.PENDING).update(status=PartStatus.SUCCEEDED)
+                continue
+            if state in (None, State.PENDING, State.FAILED, State.CANCELLED, State.EXPIRED):
+                code = ((part.payment.last_error or {}).get("code") if part.payment_id else "") or "abandoned"
+                split_payment_fail(split.pk, position=part.position, code=code, actor="system:janitor")
+                settled += 1
+            break
+        else:
+            _complete(split.pk, actor="system:janitor")
+            settled += 1
+    failed_with_cards = SplitPayment.objects.filter(
+        state=SplitPayment.State.FAILED, parts__kind=Kind.CARD, parts__status=PartStatus.SUCCEEDED
+    ).distinct()
+    for split in failed_with_cards[:batch_size]:
+        split_payment_give_back(split.pk, actor="system:janitor")
+        settled += 1
+    return settled
