@@ -97,6 +97,10 @@ class PaymentTransaction(ConcurrentTransitionMixin, models.Model):
     pending_operation_at = models.DateTimeField(null=True, blank=True)
     # Expired or cancelled here but not yet released at the gateway (the janitor retries).
     release_pending = models.BooleanField(default=False)
+    # The payable's owner could no longer take this payment (it succeeded after the
+    # session closed): it is given back as soon as its attempt settles (the janitor).
+    return_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    return_reason = models.CharField(max_length=500, blank=True)
 
     action_expires_at = models.DateTimeField(null=True, blank=True)
     authorized_at = models.DateTimeField(null=True, blank=True)

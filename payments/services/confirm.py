@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition, NotFound
 from fraud.services import payment_assess
-from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PaymentDeclined, failure_error
+from payments import hooks
+from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PayableClosed, PaymentDeclined, failure_error
 from payments.gateways import base, gateway_named
 from payments.locks import lock_payment, lock_payment_by_pk
 from payments.models import PaymentAttempt, PaymentTransaction, State
@@ -68,6 +69,17 @@ def call_is_stale(moment) -> bool:
 
 def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) -> _Claim:
     with transaction.atomic():
+        # The payable's owner locks its row first (house order: session → payment) and
+        # says whether it may still be paid; the lock holds until the claim commits, so
+        # it cannot start closing in between: either it sees our attempt, or we its close.
+        reference = (
+            PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+            .values_list("reference", flat=True)
+            .first()
+        )
+        verdict = hooks.payable_check(
+            merchant_id=merchant_id, reference=reference or "", payment_intent_id=payment_intent_id
+        )
         payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
         method = (
             payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
@@ -76,6 +88,8 @@ def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) 
         )
         if payment.state in (State.CANCELLED, State.EXPIRED):
             raise InvalidStateTransition(f"A {payment.state} payment intent cannot be confirmed.")
+        if payment.state in (State.PENDING, State.FAILED) and not verdict.payable:
+            raise PayableClosed(verdict.message or None)
         if payment.state == State.FAILED:
             reopen_if_failed(payment, actor=actor)
         if payment.state == State.PENDING:
@@ -112,6 +126,10 @@ def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) 
             return _Claim(payment.pk)
         attempt = payment.attempts.filter(status__in=[Status.PENDING, Status.UNKNOWN]).first()
         if attempt is None:
+            return _Claim(payment.pk)
+        if not verdict.payable:
+            # No repeat on a payable that closed: the janitor settles the attempt, and
+            # money it took is given back.
             return _Claim(payment.pk)
         if attempt.status == Status.UNKNOWN or call_is_stale(attempt.claimed_at):
             # The earlier call ended without an answer (or its process died): repeat it,
