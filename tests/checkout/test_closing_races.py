@@ -117,3 +117,109 @@ def test_a_new_payment_between_the_rollback_refund_and_the_close_is_refused(api,
     assert (session.status, session.payment_intent_id) == ("failed", paid["payment"]["id"])
     assert PaymentTransaction.objects.get(public_id=paid["payment"]["id"]).state == "refunded"
     _assert_no_money_lost(checkout_id)
+
+
+def _three_ds_in_flight(api):
+    from tests.payments.helpers import THREE_DS
+
+    checkout_id = ready_session(api)["checkout_id"]
+    pending = pay(api, checkout_id, THREE_DS)
+    assert pending["status"] == "requires_action"
+    return checkout_id, pending
+
+
+def _complete_challenge(next_action):
+    import re
+
+    from django.test import Client
+
+    path = re.sub(r"^https?://[^/]+", "", next_action["redirect_to_url"]["url"])
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.get(path).status_code == 200
+    token = browser.cookies["csrftoken"].value
+    assert browser.post(path, {"result": "complete", "csrfmiddlewaretoken": token}).status_code == 303
+
+
+@pytest.fixture
+def staff_with_void_permission(db):
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("ops", email="ops@example.com", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="void_paymenttransaction"))
+    return user
+
+
+def test_confirm_is_refused_once_the_session_is_closing(api, monkeypatch):
+    from django.db import transaction
+
+    from payments.gateways.simulator import SimulatorGateway
+    from tests.payments.conftest import CallCounter
+
+    authorize_calls = CallCounter(monkeypatch, SimulatorGateway, "authorize")
+
+    from checkout.locks import lock_session
+    from checkout.services.closing import session_close_claim
+    from tests.payments.helpers import create_intent
+
+    checkout_id = ready_session(api)["checkout_id"]
+    intent = create_intent(api, checkout_id)
+    ok(attach(api, intent["id"], tokenize(api, SUCCESS)))
+    with transaction.atomic():
+        session = lock_session(merchant_id=api.merchant.pk, checkout_id=checkout_id)
+        session_close_claim(session, kind="expire", reason="The session passed its expiry time.", actor="test")
+
+    refused = confirm(api, intent["id"])
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "session_not_payable"
+    assert authorize_calls.count == 0
+    assert PaymentTransaction.objects.get(public_id=intent["id"]).state == "pending"
+
+
+def test_a_payment_that_succeeds_after_the_session_closed_is_given_back(api, staff_with_void_permission):
+    from django.core import mail
+
+    from merchants.models import Event
+
+    checkout_id, pending = _three_ds_in_flight(api)
+    # The session ended while the shopper was still at 3-D Secure (its deadline passed).
+    CheckoutSession.objects.filter(public_id=checkout_id).update(status="expired")
+
+    _complete_challenge(pending["next_action"])
+
+    payment = PaymentTransaction.objects.get(public_id=pending["id"])
+    assert payment.state == "refunded" and payment.amount_refunded == payment.amount_captured > 0
+    assert payment.return_requested_at is None
+    returned = Event.objects.get(type="payment.returned", payment_intent_id=payment.public_id)
+    assert returned.data["outcome"] == "refunded"
+    types = list(CheckoutSession.objects.get(public_id=checkout_id).timeline.values_list("type", flat=True))
+    assert {"payment.succeeded", "payment.returning", "payment.returned"} <= set(types)
+    assert [m.to for m in mail.outbox if payment.public_id in m.subject] == [["ops@example.com"]]
+    assert set(payment.events.values_list("type", flat=True)) >= {"return.requested", "return.completed"}
+    _assert_no_money_lost(checkout_id)
+
+
+def test_a_compensation_leaves_an_attempt_in_flight_to_the_janitor(api, monkeypatch):
+    from django.db import transaction
+
+    from checkout.locks import lock_session
+    from checkout.services import payment as checkout_payment
+    from checkout.services.closing import LEAVE_TO_JANITOR, session_close_claim, session_close_run
+    from payments.services.maintenance import payments_settle_open
+
+    checkout_id, pending = _three_ds_in_flight(api)
+    with transaction.atomic():
+        session = lock_session(merchant_id=api.merchant.pk, checkout_id=checkout_id)
+        session_close_claim(session, kind="fail", reason="The order could not be finalized.", actor="test")
+    result = session_close_run(session_pk=session.pk, actor="test", on_in_flight=LEAVE_TO_JANITOR)
+    assert (result.payment, result.closed) == ("in_flight", True)
+    assert CheckoutSession.objects.get(public_id=checkout_id).status == "failed"
+    assert PaymentTransaction.objects.get(public_id=pending["id"]).return_requested_at is not None
+
+    # The listener's own give-back never runs (its process died): the janitor does it.
+    monkeypatch.setattr(checkout_payment, "payment_return_run", lambda **kwargs: False)
+    _complete_challenge(pending["next_action"])
+    assert PaymentTransaction.objects.get(public_id=pending["id"]).state == "completed"
+
+    payments_settle_open()
+    payment = PaymentTransaction.objects.get(public_id=pending["id"])
+    assert (payment.state, payment.return_requested_at) == ("refunded", None)
+    _assert_no_money_lost(checkout_id)
