@@ -162,3 +162,26 @@ def payable_check(*, merchant_id: int, reference: str, payment_intent_id: str | 
         if verdict is not None and not verdict.payable:
             return verdict
     return PAYABLE
+
+
+_refund_reservations = []
+
+
+def register_refund_reservations(reserved):
+    """`reserved(*, payment_pk, exclude) -> int`: what an app above payments holds of the
+    payment's captured money in refunds not yet recorded (refund requests under review,
+    approved, at the gateway). Called with the payment locked, inside its transaction;
+    `exclude` is the caller's own reservation (opaque to payments) or None. Payments adds
+    them up in the one place that says what may still be refunded."""
+    if reserved not in _refund_reservations:
+        _refund_reservations.append(reserved)
+    return reserved
+
+
+def unregister_refund_reservations(reserved) -> None:
+    if reserved in _refund_reservations:
+        _refund_reservations.remove(reserved)
+
+
+def refund_reservations_total(*, payment_pk: int, exclude=None) -> int:
+    return sum(reserved(payment_pk=payment_pk, exclude=exclude) for reserved in list(_refund_reservations))

@@ -109,7 +109,7 @@ def session_finalize(*, merchant_id: int, checkout_id: str, actor: str, skip_loc
     With skip_locked (the jobs), a session someone else holds returns None.
     """
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             session = _lock(merchant_id=merchant_id, checkout_id=checkout_id, skip_locked=skip_locked)
             if session is None:
                 return None

@@ -87,7 +87,7 @@ def session_payment_intent_create(
     payment_in_progress, invalid_state_transition, and approval_required for a
     merchant-approval merchant's session not yet approved.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
         if session.status == Status.CLOSING or session.status in TERMINAL:
             raise PayableClosed(_not_payable_message(session))
@@ -158,7 +158,7 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
     """
     type = f"payment.{notice.type}"
     give_back = False
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         try:
             session = lock_session(merchant_id=notice.merchant_id, checkout_id=notice.reference)
         except NotFound:
@@ -173,11 +173,17 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
             "currency": notice.currency,
             **({"reason": notice.reason} if notice.reason else {}),
         }
-        took_money = notice.type in (hooks.SUCCEEDED, hooks.AUTHORIZED)
+        # A won dispute hands captured money back to the merchant: on a session that no
+        # longer takes it (it closed while the bank held the money), it goes back too.
+        took_money = notice.type in (hooks.SUCCEEDED, hooks.AUTHORIZED, hooks.DISPUTE_WON)
         if notice.type == hooks.RETURNED:
             timeline_record(session, type=type, actor="system:payments", data=data)
             return
-        if took_money and not (current and session.status == Status.PAYMENT_PROCESSING):
+        keeps_it = current and (
+            session.status == Status.PAYMENT_PROCESSING
+            or (session.status == Status.COMPLETED and notice.type == hooks.DISPUTE_WON)
+        )
+        if took_money and not keeps_it:
             closer_has_it = session.status == Status.CLOSING and session.closing_intent_id == notice.payment_intent_id
             if not closer_has_it:
                 # Belt and braces: the payable check refuses new attempts on a closed

@@ -68,7 +68,7 @@ def call_is_stale(moment) -> bool:
 
 
 def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) -> _Claim:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # The payable's owner locks its row first (house order: session → payment) and
         # says whether it may still be paid; the lock holds until the claim commits, so
         # it cannot start closing in between: either it sees our attempt, or we its close.
@@ -134,8 +134,7 @@ def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) 
         if attempt.status == Status.UNKNOWN or call_is_stale(attempt.claimed_at):
             # The earlier call ended without an answer (or its process died): repeat it,
             # under the same key, so the gateway answers what it did instead of charging anew.
-            attempt.status = Status.PENDING
-            attempt.claimed_at = timezone.now()
+            attempt.reclaim(at=timezone.now())
             attempt.save()
             payment_log(payment, type="attempt.reclaimed", actor=actor, attempt=attempt)
             return _Claim(payment.pk, attempt.pk)
@@ -143,7 +142,7 @@ def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) 
 
 
 def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: int, actor: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
         attempt.refresh_from_db()
@@ -172,14 +171,14 @@ def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: 
 
 def _record_no_answer(*, attempt_pk: int, error: Exception, duration_ms: int, actor: str) -> bool:
     """Marks the attempt `unknown`; returns False when a webhook has settled it meanwhile."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
         attempt.refresh_from_db()
         attempt.call_count += 1
         attempt.duration_ms = duration_ms
         if attempt.status == Status.PENDING:
-            attempt.status = Status.UNKNOWN
+            attempt.lose_answer()
         attempt.save()
         payment_log(
             payment,
@@ -317,7 +316,7 @@ def payment_sync(*, payment_pk: int, actor: str, source: str, claimed: bool = Fa
     result = gateway_named(attempt.gateway).retrieve(
         reference=attempt.gateway_reference, idempotency_key=attempt.idempotency_key
     )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_payment_by_pk(payment_pk)
         attempt.refresh_from_db()
         payment_log(payment, type="gateway.retrieve", actor=actor, attempt=attempt, data={"status": result.status})

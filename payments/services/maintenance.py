@@ -12,6 +12,7 @@ from payments.models import PaymentAttempt, PaymentTransaction, State
 from payments.services.confirm import call_is_stale, payment_sync
 from payments.services.log import payment_transition
 from payments.services.operations import operation_claim, operation_run, payment_release
+from payments.services.outcomes import attempts_cancel_open
 from payments.services.returns import payment_return_run
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def payments_expire_due(*, now=None, batch_size: int = BATCH) -> int:
                 else ("The authorization lapsed.")
             )
             held = payment.attempts.exclude(gateway_reference="").exists()
-            payment.attempts.filter(status__in=PaymentAttempt.OPEN).update(status=Status.CANCELED, settled_at=now)
+            attempts_cancel_open(payment, at=now)
             payment.release_pending = held
             payment_transition(payment, "expire", actor="system:expiry", reason=why)
             expired.append(payment.pk)

@@ -143,7 +143,7 @@ def payment_return_run(*, payment_pk: int, actor: str) -> bool:
     )
     if outcome not in FINISHED:
         return False
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_payment_by_pk(payment_pk)
         if payment.return_requested_at is None:
             return True

@@ -59,7 +59,7 @@ def _fail(refund, payment, *, code: str, message: str, definite: bool, actor: st
 
 
 def _claim(refund_pk: int, *, actor: str) -> _Claim | None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         if refund.state == State.APPROVED:
@@ -103,7 +103,7 @@ def _current(claim: _Claim, *, actor: str):
 
 
 def _record_success(claim: _Claim, result: base.GatewayResult, *, actor: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         current = _current(claim, actor=actor)
         if current is None:
             return
@@ -123,7 +123,7 @@ def _record_success(claim: _Claim, result: base.GatewayResult, *, actor: str) ->
 
 
 def _record_refusal(claim: _Claim, *, code: str, message: str, actor: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         current = _current(claim, actor=actor)
         if current is None:
             return
@@ -133,7 +133,7 @@ def _record_refusal(claim: _Claim, *, code: str, message: str, actor: str) -> No
 
 
 def _release(claim: _Claim, *, actor: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         current = _current(claim, actor=actor)
         if current is None:
             return
@@ -181,7 +181,7 @@ def refund_give_up(*, refund_pk: int, actor: str = SYSTEM_ACTOR) -> RefundReques
     The amount stays reserved (the gateway may have paid) and a retry repeats the call
     with the same key, so it can never pay twice. A call still in flight is left alone.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         if refund.state == State.PROCESSING and refund.call_started_at is None:
@@ -204,7 +204,7 @@ def refund_retry(*, refund_pk: int, user) -> RefundRequest:
     Raises ReviewerNotAllowed (403), InvalidStateTransition (409), PaymentDisputed (409),
     RefundExceedsCaptured (400).
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         reviewer_check(refund, user)
