@@ -185,3 +185,34 @@ def unregister_refund_reservations(reserved) -> None:
 
 def refund_reservations_total(*, payment_pk: int, exclude=None) -> int:
     return sum(reserved(payment_pk=payment_pk, exclude=exclude) for reserved in list(_refund_reservations))
+
+
+@dataclass(frozen=True)
+class RefundUpdate:
+    """The gateway settled a refund it had answered `pending` (Stripe's refund.updated,
+    refund.failed): `status` is "succeeded" or "failed"."""
+
+    merchant_id: int
+    payment_pk: int
+    payment_intent_id: str
+    gateway_refund_id: str
+    status: str
+    amount: int | None
+    failure_code: str
+    actor: str
+
+
+_refund_listeners = []
+
+
+def register_refund_listener(listener):
+    """`listener(update: RefundUpdate) -> bool` runs INSIDE the transaction that applies
+    the gateway's refund event, with the payment row locked; it returns True when the
+    refund was one of its own (and recorded it). No network I/O; idempotent."""
+    if listener not in _refund_listeners:
+        _refund_listeners.append(listener)
+    return listener
+
+
+def refund_listeners_notify(update: RefundUpdate) -> bool:
+    return any([listener(update) for listener in list(_refund_listeners)])

@@ -89,6 +89,8 @@ def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) 
         if payment.state in (State.CANCELLED, State.EXPIRED):
             raise InvalidStateTransition(f"A {payment.state} payment intent cannot be confirmed.")
         if payment.state in (State.PENDING, State.FAILED) and not verdict.payable:
+            if attempts_remaining(payment) <= 0:
+                raise AttemptsExhausted()  # the more precise answer: why the session failed
             raise PayableClosed(verdict.message or None)
         if payment.state == State.FAILED:
             reopen_if_failed(payment, actor=actor)

@@ -113,13 +113,24 @@ def _record(operation: _Operation, result: base.GatewayResult, *, actor: str) ->
             data={"status": result.status, "amount": result.amount, "reference": result.reference},
         )
         mine = payment.pending_operation_key == operation.key
-        if mine:
+        # A refund the gateway answered `pending` keeps its claim (nothing else may move
+        # the money meanwhile) until the gateway's refund event settles it.
+        refund_pending = mine and operation.kind == REFUND and result.status == base.PROCESSING
+        if mine and not refund_pending:
             operation_clear(payment)
         now = timezone.now()
         if payment.state == State.AUTHORIZED and operation.kind == CAPTURE and result.status == base.SUCCEEDED:
             payment_transition(payment, "capture", actor=actor, amount=result.amount or operation.amount, at=now)
         elif payment.state == State.AUTHORIZED and operation.kind == VOID and result.status == base.CANCELED:
             payment_transition(payment, "void", actor=actor, reason="Voided on request.")
+        elif refund_pending:
+            payment_log(
+                payment,
+                type="refund.pending",
+                actor=actor,
+                data={"gateway_reference": result.reference, "amount": operation.amount, "key": operation.key},
+            )
+            payment.save()
         elif mine and operation.kind == REFUND and result.status == base.SUCCEEDED:
             # Only the run that still holds the key records the refund: a second run that
             # repeated the call under the same key must not add the amount twice.

@@ -15,6 +15,7 @@ from payments.gateways import base, gateway_named
 from payments.models import PaymentTransaction, State
 from payments.selectors import current_attempt, payment_queryset
 from payments.services.log import payment_listeners_tell, payment_log, payment_transition
+from payments.services.outcomes import operation_clear
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +132,39 @@ def _alert_excess(payment: PaymentTransaction, *, refund_id: str, amount: int, e
         correlation_id=payment.reference,
         data={"payment_intent_id": payment.public_id, "currency": payment.currency, **data},
     )
+
+
+def payment_refund_update(payment: PaymentTransaction, info: base.RefundInfo, *, actor: str) -> None:
+    """The gateway settled a refund it had answered `pending`. The caller holds the
+    payment's lock in the event's transaction. A refund request's refund is recorded by
+    the refunds app (its registered listener); a compensation's (payment_intent_refund)
+    here, against the claim it still holds. Idempotent: a settled refund is left alone."""
+    data = {"gateway_reference": info.gateway_refund_id, "status": info.status, "amount": info.amount}
+    if info.status not in (base.SUCCEEDED, base.FAILED):
+        payment_log(payment, type="refund.still_pending", actor=actor, data=data)
+        return
+    update = hooks.RefundUpdate(
+        merchant_id=payment.merchant_id,
+        payment_pk=payment.pk,
+        payment_intent_id=payment.public_id,
+        gateway_refund_id=info.gateway_refund_id,
+        status=info.status,
+        amount=info.amount,
+        failure_code=info.failure_code,
+        actor=actor,
+    )
+    if hooks.refund_listeners_notify(update):
+        return
+    ours = payment.events.filter(type="refund.pending", data__gateway_reference=info.gateway_refund_id).last()
+    if ours is None or payment.pending_operation != "refund" or payment.pending_operation_key != ours.data.get("key"):
+        payment_log(payment, type="refund.update_ignored", actor=actor, data=data)
+        return
+    key, amount = payment.pending_operation_key, payment.pending_operation_amount
+    operation_clear(payment)
+    if info.status == base.SUCCEEDED:
+        payment_refund_record(
+            payment, refund_id=key, amount=amount, gateway_reference=info.gateway_refund_id, actor=actor
+        )
+    else:
+        payment.save()
+        payment_log(payment, type="refund.failed", actor=actor, data={**data, "refund": key, "code": info.failure_code})

@@ -60,8 +60,9 @@ def payment_intent_give_back(*, merchant_id: int, payment_intent_id: str, actor:
     payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
     try:
         if payment_has_captured_funds(payment):
-            payment_intent_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor)
-            return REFUNDED
+            refunded = payment_intent_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor)
+            # Answered `pending`: not back yet; the gateway's refund event settles it.
+            return PENDING if refunded.pending_operation else REFUNDED
         if payment_is_held(payment) or payment_is_unpaid(payment):
             held = payment_is_held(payment)
             payment_intent_cancel(
