@@ -22,7 +22,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from checkout.models import CheckoutSession, Order
@@ -56,17 +56,20 @@ HOLDING = ("authorized", "completed", "partially_refunded")
 CLOSED = ("expired", "failed", "canceled")
 
 slot = st.integers(min_value=0, max_value=SESSIONS - 1)
-percent = st.integers(min_value=1, max_value=100)
+percent = st.sampled_from([10, 35, 50, 100])
+# Every test card, the plain success more often so that most sequences have money to move.
+card = st.sampled_from([SUCCESS, SUCCESS, SUCCESS, *CARDS])
+# Ordered money-first: hypothesis leans towards the first branches.
 step = st.one_of(
-    st.tuples(st.just("create"), slot, st.booleans()),
-    st.tuples(st.just("confirm"), slot, st.sampled_from(CARDS)),
-    st.tuples(st.just("3ds"), slot, st.booleans()),
-    st.tuples(st.just("capture"), slot, percent),
-    st.tuples(st.just("void"), slot),
     st.tuples(st.just("refund"), slot, percent, st.booleans()),
     st.tuples(st.just("dispute"), slot, st.sampled_from(["open", "won", "lost"])),
-    st.tuples(st.just("deadline"), slot),
+    st.tuples(st.just("capture"), slot, percent),
+    st.tuples(st.just("3ds"), slot, st.booleans()),
+    st.tuples(st.just("confirm"), slot, card, st.booleans()),
     st.tuples(st.just("finalize"), slot),
+    st.tuples(st.just("deadline"), slot),
+    st.tuples(st.just("void"), slot),
+    st.tuples(st.just("create"), slot, st.booleans()),
 )
 
 
@@ -112,8 +115,11 @@ class World:
         body = {"capture_mode": "manual"} if manual else {}
         self.api.post(session_url(self.sessions[index], "payment-intents"), body, format="json")
 
-    def do_confirm(self, index, card):
+    def do_confirm(self, index, card, manual):
         payment = self.intent(index)
+        if payment is None or payment.state in ("cancelled", "expired"):
+            self.do_create(index, manual)
+            payment = self.intent(index)
         if payment is None:
             return
         if payment.state in ("pending", "failed"):
@@ -233,16 +239,21 @@ class World:
 
 
 @settings(
-    max_examples=25,
+    max_examples=30,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=st.lists(step, min_size=1, max_size=12))
-def test_money_invariants_hold_for_any_sequence(steps):
+@given(opening=st.tuples(card, st.booleans()), steps=st.lists(step, min_size=1, max_size=10))
+def test_money_invariants_hold_for_any_sequence(opening, steps):
     world = World()
-    for action, index, *args in [(s[0], s[1], *s[2:]) for s in steps]:
+    # Every example starts with a shopper paying, so the steps have money to move.
+    for action, index, *args in [("confirm", 0, *opening), *steps]:
         world.run(action, index, *args)
         world.check()
     world.settle()
     world.check(settled=True)
+    for payment in PaymentTransaction.objects.filter(merchant=world.api.merchant):
+        event(f"payment ended {payment.state}")  # shown by --hypothesis-show-statistics
+    for session in CheckoutSession.objects.filter(merchant=world.api.merchant):
+        event(f"session ended {session.status}")
