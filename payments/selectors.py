@@ -1,5 +1,7 @@
 """Reads of payment state; never write."""
 
+from django.db.models import Q
+
 from core.exceptions import NotFound
 from merchants.models import Merchant
 from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction, State
@@ -54,6 +56,12 @@ def payment_is_closed(payment: PaymentTransaction) -> bool:
 
 def payment_is_manual_capture(payment: PaymentTransaction) -> bool:
     return payment.capture_mode == PaymentTransaction.CaptureMode.MANUAL
+
+
+def payments_orderable():
+    """Intents an order can be made from: captured, or authorized for manual capture."""
+    manual = PaymentTransaction.CaptureMode.MANUAL
+    return payment_queryset().filter(Q(state=State.COMPLETED) | Q(state=State.AUTHORIZED, capture_mode=manual))
 
 
 def attempts_remaining(payment: PaymentTransaction) -> int:

@@ -223,3 +223,25 @@ def test_a_compensation_leaves_an_attempt_in_flight_to_the_janitor(api, monkeypa
     payment = PaymentTransaction.objects.get(public_id=pending["id"])
     assert (payment.state, payment.return_requested_at) == ("refunded", None)
     _assert_no_money_lost(checkout_id)
+
+
+def test_a_new_payment_between_the_compensation_refund_and_the_close_is_refused(api, after_give_back):
+    from tests.checkout.finalize_helpers import finalize
+    from tests.checkout.inventory_helpers import load_stock
+
+    load_stock(api, {"EBOOK": 1})  # the cart wants 2: the order cannot be made once paid
+    paid = paid_session(api)
+    checkout_id = paid["checkout_id"]
+    method = tokenize(api, SUCCESS)
+    answers = []
+    after_give_back.append(lambda: _shopper_pays_again(api, checkout_id, method, answers))
+
+    failed = finalize(api, checkout_id)
+
+    assert failed.status_code == 409 and failed.json()["error"]["code"] == "finalization_failed"
+    _assert_no_money_lost(checkout_id)
+    assert answers and answers[0][:2] == ("create", 409), answers
+    assert answers[0][2]["error"]["code"] == "session_not_payable"
+    session = CheckoutSession.objects.get(public_id=checkout_id)
+    assert (session.status, session.payment_intent_id) == ("failed", paid["payment"]["id"])
+    assert PaymentTransaction.objects.get(public_id=paid["payment"]["id"]).state == "refunded"
