@@ -152,7 +152,12 @@ def payment_return_run(*, payment_pk: int, actor: str) -> bool:
         payment.return_requested_at = None
         payment.save()
         payment_log(payment, type="return.completed", actor=actor, data={"outcome": outcome, "reason": reason})
-        if outcome != NOTHING_HELD:
+        if outcome == REFUSED:
+            # Payments or the gateway would not give it back (a dispute opened, say):
+            # the money is now staff's to sort out, and they are told so.
+            logger.error("payment %s could not be given back automatically: %s", payment.public_id, reason)
+            transaction.on_commit(lambda: _alert_staff(payment.public_id, f"REFUSED, act by hand: {reason}"))
+        elif outcome != NOTHING_HELD:
             event_emit(
                 merchant_id=payment.merchant_id,
                 type="payment.returned",
