@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition
 from merchants.events import event_emit
-from payments.exceptions import GatewayUnavailable, OperationInProgress
+from payments import hooks
+from payments.exceptions import GatewayUnavailable, OperationInProgress, PayableClosed
 from payments.locks import lock_gift_cards, lock_payment, lock_split, lock_store_credit
 from payments.models import PaymentTransaction, State
 from payments.selectors import payment_method_get, payment_queryset
@@ -207,10 +208,22 @@ def _clone(failed: SplitPayment) -> SplitPayment:
 
 def _claim(*, merchant_id: int, payment_intent_id: str, actor: str) -> SplitPayment | None:
     with transaction.atomic():
+        reference = (
+            PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+            .values_list("reference", flat=True)
+            .first()
+        )
+        # The payable's owner locks its row first (house order) and says whether it may
+        # still be paid, before any balance is touched.
+        verdict = hooks.payable_check(
+            merchant_id=merchant_id, reference=reference or "", payment_intent_id=payment_intent_id
+        )
         payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
         split = payment.splits.order_by("-pk").first()
         if split is None:
             return None
+        if split.state in (SplitPayment.State.PENDING, SplitPayment.State.FAILED) and not verdict.payable:
+            raise PayableClosed(verdict.message or None)
         split = lock_split(split.pk)
         if split.state == SplitPayment.State.FAILED:
             if payment.state not in (State.PENDING, State.FAILED):

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('merchants', '0005_admin_labels'),
-        ('payments', '0003_payment_event_append_only'),
+        ('payments', '0005_attempt_status_fsm'),
     ]
 
     operations = [

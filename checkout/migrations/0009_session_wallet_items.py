@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkout', '0007_deadline_finalize_schedule'),
-        ('payments', '0005_wallet_ledger_triggers'),
+        ('checkout', '0008_session_closing_state'),
+        ('payments', '0007_wallet_ledger_triggers'),
     ]
 
     operations = [
