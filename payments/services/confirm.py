@@ -143,11 +143,18 @@ def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) 
         return _Claim(payment.pk, in_flight=True)
 
 
+def _reread(attempt: PaymentAttempt) -> PaymentAttempt:
+    """The attempt as stored now. Not refresh_from_db: django-fsm lifts a protected
+    field's guard on the (shared) field object while it refreshes, so two threads doing
+    it at once make the other's refresh fail."""
+    return PaymentAttempt.objects.get(pk=attempt.pk)
+
+
 def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: int, actor: str) -> None:
     with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
-        attempt.refresh_from_db()
+        attempt = _reread(attempt)
         attempt.call_count += 1
         attempt.answered_at = timezone.now()
         attempt.duration_ms = duration_ms
@@ -176,7 +183,7 @@ def _record_no_answer(*, attempt_pk: int, error: Exception, duration_ms: int, ac
     with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
-        attempt.refresh_from_db()
+        attempt = _reread(attempt)
         attempt.call_count += 1
         attempt.duration_ms = duration_ms
         if attempt.status == Status.PENDING:
@@ -340,7 +347,7 @@ def payment_sync(*, payment_pk: int, actor: str, source: str, claimed: bool = Fa
     )
     with transaction.atomic(durable=True):
         payment = lock_payment_by_pk(payment_pk)
-        attempt.refresh_from_db()
+        attempt = _reread(attempt)
         payment_log(payment, type="gateway.retrieve", actor=actor, attempt=attempt, data={"status": result.status})
         if attempt.status in PaymentAttempt.OPEN and result.status != base.NOT_FOUND:
             outcome_apply(payment, attempt, result, actor=actor, source=source)

@@ -286,26 +286,31 @@ def _debit_balances(split_pk: int, *, actor: str) -> None:
                 )
                 part.status = PartStatus.SUCCEEDED
                 part.save()
-                if part.kind == Kind.GIFT_CARD:
-                    event_emit(
-                        merchant_id=split.merchant_id,
-                        type="gift_card.used",
-                        data={
-                            "gift_card": {"id": instrument.public_id, "last4": instrument.last4},
-                            "amount": part.amount,
-                            "currency": split.currency,
-                            "remaining_balance": instrument.current_balance,
-                            "split_payment": split.public_id,
-                        },
-                        payment_intent_id=split.payment.public_id if split.payment_id else "",
-                        checkout_id=split.reference,
-                    )
+                _gift_card_used(split, part, instrument)
             failing = None
     except DomainError as exc:
         if failing is None:
             raise
         split_payment_fail(split_pk, position=failing.position, code=exc.code, actor=actor)
         raise
+
+
+def _gift_card_used(split: SplitPayment, part: SplitPart, instrument) -> None:
+    if part.kind != Kind.GIFT_CARD:
+        return
+    event_emit(
+        merchant_id=split.merchant_id,
+        type="gift_card.used",
+        data={
+            "gift_card": {"id": instrument.public_id, "last4": instrument.last4},
+            "amount": part.amount,
+            "currency": split.currency,
+            "remaining_balance": instrument.current_balance,
+            "split_payment": split.public_id,
+        },
+        payment_intent_id=split.payment.public_id if split.payment_id else "",
+        checkout_id=split.reference,
+    )
 
 
 def _card_payment(split: SplitPayment, part: SplitPart, *, actor: str) -> PaymentTransaction:
@@ -514,6 +519,7 @@ def _debit_balances_locked(split: SplitPayment, *, actor: str) -> None:
         _post(instrument, EntryKind.DEBIT, -part.amount, actor=actor, reference=split.public_id, split_part=part)
         part.status = PartStatus.SUCCEEDED
         part.save()
+        _gift_card_used(split, part, instrument)
 
 
 # --- reading ------------------------------------------------------------------------

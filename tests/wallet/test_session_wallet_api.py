@@ -168,6 +168,7 @@ def test_a_session_covered_by_gift_cards_completes_without_a_card(api):
     assert order["amount"] == total
     assert balance(card["id"]) == 1
     assert CheckoutSession.objects.get(public_id=checkout_id).status == "completed"
+    assert Event.objects.filter(type="gift_card.used", checkout_id=checkout_id).count() == 1
     assert not PaymentTransaction.objects.exists()
     assert Order.objects.count() == 1
     # Finalizing again returns the same order and takes nothing more.
