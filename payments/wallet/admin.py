@@ -1,12 +1,20 @@
 """Back office for gift cards, store credit and split payments: read-mostly; balances move
 only through the services (issue, disable), each with its ledger row."""
 
+import csv
+import io
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html_join
 
 from core.exceptions import DomainError
 from core.money import format_minor
+from merchants.models import Merchant
 from payments.wallet.models import (
     GiftCard,
     GiftCardTransaction,
@@ -15,7 +23,7 @@ from payments.wallet.models import (
     StoreCreditAccount,
     StoreCreditTransaction,
 )
-from payments.wallet.services import gift_card_disable, gift_card_issue
+from payments.wallet.services import gift_card_disable, gift_card_issue, gift_cards_issue_bulk
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -34,6 +42,11 @@ class GiftCardLedgerInline(_ReadOnlyInline):
     model = GiftCardTransaction
     fields = ("created_at", "kind", "amount", "balance_after", "reference", "note", "actor")
     readonly_fields = fields
+
+
+class GiftCardBulkForm(forms.Form):
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.order_by("name"))
+    file = forms.FileField(help_text="CSV with a header: initial_balance,currency,expires_at (expires_at optional)")
 
 
 class GiftCardIssueForm(forms.ModelForm):
@@ -64,6 +77,41 @@ class GiftCardAdmin(admin.ModelAdmin):
         from payments.wallet.services import gift_card_status
 
         return gift_card_status(obj)
+
+    def get_urls(self):
+        extra = [
+            path("issue-csv/", self.admin_site.admin_view(self.issue_csv_view), name="payments_giftcard_issue_csv")
+        ]
+        return extra + super().get_urls()
+
+    def issue_csv_view(self, request):
+        """Bulk issue from a CSV; the answer is a CSV of the new cards with their codes,
+        the only time they are shown."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = GiftCardBulkForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = form.cleaned_data["file"].read(2_000_000).decode("utf-8-sig")
+                rows = csv.DictReader(io.StringIO(text))
+                issued = gift_cards_issue_bulk(
+                    merchant_id=form.cleaned_data["merchant"].pk, rows=rows, actor=f"staff:{request.user.pk}"
+                )
+            except (DomainError, UnicodeDecodeError, csv.Error) as exc:
+                form.add_error("file", getattr(exc, "message", "The file is not a UTF-8 CSV."))
+            else:
+                out = io.StringIO()
+                writer = csv.writer(out)
+                writer.writerow(["id", "code", "last4", "initial_balance", "currency", "expires_at"])
+                for card, code in issued:
+                    expiry = card.expires_at.isoformat() if card.expires_at else ""
+                    writer.writerow([card.public_id, code, card.last4, card.initial_balance, card.currency, expiry])
+                response = HttpResponse(out.getvalue(), content_type="text/csv")
+                response["Content-Disposition"] = 'attachment; filename="gift-cards.csv"'
+                response["Cache-Control"] = "no-store"
+                return response
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Issue gift cards from a CSV"}
+        return TemplateResponse(request, "admin/payments/giftcard_issue_csv.html", context)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

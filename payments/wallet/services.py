@@ -293,3 +293,39 @@ def ledger_public(entry) -> dict:
         "note": entry.note,
         "created_at": entry.created_at.isoformat(),
     }
+
+
+BULK_LIMIT = 1000
+
+
+def gift_cards_issue_bulk(*, merchant_id: int, rows, actor: str) -> list[tuple[GiftCard, str]]:
+    """Issues one card per row (`{"initial_balance", "currency", "expires_at"?}`), all or
+    none: a bad row raises DomainError naming its line and nothing is issued."""
+    from django.utils.dateparse import parse_datetime
+
+    rows = list(rows)
+    if not 0 < len(rows) <= BULK_LIMIT:
+        raise DomainError(f"Give 1 to {BULK_LIMIT} rows.", param="file")
+    issued = []
+    with transaction.atomic():
+        for line, row in enumerate(rows, start=2):  # line 1 is the header
+            try:
+                raw_balance = (row.get("initial_balance") or "").strip()
+                if not raw_balance.isdigit():
+                    raise DomainError("initial_balance must be a whole number of minor units.", param="initial_balance")
+                raw_expiry = (row.get("expires_at") or "").strip()
+                expires_at = parse_datetime(raw_expiry) if raw_expiry else None
+                if raw_expiry and expires_at is None:
+                    raise DomainError("expires_at must be an ISO 8601 date and time.", param="expires_at")
+                issued.append(
+                    gift_card_issue(
+                        merchant_id=merchant_id,
+                        initial_balance=int(raw_balance),
+                        currency=(row.get("currency") or "").strip().upper(),
+                        expires_at=expires_at,
+                        actor=actor,
+                    )
+                )
+            except DomainError as exc:
+                raise DomainError(f"Line {line}: {exc.message}", param=exc.param) from exc
+    return issued

@@ -57,3 +57,22 @@ def test_payment_page_shows_the_split_parts(api):
     pk = PaymentTransaction.objects.get(public_id=intent["id"]).pk
     body = staff.get(f"/admin/payments/paymenttransaction/{pk}/change/").content.decode()
     assert "gift_card" in body and "$7.00" in body and "succeeded" in body
+
+
+def test_bulk_issue_from_a_csv_answers_the_codes_once_all_or_nothing(api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    staff = login(superuser=True)
+    url = "/admin/payments/giftcard/issue-csv/"
+    assert staff.get(url).status_code == 200
+    good = b"initial_balance,currency,expires_at\n1000,USD,\n2500,usd,2099-01-01T00:00:00Z\n"
+    response = staff.post(url, {"merchant": api.merchant.pk, "file": SimpleUploadedFile("cards.csv", good)})
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    lines = response.content.decode().strip().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("id,code,last4")
+    assert sorted(GiftCard.objects.values_list("current_balance", flat=True)) == [1000, 2500]
+    bad = b"initial_balance,currency\n500,USD\n-3,USD\n"
+    refused = staff.post(url, {"merchant": api.merchant.pk, "file": SimpleUploadedFile("bad.csv", bad)})
+    assert refused.status_code == 200 and "Line 3" in refused.content.decode()
+    assert GiftCard.objects.count() == 2  # the good row of the bad file was not issued either
+    assert_ledgers_balance()
