@@ -115,9 +115,16 @@ def session_blockers(*, merchant_id: int, checkout_id: str) -> list[dict]:
 
     An empty list means the session may be paid at its current calculation.
     """
-    session = session_get(merchant_id=merchant_id, checkout_id=checkout_id)
+    return session_blockers_for(session_get(merchant_id=merchant_id, checkout_id=checkout_id))
+
+
+def session_blockers_for(session: CheckoutSession) -> list[dict]:
+    """session_blockers for a session already read (with session_get's prefetches)."""
+    merchant_id = session.merchant_id
     lines = list(session.lines.all())
     blockers = []
+    if not lines:
+        blockers.append(_blocker("cart_empty", "The cart has no lines; add them with PATCH.", "lines"))
     if session.status in CLOSED:
         blockers.append(_blocker("session_not_open", f"The session is {session.status}.", "status"))
     if session.currency not in session.merchant.supported_currencies:
