@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from checkout.inventory_selectors import session_hold_is_partial
 from checkout.models import Address, Calculation, CheckoutSession, Promotion
 from checkout.pricing import PromotionTerms, promotion_problem
 from checkout.selectors import session_address, session_get
@@ -158,6 +159,15 @@ def session_blockers_for(session: CheckoutSession) -> list[dict]:
     )
     if problem:
         blockers.append(_blocker("invalid_promotion", problem, "promotion_codes"))
+
+    if session_hold_is_partial(session):
+        blockers.append(
+            _blocker(
+                "inventory_shortfall",
+                "The stock hold covers only part of the cart; change the cart and reserve again.",
+                "lines",
+            )
+        )
 
     calc = session.current_calculation
     if calc is None:

@@ -197,12 +197,28 @@ class PickupLocationSerializer(serializers.Serializer):
     opening_hours = serializers.CharField()
 
 
+class NextActionSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="What the client does next, e.g. redirect_to_url")
+    url = serializers.CharField(required=False, help_text="Where to send the shopper, for a redirect")
+    redirect_to_url = serializers.DictField(required=False, help_text="Stripe's shape: {url, return_url}")
+
+
 class PaymentIntentSummarySerializer(serializers.Serializer):
     id = serializers.CharField()
     status = serializers.CharField()
     amount = serializers.IntegerField()
     currency = serializers.CharField()
-    next_action = serializers.DictField(allow_null=True)
+    next_action = NextActionSerializer(allow_null=True)
+
+
+def _with_url(next_action: dict | None) -> dict | None:
+    """The document reads a redirect's target at `next_action.url`; Stripe's shape nests it."""
+    if not next_action or "url" in next_action:
+        return next_action
+    nested = next_action.get("redirect_to_url")
+    if isinstance(nested, dict) and nested.get("url"):
+        return {**next_action, "url": nested["url"]}
+    return next_action
 
 
 class CartSnapshotSerializer(serializers.Serializer):
@@ -297,7 +313,9 @@ class SessionSerializer(serializers.Serializer):
     @extend_schema_field(PaymentIntentSummarySerializer(allow_null=True))
     def get_payment_intent(self, session):
         summary = self.context.get("payment_intent")
-        return summary
+        if summary is None:
+            return None
+        return {**summary, "next_action": _with_url(summary.get("next_action"))}
 
     @extend_schema_field(SessionOptionsSerializer)
     def get_options(self, session):

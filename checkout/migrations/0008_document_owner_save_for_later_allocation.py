@@ -16,40 +16,43 @@ def owner_users_to_strings(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checkout', '0007_deadline_finalize_schedule'),
+        ("checkout", "0007_deadline_finalize_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='checkoutsession',
-            name='owner_id',
+            model_name="checkoutsession",
+            name="owner_id",
             field=models.CharField(blank=True, help_text="The merchant's id for the user or guest", max_length=200),
         ),
         migrations.AddField(
-            model_name='checkoutsession',
-            name='owner_type',
-            field=models.CharField(blank=True, choices=[('user', 'User'), ('guest', 'Guest')], max_length=10),
+            model_name="checkoutsession",
+            name="owner_type",
+            field=models.CharField(blank=True, choices=[("user", "User"), ("guest", "Guest")], max_length=10),
         ),
         migrations.AddField(
-            model_name='checkoutsession',
-            name='save_for_later',
+            model_name="checkoutsession",
+            name="save_for_later",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='allocation_strategy',
-            field=models.CharField(choices=[('fifo', 'Fifo'), ('best_fit', 'Best Fit'), ('explicit_lots', 'Explicit Lots')], default='fifo', max_length=20),
+            model_name="reservation",
+            name="allocation_strategy",
+            field=models.CharField(
+                choices=[("fifo", "Fifo"), ("best_fit", "Best Fit"), ("explicit_lots", "Explicit Lots")],
+                default="fifo",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='reservationline',
-            name='requested',
-            field=models.PositiveIntegerField(help_text='What the cart asked for; null: as quantity', null=True),
+            model_name="reservationline",
+            name="requested",
+            field=models.PositiveIntegerField(help_text="What the cart asked for; null: as quantity", null=True),
         ),
         migrations.RunPython(owner_strings_to_users, owner_users_to_strings),
         migrations.RemoveField(
-            model_name='checkoutsession',
-            name='owner',
+            model_name="checkoutsession",
+            name="owner",
         ),
     ]

@@ -35,9 +35,7 @@ def customer_apply(session: CheckoutSession, changes: dict) -> None:
     """Sets the customer fields in `changes` on the locked session (no save): the phone
     stored E.164, the email normalized. Raises DomainError `phone_invalid` (400)."""
     if "customer_id" in changes and "reference" in changes and changes["customer_id"] != changes["reference"]:
-        raise DomainError(
-            "customer_id and reference name the same thing; send one of them.", param="customer_id"
-        )
+        raise DomainError("customer_id and reference name the same thing; send one of them.", param="customer_id")
     if "phone" in changes:
         changes = {**changes, "phone": phone_e164(changes["phone"], region=_phone_region(session))}
     if changes.get("email"):

@@ -9,6 +9,7 @@ import logging
 
 from django.db import transaction
 
+from checkout.inventory_selectors import session_hold_is_partial
 from checkout.locks import lock_session
 from checkout.models import CheckoutSession, SessionEvent
 from checkout.services.inventory import session_holds_release
@@ -65,6 +66,13 @@ def session_payment_intent_create(
                 explain="place the order (POST /sessions/{id}/place) and wait for the merchant's approval",
             )
         amount = _current_grand_total(session)
+        if session_hold_is_partial(session):
+            # A best_fit hold short of the cart: the order could not be fulfilled as paid.
+            raise Conflict(
+                "The stock hold covers only part of the cart; change the cart and reserve again before paying.",
+                code="inventory_shortfall",
+                param="lines",
+            )
         if session.payment_intent_id:
             # Locked (session → payment), so a confirm cannot move it to authorized between
             # this check and the cancel below: cancelling a pending or failed intent never

@@ -10,7 +10,7 @@ from checkout.locks import lock_session
 from checkout.models import CartLine, CheckoutSession
 from checkout.selectors import session_with_children
 from checkout.services.customer import customer_apply
-from checkout.services.inventory import session_holds_release
+from checkout.services.inventory import session_holds_release, session_partial_hold_release
 from checkout.services.lifecycle import (
     ensure_editable,
     session_snapshot,
@@ -153,6 +153,8 @@ def session_update(
         for field, value in (changes.get("return_urls") or {}).items():
             setattr(session, field, value)
         if "lines" in changes:
+            # A best_fit hold that fell short was for the old cart: give it back.
+            session_partial_hold_release(session, actor=actor)
             session.lines.all().delete()
             CartLine.objects.bulk_create(_build_lines(session, changes["lines"]))
         session_touch(
