@@ -197,7 +197,7 @@ class PickupLocationSerializer(serializers.Serializer):
     opening_hours = serializers.CharField()
 
 
-class NextActionSerializer(serializers.Serializer):
+class SessionNextActionSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="What the client does next, e.g. redirect_to_url")
     url = serializers.CharField(required=False, help_text="Where to send the shopper, for a redirect")
     redirect_to_url = serializers.DictField(required=False, help_text="Stripe's shape: {url, return_url}")
@@ -208,7 +208,7 @@ class PaymentIntentSummarySerializer(serializers.Serializer):
     status = serializers.CharField()
     amount = serializers.IntegerField()
     currency = serializers.CharField()
-    next_action = NextActionSerializer(allow_null=True)
+    next_action = SessionNextActionSerializer(allow_null=True)
 
 
 def _with_url(next_action: dict | None) -> dict | None:

@@ -16,6 +16,7 @@ class StrictSerializer(serializers.Serializer):
 # already hold it), and every answer uses the document's spelling.
 CAPTURE_MODE_INPUT = {"auto": "automatic", "automatic": "automatic", "manual": "manual"}
 CAPTURE_MODE_OUTPUT = {"automatic": "auto", "auto": "auto", "manual": "manual"}
+CAPTURE_MODE_CHOICES = [("auto", "auto"), ("manual", "manual"), ("automatic", "automatic")]
 
 
 def capture_mode_public(stored: str | None) -> str | None:
@@ -33,7 +34,7 @@ class CaptureModeField(serializers.ChoiceField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", "auto | manual (`automatic` is accepted as an alias of auto)")
-        super().__init__(choices=[("auto", "auto"), ("manual", "manual"), ("automatic", "automatic")], **kwargs)
+        super().__init__(choices=CAPTURE_MODE_CHOICES, **kwargs)
 
     def to_internal_value(self, data):
         return CAPTURE_MODE_INPUT[super().to_internal_value(data)]
