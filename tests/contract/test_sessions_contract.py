@@ -271,5 +271,18 @@ def test_require_billing_address_blocks_payment_until_given(doc_api):
     give_lines(doc_api, checkout_id, session["version"])
     set_customer(doc_api, checkout_id)
     ok(doc_api.post(f"{V1}/sessions/{checkout_id}/shipping-address", ADDRESS, format="json"))
+    select_shipping(doc_api, checkout_id)
+    calculate(doc_api, checkout_id)
     blockers = ok(doc_api.post(f"{V1}/sessions/{checkout_id}/validate"))["blockers"]
-    assert "missing_billing_address" in {b["code"] for b in blockers}
+    assert {b["code"] for b in blockers} == {"missing_billing_address"}
+    refused = doc_api.post(f"{V1}/sessions/{checkout_id}/payment-intents", {}, format="json")
+    assert refused.status_code == 409
+    assert (refused.json()["error"]["code"], refused.json()["error"]["param"]) == (
+        "missing_billing_address",
+        "billing_address",
+    )
+    ok(doc_api.post(f"{V1}/sessions/{checkout_id}/billing-address", ADDRESS, format="json"))
+    calculate(doc_api, checkout_id)  # the billing address may move the totals: calculate again
+    paying = doc_api.post(f"{V1}/sessions/{checkout_id}/payment-intents", {}, format="json")
+    assert paying.status_code == 201, paying.content
+    assert paying["Location"].endswith(f"{V1}/payment-intents/{paying.json()['id']}")
