@@ -286,3 +286,22 @@ def test_require_billing_address_blocks_payment_until_given(doc_api):
     paying = doc_api.post(f"{V1}/sessions/{checkout_id}/payment-intents", {}, format="json")
     assert paying.status_code == 201, paying.content
     assert paying["Location"].endswith(f"{V1}/payment-intents/{paying.json()['id']}")
+
+
+def test_patch_owner_and_capture_mode_take_both_spellings(doc_api):
+    session = create_session(doc_api, owner__type="guest", options__capture_mode="manual")
+    url = f"{V1}/sessions/{session['checkout_id']}"
+    patched = ok(
+        doc_api.patch(url, {"owner": {"type": "user", "id": "user_7"}, "options": {"capture_mode": "automatic"}},
+                      format="json")  # fmt: skip
+    )
+    assert (patched["owner"], patched["options"]["capture_mode"]) == ({"type": "user", "id": "user_7"}, "auto")
+    assert ok(doc_api.patch(url, {"owner": None}, format="json"))["owner"] is None
+
+
+def test_customer_id_and_reference_must_agree(doc_api):
+    session = create_session(doc_api, owner__type="user", options__capture_mode="auto")
+    url = f"{V1}/sessions/{session['checkout_id']}/customer"
+    response = doc_api.post(url, {"customer_id": "user_1", "reference": "user_2"}, format="json")
+    assert response.status_code == 400 and response.json()["error"]["param"] == "customer_id"
+    assert ok(doc_api.get(f"{V1}/sessions/{session['checkout_id']}"))["customer"]["customer_id"] == ""
