@@ -364,5 +364,5 @@ class ValidationResultsSerializer(serializers.Serializer):
     blockers = BlockerSerializer(many=True)
 
 
-class SessionRefreshSerializer(SessionSerializer):
+class SessionWithValidationSerializer(SessionSerializer):
     validation_results = ValidationResultsSerializer(read_only=True)

@@ -5,9 +5,9 @@ from checkout.api.permissions import SecretOrSessionClientToken
 from checkout.api.serializers import (
     SessionCreateSerializer,
     SessionEventSerializer,
-    SessionRefreshSerializer,
     SessionSerializer,
     SessionUpdateSerializer,
+    SessionWithValidationSerializer,
 )
 from checkout.pricing_selectors import session_blockers_for
 from checkout.selectors import (
@@ -80,6 +80,15 @@ def session_response(session, *, status=200, context=None):
     )
 
 
+def session_response_validated(session):
+    """The session with `validation_results` (as POST /validate): reads only what session_get
+    prefetched, plus the promotion and a partial hold when the session has them."""
+    blockers = session_blockers_for(session)
+    response = session_response(session)
+    response.data["validation_results"] = {"valid": not blockers, "blockers": blockers}
+    return response
+
+
 class SessionListCreateApi(ApiView):
     @extend_schema(
         operation_id="sessions_create",
@@ -134,10 +143,13 @@ class SessionDetailApi(ApiView):
         return super().get_permissions()
 
     @extend_schema(
-        operation_id="sessions_retrieve", tags=["Sessions"], responses={200: SessionSerializer, **ERROR_RESPONSES}
+        operation_id="sessions_retrieve",
+        tags=["Sessions"],
+        description="The session and its canonical state, with `validation_results`: what still blocks payment.",
+        responses={200: SessionWithValidationSerializer, **ERROR_RESPONSES},
     )
     def get(self, request, checkout_id):
-        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+        return session_response_validated(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
 
     @extend_schema(
         operation_id="sessions_update",
@@ -195,17 +207,13 @@ class SessionRefreshApi(ApiView):
             "Extends the session's life, recalculates totals it already has (while editable) and answers the "
             "session with `validation_results`: what still blocks payment (as POST /validate)."
         ),
-        responses={200: SessionRefreshSerializer, **MUTATION_ERROR_RESPONSES},
+        responses={200: SessionWithValidationSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def post(self, request, checkout_id):
         session_services.session_refresh(
             merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request)
         )
-        session = session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id)
-        blockers = session_blockers_for(session)
-        response = session_response(session)
-        response.data["validation_results"] = {"valid": not blockers, "blockers": blockers}
-        return response
+        return session_response_validated(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
 
 
 class SessionTimelineApi(ApiView):

@@ -51,7 +51,7 @@ PROSE_BODIES = {
 EXPECTED = {
     ("POST", "sessions"): (201, {"checkout_id", "cart_snapshot", "status", "expires_at", "client_token"}),
     ("GET", "sessions/{checkoutId}"): (200, {"customer", "shipping_address", "billing_address", "selected_shipping",
-                                            "promotion_codes", "payment_intent", "status"}),
+                                            "promotion_codes", "payment_intent", "status", "validation_results"}),
     ("PATCH", "sessions/{checkoutId}"): (200, {"customer", "metadata", "expires_at", "version"}),
     ("DELETE", "sessions/{checkoutId}"): (200, {"status"}),
     ("POST", "sessions/{checkoutId}/refresh"): (200, {"calculation_id", "validation_results"}),

@@ -132,6 +132,9 @@ def test_get_answers_the_canonical_resource(doc_api):
                                               "selected_shipping", "reservation_id", "payment_intent")}  # fmt: skip
     assert_shape(got, canonical, nullable=nullable)
     assert isinstance(got["version"], int) and isinstance(got["metadata"], dict)
+    # "validation issues": what blocks payment, as POST /validate lists it.
+    assert got["validation_results"]["valid"] is False
+    assert "cart_empty" in {b["code"] for b in got["validation_results"]["blockers"]}
 
 
 def test_patch_customer_info_metadata_and_ttl_with_if_match(doc_api):
@@ -292,8 +295,9 @@ def test_patch_owner_and_capture_mode_take_both_spellings(doc_api):
     session = create_session(doc_api, owner__type="guest", options__capture_mode="manual")
     url = f"{V1}/sessions/{session['checkout_id']}"
     patched = ok(
-        doc_api.patch(url, {"owner": {"type": "user", "id": "user_7"}, "options": {"capture_mode": "automatic"}},
-                      format="json")  # fmt: skip
+        doc_api.patch(
+            url, {"owner": {"type": "user", "id": "user_7"}, "options": {"capture_mode": "automatic"}}, format="json"
+        )  # fmt: skip
     )
     assert (patched["owner"], patched["options"]["capture_mode"]) == ({"type": "user", "id": "user_7"}, "auto")
     assert ok(doc_api.patch(url, {"owner": None}, format="json"))["owner"] is None
