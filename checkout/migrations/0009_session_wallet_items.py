@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('checkout', '0008_session_closing_state'),
+        ('checkout', '0008_document_owner_save_for_later_allocation'),
         ('payments', '0007_wallet_ledger_triggers'),
     ]
 

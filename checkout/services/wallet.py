@@ -28,12 +28,11 @@ INTENT_REPLACEABLE = {"pending", "failed", "cancelled", "expired"}
 
 
 def session_customer_id(session: CheckoutSession) -> str | None:
-    """The customer whose store credit the session may use: its owner (a signed-in user
-    of the merchant). The one place that reads how a session names its owner."""
-    owner_type = getattr(session, "owner_type", None)
-    if owner_type is not None:
-        return session.owner_id if owner_type == "user" and session.owner_id else None
-    return session.owner or None
+    """The customer whose store credit the session may use: its owner when that is a
+    signed-in user of the merchant (a guest has none). The one place that reads how a
+    session names its owner."""
+    owner = session.owner
+    return owner["id"] if owner and owner["type"] == CheckoutSession.OwnerType.USER and owner["id"] else None
 
 
 @dataclass

@@ -7,7 +7,7 @@ from tests.payments.helpers import DIGITAL_CART, V1, ok
 
 # How a session names its customer (the owner of type user).
 OWNER = "cust_1"
-OWNED_CART = {**DIGITAL_CART, "owner": OWNER}
+OWNED_CART = {**DIGITAL_CART, "owner": {"type": "user", "id": OWNER}}
 
 
 def issue(api, initial_balance=2000, currency="USD", **extra) -> dict:
