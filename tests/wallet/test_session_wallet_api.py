@@ -109,6 +109,9 @@ def test_store_credit_of_the_sessions_owner(api):
     body = ok(api.post(f"{session_url(checkout_id)}/apply-store-credit", {"amount": 1000}, format="json"))
     assert body["store_credit_total"] == 800 and body["amount_due"] == _total(session) - 800
     assert body["available"]["store_credit"] == 800
+    guest = ready_session(api, cart={**OWNED_CART, "owner": {"type": "guest", "id": "cust_1"}})
+    as_guest = api.post(f"{session_url(guest['checkout_id'])}/apply-store-credit", {"amount": 100}, format="json")
+    assert as_guest.status_code == 422  # a guest is nobody's customer account
     nobody = ready_session(api)
     refused = api.post(f"{session_url(nobody['checkout_id'])}/apply-store-credit", {"amount": 100}, format="json")
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "store_credit_unavailable"
