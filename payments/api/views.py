@@ -1,5 +1,7 @@
 """Payment intent, payment method and inbound gateway endpoints: parse, call one service, render."""
 
+import json
+
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, BasePermission
@@ -198,6 +200,9 @@ class PaymentMethodListApi(ApiView):
 class PaymentMethodTokenizeApi(ApiView):
     permission_classes = [IsMerchantSecretOrPublishable]
 
+    def idempotency_body(self, request) -> bytes:
+        return tokenize_fingerprint_body(request.data)
+
     @extend_schema(
         operation_id="payment_methods_tokenize",
         tags=TAGS,
@@ -211,6 +216,31 @@ class PaymentMethodTokenizeApi(ApiView):
         card = serializer.validated_data["card"]
         method = services.payment_method_tokenize(merchant_id=self.merchant.pk, **card)
         return Response(PaymentMethodSerializer(method).data, status=201)
+
+
+def tokenize_fingerprint_body(data) -> bytes:
+    """The tokenize body as the Idempotency-Key fingerprint sees it: no CVC and no number,
+    only what is kept in clear anyway (last four, expiry). Even keyed, a digest of the
+    number or CVC would give whoever holds the key a way to test guesses (a CVC in under a
+    thousand); a different card under the same key still differs in its last four or expiry.
+    """
+    if not isinstance(data, dict):
+        return b""
+    card = data.get("card")
+    card = card if isinstance(card, dict) else {}
+    number = "".join(str(card.get("number", "")).split())
+    redacted = {
+        "type": data.get("type"),
+        "card": {
+            "last4": number[-4:],
+            "length": len(number),
+            "exp_month": card.get("exp_month"),
+            "exp_year": card.get("exp_year"),
+        },
+        "other": sorted(set(data) - {"type", "card"}),
+        "other_card": sorted(set(card) - {"number", "exp_month", "exp_year", "cvc"}),
+    }
+    return json.dumps(redacted, sort_keys=True, default=str).encode()
 
 
 class InboundApi(ApiView):
