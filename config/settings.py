@@ -254,8 +254,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="payments@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_request_bodies": {"()": "core.logs.DropRequestBodies"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The Stripe SDK logs request bodies (card numbers, on tokenize) at DEBUG: never below INFO,
+    # and the filter drops that record even if someone lowers the level again.
+    "loggers": {"stripe": {"level": "INFO", "filters": ["no_request_bodies"]}},
 }
 
 if IS_PRODUCTION:
