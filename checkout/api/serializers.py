@@ -7,7 +7,7 @@ from rest_framework import serializers
 from checkout.hosted_links import hosted_link
 from checkout.models import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.selectors import session_address
-from core.api.serializers import StrictSerializer
+from core.api.serializers import StrictIntegerField, StrictSerializer
 from core.money import is_currency
 from merchants.credentials import client_token_sign
 from merchants.models import Merchant
@@ -18,11 +18,11 @@ MAX_LINES = 250
 class CartLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=300)
-    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
-    unit_amount = serializers.IntegerField(min_value=0, max_value=10**12, help_text="Minor units")
+    quantity = StrictIntegerField(min_value=1, max_value=100_000)
+    unit_amount = StrictIntegerField(min_value=0, max_value=10**12, help_text="Minor units")
     tax_code = serializers.CharField(max_length=50, required=False, allow_blank=True)
     requires_shipping = serializers.BooleanField(required=False, default=True)
-    weight_grams = serializers.IntegerField(min_value=0, max_value=10**7, required=False, default=0)
+    weight_grams = StrictIntegerField(min_value=0, max_value=10**7, required=False, default=0)
     image_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
 
 

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.serializers import StrictIntegerField
 from core.money import is_currency
 from merchants.models import Merchant
 
@@ -48,9 +49,9 @@ class MerchantSettingsUpdateSerializer(serializers.Serializer):
         child=serializers.CharField(min_length=3, max_length=3), min_length=1, max_length=50, required=False
     )
     capture_mode = serializers.ChoiceField(Merchant.CaptureMode.choices, required=False)
-    session_ttl_minutes = serializers.IntegerField(min_value=5, max_value=60 * 24, required=False)
-    payment_time_limit_minutes = serializers.IntegerField(min_value=1, max_value=60 * 24, required=False)
-    max_payment_attempts = serializers.IntegerField(min_value=1, max_value=20, required=False)
+    session_ttl_minutes = StrictIntegerField(min_value=5, max_value=60 * 24, required=False)
+    payment_time_limit_minutes = StrictIntegerField(min_value=1, max_value=60 * 24, required=False)
+    max_payment_attempts = StrictIntegerField(min_value=1, max_value=20, required=False)
     approval_mode = serializers.ChoiceField(Merchant.ApprovalMode.choices, required=False)
     prices_include_tax = serializers.BooleanField(required=False)
     gateway = serializers.ChoiceField(Merchant.Gateway.choices, required=False)
