@@ -2,6 +2,7 @@
 
 from core.exceptions import NotFound
 from merchants.models import Merchant
+from payments import hooks
 from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction, State
 
 # Our states → the status merchants know from Stripe. FAILED reads as
@@ -116,3 +117,11 @@ def payment_methods_available(*, merchant: Merchant, country: str = "", currency
 def gateway_event_list(*, status: str | None = None):
     qs = GatewayEvent.objects.order_by("-received_at")
     return qs.filter(status=status) if status else qs
+
+
+def payment_paid_lines(payment: PaymentTransaction):
+    """The lines `payment` paid for (payments.hooks.PaidLine), as the payable's owner
+    tells; None when it names none."""
+    return hooks.paid_lines(
+        merchant_id=payment.merchant_id, reference=payment.reference, payment_intent_id=payment.public_id
+    )
