@@ -219,6 +219,11 @@ OAUTH2_PROVIDER = {
     "SCOPES": {"checkout": "Create and manage checkout sessions and payments"},
     "DEFAULT_SCOPES": ["checkout"],
     "ALLOWED_GRANT_TYPES": ["client_credentials"],
+    # RFC 9700: a token in a URL ends up in proxy and browser logs, so only the header is
+    # taken; and only the token's SHA-256 (token_checksum) is stored, so a database read
+    # yields no live token.
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 # Named explicitly because our models point at the (swappable) OAuth2 application.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
