@@ -9,6 +9,7 @@ import base64
 import hashlib
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -36,7 +37,17 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The public base address used to build links we hand out (hosted pages, 3-D Secure).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+# Required in production and always absolute: a relative link in an API answer or an
+# email leads the shopper nowhere.
+if IS_PRODUCTION:
+    PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL").rstrip("/")
+else:
+    PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+_public_base = urlsplit(PUBLIC_BASE_URL)
+if _public_base.scheme not in {"http", "https"} or not _public_base.netloc:
+    raise ImproperlyConfigured(f"PUBLIC_BASE_URL must be an absolute http(s) address, not {PUBLIC_BASE_URL!r}")
+if IS_PRODUCTION and _public_base.scheme != "https":
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be https in production")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
