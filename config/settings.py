@@ -175,6 +175,24 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# --- Cache (rate limits) --------------------------------------------------------------
+# Rate-limit counters must be shared by every web process: Redis in production (CACHE_URL,
+# or the broker when it is Redis). The local run command keeps them in process memory.
+_broker_is_redis = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+if IS_PRODUCTION:
+    CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if _broker_is_redis else "")
+    if not CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis:// address in production (shared rate limits)")
+else:
+    CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if TESTING and _broker_is_redis else "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://… or locmem://, not {CACHE_URL!r}")
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="payments")
+
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -199,6 +217,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": None,
+    # Proxies in front of the app that append to X-Forwarded-For; 0: the peer address is
+    # the client (a client-supplied X-Forwarded-For must never pick its own rate-limit bucket).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -125,3 +125,16 @@ def payment_paid_lines(payment: PaymentTransaction):
     return hooks.paid_lines(
         merchant_id=payment.merchant_id, reference=payment.reference, payment_intent_id=payment.public_id
     )
+
+
+def payment_reference(*, merchant_id: int, payment_intent_id: str) -> str:
+    """What the intent pays for (its payer's reference, e.g. a checkout session), else the
+    intent's own id; "" for an unknown intent (the view answers 404 after)."""
+    if "\x00" in payment_intent_id:
+        return ""  # PostgreSQL refuses NUL in a query; no intent has one
+    row = (
+        PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+        .values_list("reference", "public_id")
+        .first()
+    )
+    return (row[0] or row[1]) if row else ""

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -38,6 +40,15 @@ def other_api(db):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_namespace(settings):
+    """Rate-limit counters live in the shared Redis: each test counts from zero, without
+    flushing a database the broker may share."""
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for alias, config in settings.CACHES.items()
+    }
 
 
 pytest_plugins = ["tests.celery_worker"]

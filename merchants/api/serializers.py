@@ -4,6 +4,7 @@ from rest_framework import serializers
 from core.api.serializers import StrictIntegerField
 from core.money import is_currency
 from merchants.models import Merchant
+from merchants.selectors import CARD_RATE_LIMIT_DEFAULTS, CARD_RATE_LIMIT_MAX
 
 
 class MerchantSettingsSerializer(serializers.ModelSerializer):
@@ -57,6 +58,15 @@ class MerchantSettingsUpdateSerializer(serializers.Serializer):
     gateway = serializers.ChoiceField(Merchant.Gateway.choices, required=False)
     support_email = serializers.EmailField(required=False, allow_blank=True)
     extra_settings = serializers.DictField(required=False)
+
+    def validate_extra_settings(self, value):
+        for name in CARD_RATE_LIMIT_DEFAULTS:
+            limit = value.get(name)
+            if limit is not None and (type(limit) is not int or not 1 <= limit <= CARD_RATE_LIMIT_MAX):
+                raise serializers.ValidationError(
+                    {name: f"A JSON integer from 1 to {CARD_RATE_LIMIT_MAX} (null restores the default)."}
+                )
+        return value
 
     def validate_default_currency(self, value):
         if not is_currency(value):

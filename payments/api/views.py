@@ -9,7 +9,7 @@ from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
-from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES, RATE_LIMITED_RESPONSE
 from core.api.views import ApiView, etag_for
 from core.exceptions import NotFound
 from merchants.credentials import Credential
@@ -28,6 +28,7 @@ from payments.api.serializers import (
     TokenizeSerializer,
     WebhookAckSerializer,
 )
+from payments.api.throttles import CardTestingThrottle
 from payments.selectors import payment_api_status, payment_intent_get, payment_methods_available
 from payments.services.confirm import payment_redirect_return
 from payments.services.webhooks import gateway_event_receive, three_ds_callback_receive
@@ -100,12 +101,13 @@ class PaymentIntentAttachMethodApi(IntentApi):
 
 
 class PaymentIntentConfirmApi(IntentApi):
+    throttle_classes = [CardTestingThrottle]
     @extend_schema(
         operation_id="payment_intents_confirm",
         tags=TAGS,
         request=ConfirmSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS, **RATE_LIMITED_RESPONSE},
     )
     def post(self, request, payment_intent_id):
         serializer = ConfirmSerializer(data=request.data)
@@ -199,6 +201,7 @@ class PaymentMethodListApi(ApiView):
 
 class PaymentMethodTokenizeApi(ApiView):
     permission_classes = [IsMerchantSecretOrPublishable]
+    throttle_classes = [CardTestingThrottle]
 
     def idempotency_body(self, request) -> bytes:
         return tokenize_fingerprint_body(request.data)
@@ -208,7 +211,7 @@ class PaymentMethodTokenizeApi(ApiView):
         tags=TAGS,
         request=TokenizeSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={201: PaymentMethodSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+        responses={201: PaymentMethodSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS, **RATE_LIMITED_RESPONSE},
     )
     def post(self, request):
         serializer = TokenizeSerializer(data=request.data)
