@@ -1,11 +1,10 @@
-"""Card-testing protection: tokenize and confirm are rate limited per credential, per
-client IP and per checkout session, with limits from the merchant's settings."""
+"""Card-testing protection on the API: tokenize and confirm, per browser credential, per
+client IP and per checkout session (payments.services.card_limits)."""
 
 from rest_framework.throttling import BaseThrottle
 
-from core.ratelimit import rate_limit_hit
-from merchants.selectors import merchant_card_rate_limits
 from payments.selectors import payment_reference
+from payments.services.card_limits import card_attempt_count
 
 # Credentials a browser holds: public (a publishable key) or handed to the shopper (a
 # session's client token). Secret-key calls come from the merchant's own servers, where
@@ -18,20 +17,14 @@ class CardTestingThrottle(BaseThrottle):
     429 is never stored and replayed: the retry after Retry-After runs the request."""
 
     def allow_request(self, request, view):
-        merchant, credential = request.user, request.auth
-        limits = merchant_card_rate_limits(merchant)
-        checks = []
-        if credential.kind in BROWSER_CREDENTIALS:
-            checks.append((f"key:{credential.kind}:{credential.reference}", limits.per_key))
-            checks.append((f"ip:{self.get_ident(request)}", limits.per_ip))
-        session = self._session(request, view)
-        if session:
-            checks.append((f"session:{session}", limits.per_session))
-        waits = [
-            rate_limit_hit(key=f"card:{merchant.pk}:{key}", limit=limit, window_seconds=limits.window_seconds)
-            for key, limit in checks
-        ]
-        self._wait = max((wait for wait in waits if wait), default=None)
+        credential = request.auth
+        browser = credential.kind in BROWSER_CREDENTIALS
+        self._wait = card_attempt_count(
+            merchant=request.user,
+            credential=f"{credential.kind}:{credential.reference}" if browser else "",
+            ip=self.get_ident(request) if browser else "",
+            session=self._session(request, view),
+        )
         return self._wait is None
 
     def _session(self, request, view) -> str:
