@@ -7,8 +7,9 @@ from payments.selectors import payment_reference
 from payments.services.card_limits import card_attempt_count
 
 # Credentials a browser holds: public (a publishable key) or handed to the shopper (a
-# session's client token). Secret-key calls come from the merchant's own servers, where
-# one key and one address carry all their traffic: only the per-session limit applies.
+# session's client token), which is where card testing comes from. Secret-key and OAuth
+# calls come from the merchant's own servers, where one key and one address carry all
+# their traffic (and retries of one confirm): they are not counted.
 BROWSER_CREDENTIALS = frozenset({"publishable", "client_token"})
 
 
@@ -18,11 +19,13 @@ class CardTestingThrottle(BaseThrottle):
 
     def allow_request(self, request, view):
         credential = request.auth
-        browser = credential.kind in BROWSER_CREDENTIALS
+        self._wait = None
+        if credential.kind not in BROWSER_CREDENTIALS:
+            return True
         self._wait = card_attempt_count(
             merchant=request.user,
-            credential=f"{credential.kind}:{credential.reference}" if browser else "",
-            ip=self.get_ident(request) if browser else "",
+            credential=f"{credential.kind}:{credential.reference}",
+            ip=self.get_ident(request),
             session=self._session(request, view),
         )
         return self._wait is None

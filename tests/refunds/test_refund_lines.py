@@ -1,6 +1,10 @@
 """Refunds by line: checked against what the payment paid for, priced from those lines."""
 
+import threading
+
 import pytest
+from django.db import connection
+from rest_framework.test import APIClient
 
 from checkout.models import Calculation
 from refunds.models import RefundRequest
@@ -96,3 +100,32 @@ def test_an_amount_given_with_lines_is_kept_and_the_lines_still_checked(api):
     assert refund["amount"] == 500 and refund["lines"] == [_line(lines, "MUG", 1)]
     response = request_refund(api, intent["id"], amount=500, lines=[_line(lines, "MUG", 3)])
     assert response.status_code == 400 and response.json()["error"]["param"] == "lines[0].quantity"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refunds_of_the_same_units_never_refund_more_than_were_bought(api):
+    intent, lines = _paid(api)
+    threads_count = 6
+    barrier = threading.Barrier(threads_count)
+    results = []
+    lock = threading.Lock()
+
+    def refund():
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {api.secrets.secret_key}")
+            barrier.wait(timeout=10)
+            response = request_refund(client, intent["id"], lines=[_line(lines, "MUG", 2)])
+            with lock:
+                results.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refund) for _ in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [201] + [400] * (threads_count - 1)
+    [created] = RefundRequest.objects.all()
+    assert created.amount == 2920 * 2 // 3
