@@ -102,6 +102,7 @@ class PaymentIntentAttachMethodApi(IntentApi):
 
 class PaymentIntentConfirmApi(IntentApi):
     throttle_classes = [CardTestingThrottle]
+
     @extend_schema(
         operation_id="payment_intents_confirm",
         tags=TAGS,

@@ -76,4 +76,3 @@ def test_card_expiry_must_be_json_integers(api):
     body = {"type": "card", "card": {"number": "4242424242424242", "exp_month": "12", "exp_year": 2034, "cvc": "123"}}
     _assert_400(api.post(f"{V1}/payment-methods/tokenize", body, format="json"), "card.exp_month")
     assert tokenize(api).startswith("pm_")
-

@@ -41,9 +41,7 @@ def _line(lines, sku, quantity):
     return {"line_id": lines[sku]["line_id"], "quantity": quantity}
 
 
-def test_lines_without_an_amount_are_priced_from_the_lines_and_add_up_exactly(
-    api, django_capture_on_commit_callbacks
-):
+def test_lines_without_an_amount_are_priced_from_the_lines_and_add_up_exactly(api, django_capture_on_commit_callbacks):
     intent, lines = _paid(api)
     assert (lines["MUG"]["total_amount"], lines["POSTER"]["total_amount"], intent["amount"]) == (2920, 1949, 4869)
     with django_capture_on_commit_callbacks(execute=True):
