@@ -75,3 +75,19 @@ def test_a_gateway_the_platform_has_not_configured_is_refused(api, settings):
     # Other settings still change for a merchant whose gateway is unchanged.
     settings.STRIPE_API_KEY = ""
     assert api.patch("/v1/checkout/settings", {"max_payment_attempts": 4}, format="json").status_code == 200
+
+
+@pytest.mark.parametrize("sent,stored,answered", [("auto", "automatic", "auto"), ("automatic", "automatic", "auto"),
+                                                  ("manual", "manual", "manual")])  # fmt: skip
+def test_capture_mode_takes_both_spellings_and_answers_the_documents(api, merchant, sent, stored, answered):
+    if sent != "manual":
+        api.patch("/v1/checkout/settings", {"capture_mode": "manual"}, format="json")
+    response = api.patch("/v1/checkout/settings", {"capture_mode": sent}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["capture_mode"] == answered
+    merchant.refresh_from_db()
+    assert merchant.capture_mode == stored
+    assert api.get("/v1/checkout/settings").json()["capture_mode"] == answered
+    assert api.get("/v1/checkout/capabilities").json()["capture_modes"] == ["auto", "manual"]
+    bad = api.patch("/v1/checkout/settings", {"capture_mode": "later"}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "capture_mode"
