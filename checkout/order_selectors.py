@@ -102,14 +102,10 @@ def sessions_paid_unfinalized(*, limit: int) -> list[PaidSession]:
     Starts from the payments side: only paid intents qualify, so sessions that merely
     wait for a shopper never crowd out the ones that need an order.
     """
-    waiting = CheckoutSession.objects.filter(
-        status=Status.PAYMENT_PROCESSING, order__isnull=True
-    ).exclude(payment_intent_id="")
-    paid = (
-        payments_orderable()
-        .filter(public_id__in=waiting.values("payment_intent_id"))
-        .order_by("id")[:limit]
+    waiting = CheckoutSession.objects.filter(status=Status.PAYMENT_PROCESSING, order__isnull=True).exclude(
+        payment_intent_id=""
     )
+    paid = payments_orderable().filter(public_id__in=waiting.values("payment_intent_id")).order_by("id")[:limit]
     by_intent = {payment.public_id: payment for payment in paid}
     sessions = waiting.filter(payment_intent_id__in=list(by_intent)).select_related("merchant")
     found = []

@@ -373,4 +373,3 @@ def finalization_compensate(*, merchant_id: int, checkout_id: str, cause: Domain
         )
     logger.warning("finalization of %s failed (%s); payment %s", checkout_id, cause.code, outcome)
     return outcome
-
