@@ -9,6 +9,7 @@ import base64
 import hashlib
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -36,7 +37,17 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The public base address used to build links we hand out (hosted pages, 3-D Secure).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+# Required in production and always absolute: a relative link in an API answer or an
+# email leads the shopper nowhere.
+if IS_PRODUCTION:
+    PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL").rstrip("/")
+else:
+    PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+_public_base = urlsplit(PUBLIC_BASE_URL)
+if _public_base.scheme not in {"http", "https"} or not _public_base.netloc:
+    raise ImproperlyConfigured(f"PUBLIC_BASE_URL must be an absolute http(s) address, not {PUBLIC_BASE_URL!r}")
+if IS_PRODUCTION and _public_base.scheme != "https":
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be https in production")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -164,6 +175,24 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# --- Cache (rate limits) --------------------------------------------------------------
+# Rate-limit counters must be shared by every web process: Redis in production (CACHE_URL,
+# or the broker when it is Redis). The local run command keeps them in process memory.
+_broker_is_redis = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+if IS_PRODUCTION:
+    CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if _broker_is_redis else "")
+    if not CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis:// address in production (shared rate limits)")
+else:
+    CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if TESTING and _broker_is_redis else "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://… or locmem://, not {CACHE_URL!r}")
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="payments")
+
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -188,6 +217,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": None,
+    # Proxies in front of the app that append to X-Forwarded-For; 0: the peer address is
+    # the client (a client-supplied X-Forwarded-For must never pick its own rate-limit bucket).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -221,6 +253,11 @@ OAUTH2_PROVIDER = {
     "SCOPES": {"checkout": "Create and manage checkout sessions and payments"},
     "DEFAULT_SCOPES": ["checkout"],
     "ALLOWED_GRANT_TYPES": ["client_credentials"],
+    # RFC 9700: a token in a URL ends up in proxy and browser logs, so only the header is
+    # taken; and only the token's SHA-256 (token_checksum) is stored, so a database read
+    # yields no live token.
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 # Named explicitly because our models point at the (swappable) OAuth2 application.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -256,8 +293,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="payments@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_request_bodies": {"()": "core.logs.DropRequestBodies"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The Stripe SDK logs request bodies (card numbers, on tokenize) at DEBUG: never below INFO,
+    # and the filter drops that record even if someone lowers the level again.
+    "loggers": {"stripe": {"level": "INFO", "filters": ["no_request_bodies"]}},
 }
 
 if IS_PRODUCTION:

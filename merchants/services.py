@@ -11,6 +11,7 @@ from core.ids import random_token
 from core.money import is_currency
 from core.versioning import check_version
 from merchants.credentials import generate_key, key_digest
+from merchants.gateways import gateway_is_configured
 from merchants.models import ApiKey, Merchant, MerchantOAuthClient
 
 
@@ -114,6 +115,13 @@ def merchant_settings_update(*, merchant_id: int, changes: dict, expected_versio
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
         check_version(expected_versions, merchant.version)
+        new_gateway = changes.get("gateway")
+        if new_gateway is not None and new_gateway != merchant.gateway and not gateway_is_configured(new_gateway):
+            raise DomainError(
+                f"The {new_gateway} gateway is not available on this platform.",
+                code="gateway_not_configured",
+                param="gateway",
+            )
         for field, value in changes.items():
             if field == "extra_settings":
                 # Merged key by key, as Stripe merges metadata: a null value removes a key,

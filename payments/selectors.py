@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from core.exceptions import NotFound
 from merchants.models import Merchant
+from payments import hooks
 from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction, State
 
 # Our states → the status merchants know from Stripe. FAILED reads as
@@ -159,3 +160,24 @@ def payment_methods_available(*, merchant: Merchant, country: str = "", currency
 def gateway_event_list(*, status: str | None = None):
     qs = GatewayEvent.objects.order_by("-received_at")
     return qs.filter(status=status) if status else qs
+
+
+def payment_paid_lines(payment: PaymentTransaction):
+    """The lines `payment` paid for (payments.hooks.PaidLine), as the payable's owner
+    tells; None when it names none."""
+    return hooks.paid_lines(
+        merchant_id=payment.merchant_id, reference=payment.reference, payment_intent_id=payment.public_id
+    )
+
+
+def payment_reference(*, merchant_id: int, payment_intent_id: str) -> str:
+    """What the intent pays for (its payer's reference, e.g. a checkout session), else the
+    intent's own id; "" for an unknown intent (the view answers 404 after)."""
+    if "\x00" in payment_intent_id:
+        return ""  # PostgreSQL refuses NUL in a query; no intent has one
+    row = (
+        PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+        .values_list("reference", "public_id")
+        .first()
+    )
+    return (row[0] or row[1]) if row else ""

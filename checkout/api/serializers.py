@@ -7,7 +7,7 @@ from rest_framework import serializers
 from checkout.hosted_links import hosted_link
 from checkout.models import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.selectors import session_address
-from core.api.serializers import CaptureModeField, StrictSerializer, capture_mode_public
+from core.api.serializers import CaptureModeField, StrictIntegerField, StrictSerializer, capture_mode_public
 from core.money import is_currency
 from merchants.credentials import client_token_sign
 
@@ -20,11 +20,11 @@ MIN_SESSION_TTL_SECONDS = 60
 class CartLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=300)
-    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
-    unit_amount = serializers.IntegerField(min_value=0, max_value=10**12, help_text="Minor units")
+    quantity = StrictIntegerField(min_value=1, max_value=100_000)
+    unit_amount = StrictIntegerField(min_value=0, max_value=10**12, help_text="Minor units")
     tax_code = serializers.CharField(max_length=50, required=False, allow_blank=True)
     requires_shipping = serializers.BooleanField(required=False, default=True)
-    weight_grams = serializers.IntegerField(min_value=0, max_value=10**7, required=False, default=0)
+    weight_grams = StrictIntegerField(min_value=0, max_value=10**7, required=False, default=0)
     image_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
 
 
@@ -116,10 +116,10 @@ class SessionUpdateSerializer(SessionCreateSerializer):
 
     lines = CartLineInputSerializer(many=True, allow_empty=True, max_length=MAX_LINES, required=False)
     customer = SessionCustomerPatchSerializer(required=False)
-    expires_in_seconds = serializers.IntegerField(
+    expires_in_seconds = StrictIntegerField(
         min_value=MIN_SESSION_TTL_SECONDS, max_value=MAX_SESSION_TTL_SECONDS, required=False
     )
-    extend_ttl_seconds = serializers.IntegerField(min_value=1, max_value=MAX_SESSION_TTL_SECONDS, required=False)
+    extend_ttl_seconds = StrictIntegerField(min_value=1, max_value=MAX_SESSION_TTL_SECONDS, required=False)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -22,6 +22,7 @@ from checkout.services.shipping import pickup_location_select, shipping_select
 from core.exceptions import DomainError
 from payments.models import PaymentTransaction
 from payments.services import payment_intent_confirm, payment_method_tokenize
+from payments.services.card_limits import card_attempt_count
 
 logger = logging.getLogger(__name__)
 ACTOR = "shopper"
@@ -64,6 +65,13 @@ def hosted_delivery_choose(*, session: CheckoutSession, kind: str, ident: str) -
 def hosted_calculate(*, session: CheckoutSession) -> None:
     """Fresh totals for a cart with nothing to ship (no delivery step to compute them)."""
     session_calculate(merchant_id=session.merchant_id, checkout_id=session.public_id, actor=ACTOR)
+
+
+def hosted_card_attempt_wait(*, session: CheckoutSession, ip: str) -> int | None:
+    """Counts a card submitted on the hosted page against the merchant's card-testing
+    limits, per client IP and per session, as the API counts tokenize and confirm; the
+    seconds to wait when over a limit, else None."""
+    return card_attempt_count(merchant=session.merchant, ip=ip, session=session.public_id)
 
 
 @sensitive_variables("number", "cvc")

@@ -183,6 +183,12 @@ def payment_view(request, session, payment):
     form = CardForm(request.POST)
     if not form.is_valid():
         return _payment_page(request, session, payment, form)
+    wait = services.hosted_card_attempt_wait(session=session, ip=request.META.get("REMOTE_ADDR", ""))
+    if wait:
+        form.add_error(None, "Too many payment attempts. Please wait a few minutes and try again.")
+        response = _payment_page(request, session, payment, form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     month, year = form.cleaned_data["expiry"]
     try:
         paid = services.hosted_card_pay(

@@ -75,3 +75,12 @@ IF_MATCH_HEADER = OpenApiParameter(
     required=False,
     description="The ETag you last read; a stale one answers 412.",
 )
+
+RATE_LIMITED_RESPONSE = {
+    429: _error(
+        "Too many requests (card-testing protection); retry after the Retry-After header's seconds",
+        "throttled",
+        "Request was throttled. Expected available in 60 seconds.",
+        "rate_limit_error",
+    )
+}

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.serializers import StrictSerializer
+from core.api.serializers import StrictIntegerField, StrictSerializer
 from core.money import is_currency
 from payments.selectors import attempts_remaining, payment_api_status, payment_next_action
 
@@ -13,8 +13,8 @@ class CardInputSerializer(StrictSerializer):
     number = serializers.RegexField(
         r"^[0-9 ]{12,23}$", error_messages={"invalid": "Enter the card number as 12 to 19 digits."}
     )
-    exp_month = serializers.IntegerField(min_value=1, max_value=12)
-    exp_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    exp_month = StrictIntegerField(min_value=1, max_value=12)
+    exp_year = StrictIntegerField(min_value=2000, max_value=2100)
     cvc = serializers.RegexField(r"^[0-9]{3,4}$", error_messages={"invalid": "Enter the 3 or 4 digit security code."})
 
 
@@ -85,7 +85,7 @@ class ConfirmSerializer(StrictSerializer):
     ]
 )
 class CaptureSerializer(StrictSerializer):
-    amount = serializers.IntegerField(min_value=1, required=False, help_text="Minor units; default: all of it")
+    amount = StrictIntegerField(min_value=1, required=False, help_text="Minor units; default: all of it")
 
 
 @extend_schema_serializer(

@@ -1,5 +1,7 @@
 """Payment intent, payment method and inbound gateway endpoints: parse, call one service, render."""
 
+import json
+
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, BasePermission
@@ -7,7 +9,7 @@ from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
-from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES, RATE_LIMITED_RESPONSE
 from core.api.views import ApiView, etag_for
 from core.exceptions import NotFound
 from merchants.credentials import Credential
@@ -26,6 +28,7 @@ from payments.api.serializers import (
     TokenizeSerializer,
     WebhookAckSerializer,
 )
+from payments.api.throttles import CardTestingThrottle
 from payments.selectors import payment_api_status, payment_intent_get, payment_methods_available
 from payments.services.confirm import payment_redirect_return
 from payments.services.webhooks import gateway_event_receive, three_ds_callback_receive
@@ -98,12 +101,14 @@ class PaymentIntentAttachMethodApi(IntentApi):
 
 
 class PaymentIntentConfirmApi(IntentApi):
+    throttle_classes = [CardTestingThrottle]
+
     @extend_schema(
         operation_id="payment_intents_confirm",
         tags=TAGS,
         request=ConfirmSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS, **RATE_LIMITED_RESPONSE},
     )
     def post(self, request, payment_intent_id):
         serializer = ConfirmSerializer(data=request.data)
@@ -197,13 +202,17 @@ class PaymentMethodListApi(ApiView):
 
 class PaymentMethodTokenizeApi(ApiView):
     permission_classes = [IsMerchantSecretOrPublishable]
+    throttle_classes = [CardTestingThrottle]
+
+    def idempotency_body(self, request) -> bytes:
+        return tokenize_fingerprint_body(request.data)
 
     @extend_schema(
         operation_id="payment_methods_tokenize",
         tags=TAGS,
         request=TokenizeSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={201: PaymentMethodSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+        responses={201: PaymentMethodSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS, **RATE_LIMITED_RESPONSE},
     )
     def post(self, request):
         serializer = TokenizeSerializer(data=request.data)
@@ -211,6 +220,31 @@ class PaymentMethodTokenizeApi(ApiView):
         card = serializer.validated_data["card"]
         method = services.payment_method_tokenize(merchant_id=self.merchant.pk, **card)
         return Response(PaymentMethodSerializer(method).data, status=201)
+
+
+def tokenize_fingerprint_body(data) -> bytes:
+    """The tokenize body as the Idempotency-Key fingerprint sees it: no CVC and no number,
+    only what is kept in clear anyway (last four, expiry). Even keyed, a digest of the
+    number or CVC would give whoever holds the key a way to test guesses (a CVC in under a
+    thousand); a different card under the same key still differs in its last four or expiry.
+    """
+    if not isinstance(data, dict):
+        return b""
+    card = data.get("card")
+    card = card if isinstance(card, dict) else {}
+    number = "".join(str(card.get("number", "")).split())
+    redacted = {
+        "type": data.get("type"),
+        "card": {
+            "last4": number[-4:],
+            "length": len(number),
+            "exp_month": card.get("exp_month"),
+            "exp_year": card.get("exp_year"),
+        },
+        "other": sorted(set(data) - {"type", "card"}),
+        "other_card": sorted(set(card) - {"number", "exp_month", "exp_year", "cvc"}),
+    }
+    return json.dumps(redacted, sort_keys=True, default=str).encode()
 
 
 class InboundApi(ApiView):

@@ -8,7 +8,7 @@ from payments.models import PaymentTransaction
 from payments.simulator.models import SimulatorCharge
 from refunds.models import RefundEvent, RefundRequest
 from tests.payments.helpers import V1, confirm, ok, paid_intent
-from tests.refunds.helpers import CAPTURED, captured_intent, refund_detail, refund_url, request_refund
+from tests.refunds.helpers import CAPTURED, captured_intent, paid_lines, refund_detail, refund_url, request_refund
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,8 @@ def test_a_refund_above_what_is_left_is_refused_and_writes_nothing(api, intent_i
 def test_lines_and_receipt_email_are_kept_and_the_shopper_gets_the_receipt(
     api, intent_id, mailoutbox, django_capture_on_commit_callbacks
 ):
-    lines = [{"line_id": "line_1", "quantity": 1}, {"line_id": "line_2", "quantity": 2}]
+    bought = paid_lines(intent_id)
+    lines = [{"line_id": bought[sku]["line_id"], "quantity": 1} for sku in ("EBOOK", "COURSE")]
     with django_capture_on_commit_callbacks(execute=True):
         refund = ok(request_refund(api, intent_id, amount=1500, lines=lines, receipt_email="shopper@example.com"), 201)
     assert refund["lines"] == lines and refund["receipt_email"] == "shopper@example.com"
