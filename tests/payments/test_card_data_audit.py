@@ -96,8 +96,10 @@ def _log_files_text() -> str:
 
 
 def _cvc_occurrences(text: str) -> list[str]:
-    # The CVC alone is three digits: look for it as a value of its own, not inside a longer token.
-    pattern = rf"(?<![0-9A-Za-z]){CVC}(?![0-9A-Za-z])"
+    # Three digits alone turn up by chance in any dump (an amount, an id, a port in a COPY
+    # row), so look for the CVC where card data would be written: as a quoted string value,
+    # or near a field that names it.
+    pattern = rf"(?i)([\"']{CVC}[\"']|(cvc|cvv|cvn|security_code|card_code)[^\n]{{0,40}}(?<![0-9]){CVC}(?![0-9]))"
     return [text[max(0, m.start() - 60) : m.end() + 60] for m in re.finditer(pattern, text)]
 
 
