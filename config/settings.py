@@ -214,6 +214,11 @@ SPECTACULAR_SETTINGS = {
         # Health's `status` shares its field name with the endpoint's; name both explicitly.
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The refusals any operation can answer (400, 412, 413), documented in one place.
+        "core.api.schema.document_request_refusals",
+    ],
 }
 
 OAUTH2_PROVIDER = {

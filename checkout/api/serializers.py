@@ -7,7 +7,7 @@ from rest_framework import serializers
 from checkout.hosted_links import hosted_link
 from checkout.models import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.selectors import session_address
-from core.api.serializers import StrictSerializer
+from core.api.serializers import OptionalEmailField, StrictSerializer
 from core.exceptions import AmountTooLarge
 from core.money import CART_TOTAL_MAX, is_currency
 from merchants.credentials import client_token_sign
@@ -116,7 +116,7 @@ class AddressSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.Serializer):
-    email = serializers.EmailField(source="customer_email")
+    email = OptionalEmailField(source="customer_email")
     name = serializers.CharField(source="customer_name")
     phone = serializers.CharField(source="customer_phone")
     reference = serializers.CharField(source="customer_reference")

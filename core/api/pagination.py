@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlparse
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -80,3 +81,33 @@ class CursorPage(CursorPagination):
                 "next_cursor": {"type": "string", "nullable": True},
             },
         }
+
+
+_PAGE_SERIALIZERS: dict[type, type] = {}
+
+
+def paginated(item_serializer: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The response shape of a CursorPage list of `item_serializer`, for `@extend_schema`.
+
+    Every list answers `{object, data, has_more, next_cursor}`; documenting `X(many=True)`
+    instead would promise a bare array. One class per item serializer, so the schema has
+    one `Paginated<Item>List` component per list, named after its item."""
+    page = _PAGE_SERIALIZERS.get(item_serializer)
+    if page is None:
+        item_name = item_serializer.__name__.removesuffix("Serializer")
+        page = type(
+            f"Paginated{item_name}ListSerializer",
+            (serializers.Serializer,),
+            {
+                "__module__": __name__,
+                "__doc__": f"A page of {item_name} objects, newest first unless the list says otherwise.",
+                "object": serializers.ChoiceField(["list"]),
+                "data": item_serializer(many=True),
+                "has_more": serializers.BooleanField(),
+                "next_cursor": serializers.CharField(
+                    allow_null=True, help_text="Pass as `cursor` for the next page; null on the last one."
+                ),
+            },
+        )
+        _PAGE_SERIALIZERS[item_serializer] = page
+    return page

@@ -1,7 +1,10 @@
 """OpenAPI pieces every endpoint shares: the error envelope and its common responses."""
 
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 ErrorBody = inline_serializer(
     name="ErrorBody",
@@ -60,6 +63,46 @@ MUTATION_ERROR_RESPONSES = {
     ),
 }
 
+PRECONDITION_FAILED_RESPONSE = _error(
+    "The If-Match ETag is stale or not one this API returned",
+    "precondition_failed",
+    "The object changed since you read it; fetch it again and retry.",
+)
+
+_ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+_REFUSALS = {
+    # The request guard (core.api.guard) and the JSON parser can refuse any request: a NUL
+    # byte in a header or the query, a body nested too deep or too large.
+    "400": "Invalid parameters, or a malformed request (a NUL byte, JSON nested too deeply)",
+    "412": "The If-Match ETag is stale or not one this API returned",
+    "413": "The request body is larger than this API accepts",
+}
+
+
+def document_request_refusals(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents the 400 the request
+    layer may answer; those taking a body, the 413; those reading If-Match, the 412. Done
+    here once, so no endpoint can forget an answer it can give."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            statuses = ["400"]
+            if "requestBody" in operation:
+                statuses.append("413")
+            if any(
+                parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match"
+                for parameter in operation.get("parameters", [])
+            ):
+                statuses.append("412")
+            for status in statuses:
+                operation["responses"].setdefault(
+                    status,
+                    {"content": {"application/json": {"schema": _ENVELOPE_REF}}, "description": _REFUSALS[status]},
+                )
+    return result
+
+
 IDEMPOTENCY_KEY_HEADER = OpenApiParameter(
     name="Idempotency-Key",
     type=str,
@@ -75,3 +118,25 @@ IF_MATCH_HEADER = OpenApiParameter(
     required=False,
     description="The ETag you last read; a stale one answers 412.",
 )
+
+
+class _OpenApiJsonFormatRenderer(OpenApiJsonRenderer):
+    format = "openapi-json"
+
+
+class _OpenApiYamlFormatRenderer(OpenApiYamlRenderer):
+    format = "openapi"
+
+
+class SchemaApi(SpectacularAPIView):
+    """The schema at /v1/schema/: YAML by default, JSON for `?format=json` or
+    `?format=openapi-json` (the names tools ask for); an error is JSON in the envelope,
+    never rendered as a YAML document."""
+
+    renderer_classes = [*SpectacularAPIView.renderer_classes, _OpenApiJsonFormatRenderer, _OpenApiYamlFormatRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
