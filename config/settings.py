@@ -125,6 +125,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+# Nothing is uploaded, but with no MEDIA_URL Django's test server tries every path as a
+# file under MEDIA_ROOT (the working directory) first: a long id became an OSError (500).
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
 # Production serves what `collectstatic` gathered; elsewhere files come straight from the apps.
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:

@@ -80,6 +80,12 @@ class RequestTooLarge(DomainError):
     default_message = "The request body is larger than this API accepts."
 
 
+class UriTooLong(DomainError):
+    status_code = 414
+    code = "uri_too_long"
+    default_message = "The request URL is longer than this API accepts."
+
+
 class AmountTooLarge(DomainError):
     code = "amount_too_large"
     default_message = "The amounts add up to more than this API can charge."

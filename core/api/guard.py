@@ -14,10 +14,13 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpResponse, JsonResponse
 
 from core.api.errors import API_PREFIX, envelope
-from core.exceptions import DomainError, ParameterInvalid, RequestTooLarge
+from core.exceptions import DomainError, ParameterInvalid, RequestTooLarge, UriTooLong
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 REST_API_PREFIX = "/v1/checkout/"
+# No id or filter comes near it; gunicorn's own request-line limit is 4094 bytes, and the
+# idempotency record keeps the path in a column of 2048.
+MAX_URL_LENGTH = 2048
 TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 
@@ -53,6 +56,8 @@ def _reads_forms(path: str, content_type: str) -> bool:
 def request_check(request) -> None:
     """Raises ParameterInvalid or RequestTooLarge for input no view should ever see."""
     _refuse_text(request.path_info, "path")
+    if len(request.get_full_path()) > MAX_URL_LENGTH:
+        raise UriTooLong()
     content_type = request.META.get("CONTENT_TYPE", "")
     # Multipart uploads (admin) stream their files past the memory limit on purpose.
     if not content_type.startswith("multipart/") and _content_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:

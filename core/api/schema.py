@@ -76,18 +76,19 @@ _REFUSALS = {
     "400": "Invalid parameters, or a malformed request (a NUL byte, JSON nested too deeply)",
     "412": "The If-Match ETag is stale or not one this API returned",
     "413": "The request body is larger than this API accepts",
+    "414": "The request URL is longer than this API accepts",
 }
 
 
 def document_request_refusals(result, generator, request, public):
-    """drf-spectacular postprocessing hook: every operation documents the 400 the request
-    layer may answer; those taking a body, the 413; those reading If-Match, the 412. Done
+    """drf-spectacular postprocessing hook: every operation documents the 400 and 414 the
+    request layer may answer; those taking a body, the 413; those reading If-Match, the 412. Done
     here once, so no endpoint can forget an answer it can give."""
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            statuses = ["400"]
+            statuses = ["400", "414"]
             if "requestBody" in operation:
                 statuses.append("413")
             if any(

@@ -246,9 +246,7 @@ def test_a_400_digit_signature_timestamp_is_a_400(path, header):
 @pytest.mark.parametrize("path", ["/v1/checkout/webhook/payment", "/v1/checkout/3ds/callback"])
 def test_a_negative_huge_signature_timestamp_is_a_400(path):
     value = f"t=-{'9' * 400},v1=abc"
-    response = Client().generic(
-        "POST", path, b"{}", content_type="application/json", HTTP_SIMULATOR_SIGNATURE=value
-    )
+    response = Client().generic("POST", path, b"{}", content_type="application/json", HTTP_SIMULATOR_SIGNATURE=value)
     error_of(response)
 
 
@@ -294,3 +292,17 @@ def test_totals_that_overflow_at_calculation_are_refused_not_stored():
     )
     with pytest.raises(AmountTooLarge):
         pricing.compute(data)
+
+
+def test_an_overlong_url_is_a_414_in_the_envelope(api):
+    response = api.post(
+        f"{V1}/sessions/{'9' * 5000}/contact", {"email": "a@b.example"}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    error = error_of(response, status=414)
+    assert error["code"] == "uri_too_long"
+
+
+def test_the_test_server_does_not_serve_the_working_directory(live_server):
+    import requests
+
+    assert requests.get(f"{live_server.url}/README.md", timeout=10).status_code == 404
