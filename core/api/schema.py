@@ -1,10 +1,26 @@
 """OpenAPI pieces every endpoint shares: the error envelope and its common responses."""
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """A StrictSerializer refuses unknown fields (400), so its request body says
+    `additionalProperties: false`: a client generated from the schema then never sends one."""
+
+    target_class = "core.api.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
 
 ErrorBody = inline_serializer(
     name="ErrorBody",

@@ -306,3 +306,18 @@ def test_the_test_server_does_not_serve_the_working_directory(live_server):
     import requests
 
     assert requests.get(f"{live_server.url}/README.md", timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("amount", [2**63, 10**30])
+def test_capture_and_refund_amounts_past_64_bits_are_400s(api, amount):
+    from tests.payments.helpers import confirm, intent_url, ok, paid_intent
+
+    _, intent = paid_intent(api, capture_mode="manual")
+    ok(confirm(api, intent["id"]))
+    error = error_of(api.post(intent_url(intent["id"], "capture"), {"amount": amount}, format="json"))
+    assert error["param"] == "amount"
+    ok(api.post(intent_url(intent["id"], "capture"), {}, format="json"))
+    refund = api.post(
+        intent_url(intent["id"], "refund"), {"amount": amount, "reason": "requested_by_customer"}, format="json"
+    )
+    assert error_of(refund)["param"] == "amount"
