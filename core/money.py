@@ -22,9 +22,7 @@ def amounts_check(param: str, **amounts: int) -> None:
     parts no longer fits its column, rather than letting the database raise a 500."""
     for name, amount in amounts.items():
         if abs(amount) > AMOUNT_COLUMN_MAX:
-            raise AmountTooLarge(
-                f"The {name.replace('_', ' ')} adds up to more than this API can charge.", param=param
-            )
+            raise AmountTooLarge(f"The {name.replace('_', ' ')} adds up to more than this API can charge.", param=param)
 
 
 def is_currency(code: str) -> bool:

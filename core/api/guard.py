@@ -18,8 +18,8 @@ from core.exceptions import DomainError, ParameterInvalid, RequestTooLarge, UriT
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 REST_API_PREFIX = "/v1/checkout/"
-# No id or filter comes near it; gunicorn's own request-line limit is 4094 bytes, and the
-# idempotency record keeps the path in a column of 2048.
+# For the API: no id or filter comes near it, and the idempotency record keeps the path
+# in a column of 2048. (gunicorn's own request-line limit is 4094 bytes.)
 MAX_URL_LENGTH = 2048
 TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
@@ -56,7 +56,7 @@ def _reads_forms(path: str, content_type: str) -> bool:
 def request_check(request) -> None:
     """Raises ParameterInvalid or RequestTooLarge for input no view should ever see."""
     _refuse_text(request.path_info, "path")
-    if len(request.get_full_path()) > MAX_URL_LENGTH:
+    if request.path_info.startswith(API_PREFIX) and len(request.get_full_path()) > MAX_URL_LENGTH:
         raise UriTooLong()
     content_type = request.META.get("CONTENT_TYPE", "")
     # Multipart uploads (admin) stream their files past the memory limit on purpose.

@@ -15,6 +15,7 @@ Each failure is reported with its operation, the check that failed and a curl co
 import os
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -30,6 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from merchants import webhook_delivery
+from merchants.webhooks.http import HttpResult
 from tests.factories import merchant_with_keys
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
@@ -47,9 +50,19 @@ CART = {
 
 
 @pytest.fixture
-def fuzz_server(live_server, transactional_db, settings):
+def fuzz_server(live_server, transactional_db, settings, monkeypatch):
     # Links the API hands out point at the server under test, never anywhere else.
     settings.PUBLIC_BASE_URL = live_server.url
+    # Generated webhook endpoints name any host; deliveries leave the machine only in
+    # production. Loopback receivers are still called for real.
+    real_post_json = webhook_delivery.post_json
+
+    def loopback_only(url, body, headers):
+        if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+            return HttpResult(None, 0, error="Not delivered: the test run stays on this machine.")
+        return real_post_json(url, body, headers)
+
+    monkeypatch.setattr(webhook_delivery, "post_json", loopback_only)
     return live_server
 
 
