@@ -93,12 +93,15 @@ _REFUSALS = {
     "412": "The If-Match ETag is stale or not one this API returned",
     "413": "The request body is larger than this API accepts",
     "414": "The request URL is longer than this API accepts",
+    "409": "The Idempotency-Key is still in use by its first request",
+    "422": "The Idempotency-Key was already used with a different request",
 }
 
 
 def document_request_refusals(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the 400 and 414 the
-    request layer may answer; those taking a body, the 413; those reading If-Match, the 412. Done
+    request layer may answer; those taking a body, the 413; those reading If-Match, the 412;
+    those taking an Idempotency-Key, its 409 and 422. Done
     here once, so no endpoint can forget an answer it can give."""
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
@@ -107,11 +110,16 @@ def document_request_refusals(result, generator, request, public):
             statuses = ["400", "414"]
             if "requestBody" in operation:
                 statuses.append("413")
-            if any(
-                parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match"
+            headers = {
+                parameter.get("name", "").lower()
                 for parameter in operation.get("parameters", [])
-            ):
+                if parameter.get("in") == "header"
+            }
+            if "if-match" in headers:
                 statuses.append("412")
+            if "idempotency-key" in headers:
+                # core.api.views.ApiView: the key still in use (409) or reused with another body (422).
+                statuses += ["409", "422"]
             for status in statuses:
                 operation["responses"].setdefault(
                     status,
