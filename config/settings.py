@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL bytes, lone surrogates and oversized bodies are refused before any view runs.
+    "core.api.guard.RequestGuardMiddleware",
     # Serves static files (admin, hosted pages, API docs) from gunicorn itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -134,6 +136,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+# Nothing is uploaded, but with no MEDIA_URL Django's test server tries every path as a
+# file under MEDIA_ROOT (the working directory) first: a long id became an OSError (500).
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
 # Production serves what `collectstatic` gathered; elsewhere files come straight from the apps.
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
@@ -212,7 +218,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["merchants.permissions.IsMerchantSecret"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -246,6 +252,11 @@ SPECTACULAR_SETTINGS = {
         # Health's `status` shares its field name with the endpoint's; name both explicitly.
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The refusals any operation can answer (400, 412, 413), documented in one place.
+        "core.api.schema.document_request_refusals",
+    ],
 }
 
 OAUTH2_PROVIDER = {

@@ -7,8 +7,15 @@ from rest_framework import serializers
 from checkout.hosted_links import hosted_link
 from checkout.models import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.selectors import session_address
-from core.api.serializers import CaptureModeField, StrictIntegerField, StrictSerializer, capture_mode_public
-from core.money import is_currency
+from core.api.serializers import (
+    CaptureModeField,
+    OptionalEmailField,
+    StrictIntegerField,
+    StrictSerializer,
+    capture_mode_public,
+)
+from core.exceptions import AmountTooLarge
+from core.money import CART_TOTAL_MAX, is_currency
 from merchants.credentials import client_token_sign
 
 MAX_LINES = 250
@@ -74,6 +81,16 @@ class SessionCreateSerializer(StrictSerializer):
     options = SessionOptionsSerializer(required=False)
     return_urls = ReturnUrlsSerializer(required=False)
     promotion_codes = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=5)
+
+    def validate_lines(self, lines):
+        # Each line is within its own limits, but 250 of them can still add up past what
+        # a 64-bit total holds: refuse the cart now, not at calculate or at payment.
+        if sum(line["quantity"] * line["unit_amount"] for line in lines) > CART_TOTAL_MAX:
+            raise AmountTooLarge(
+                f"The lines add up to more than {CART_TOTAL_MAX} minor units, the most one session can charge.",
+                param="lines",
+            )
+        return lines
 
     def validate_metadata(self, value):
         if len(value) > 50 or any(len(str(k)) > 40 or len(str(v)) > 500 for k, v in value.items()):
@@ -161,7 +178,7 @@ class AddressSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.Serializer):
-    email = serializers.EmailField(source="customer_email")
+    email = OptionalEmailField(source="customer_email")
     name = serializers.CharField(source="customer_name")
     phone = serializers.CharField(source="customer_phone")
     customer_id = serializers.CharField(source="customer_reference", help_text="The merchant's id for the customer")

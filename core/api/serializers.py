@@ -25,6 +25,18 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class OptionalEmailField(serializers.EmailField):
+    """An email address the object may not have yet: answered as null, never as "",
+    which no `format: email` validator accepts."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 # The API document spells capture modes `auto|manual`; the first integrations were given
 # `automatic`. Both are accepted, storage keeps `automatic` (payments and merchant rows
 # already hold it), and every answer uses the document's spelling.

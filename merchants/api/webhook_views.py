@@ -4,7 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from core.api.pagination import CursorPage
+from core.api.pagination import CursorPage, paginated
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView
 from merchants.api.webhook_serializers import (
@@ -59,7 +59,7 @@ class WebhookEndpointListCreateApi(ApiView):
         operation_id="webhooks_list",
         tags=TAGS,
         parameters=PAGE_PARAMETERS,
-        responses={200: WebhookEndpointSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(WebhookEndpointSerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
         return _page(request, self, endpoint_list(merchant_id=self.merchant.pk), WebhookEndpointSerializer)
@@ -175,7 +175,7 @@ class WebhookDeliveryListApi(ApiView):
             OpenApiParameter("state", str, enum=["pending", "succeeded", "failed"], description="Only this state"),
             *PAGE_PARAMETERS,
         ],
-        responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(WebhookDeliverySerializer), **ERROR_RESPONSES},
     )
     def get(self, request, endpoint_id):
         deliveries = delivery_list(
@@ -193,7 +193,7 @@ class EventListApi(ApiView):
             OpenApiParameter("type", str, description="An event type or a family such as `payment.*`"),
             *PAGE_PARAMETERS,
         ],
-        responses={200: EventSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(EventSerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
         events = event_list(merchant_id=self.merchant.pk, type=request.query_params.get("type"))
