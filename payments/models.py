@@ -42,6 +42,16 @@ class CaptureMode(models.TextChoices):
     MANUAL = "manual"
 
 
+# The API document's spelling (`auto|manual`) is the one answers use; `automatic`, the
+# stored value and the spelling of earlier integrations, is still accepted on input.
+CAPTURE_MODE_API = {CaptureMode.AUTOMATIC: "auto", CaptureMode.MANUAL: "manual"}
+CAPTURE_MODE_INPUT = {"auto": CaptureMode.AUTOMATIC, "automatic": CaptureMode.AUTOMATIC, "manual": CaptureMode.MANUAL}
+
+
+def capture_mode_api(value: str) -> str:
+    return CAPTURE_MODE_API.get(value, value)
+
+
 class PaymentMethod(models.Model):
     """A tokenized card: the gateway's token and what may be shown, never the number or CVC."""
 
@@ -55,6 +65,10 @@ class PaymentMethod(models.Model):
     exp_month = models.PositiveSmallIntegerField()
     exp_year = models.PositiveSmallIntegerField()
     fingerprint = models.CharField(max_length=64, db_index=True)
+    # Kept on file for the merchant's later payments (attach-method's save_method). An
+    # unsaved token pays for one payment intent only, so a token lifted from one checkout
+    # cannot be replayed against another.
+    saved = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

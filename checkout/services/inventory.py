@@ -67,19 +67,24 @@ def _record(session, reservation: Reservation, change: str, *, actor: str, **dat
     )
 
 
+def shortfall_explain(lines: list[dict]) -> dict:
+    """`explain` of inventory_shortfall: what a frontend needs to tell the shopper."""
+    return {"reason": "inventory_shortfall", "lines": lines, "next_step": "reduce_quantities_or_remove_lines"}
+
+
 def _shortfall(checks: list[LineAvailability], message: str) -> DomainError:
+    lines = [
+        {"sku": check.sku, "requested": check.requested, "available": check.available}
+        for check in checks
+        if check.short
+    ]
     return DomainError(
         message,
         code="inventory_shortfall",
         status_code=409,
         param="lines",
-        extra={
-            "lines": [
-                {"sku": check.sku, "requested": check.requested, "available": check.available}
-                for check in checks
-                if check.short
-            ]
-        },
+        explain=shortfall_explain(lines),
+        extra={"lines": lines},
     )
 
 

@@ -92,6 +92,7 @@ class PaymentIntentAttachMethodApi(IntentApi):
             merchant_id=self.merchant.pk,
             payment_intent_id=payment_intent_id,
             payment_method_id=serializer.validated_data["payment_method_id"],
+            save_method=serializer.validated_data["save_method"],
             actor=actor_for(request),
         )
         return intent_response(payment)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition, NotFound
 from fraud.services import payment_assess
-from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PaymentDeclined, failure_error
+from payments.exceptions import AttemptsExhausted, FraudBlocked, GatewayUnavailable, card_error, failure_error
 from payments.gateways import base, gateway_named
 from payments.locks import lock_payment, lock_payment_by_pk
 from payments.models import PaymentAttempt, PaymentTransaction, State
@@ -59,7 +59,7 @@ def _fraud_check(payment: PaymentTransaction, method, *, ip: str) -> None:
         ip=ip,
     )
     if not decision.allowed:
-        raise PaymentDeclined("The payment was declined.", code="fraud_block", extra={"decline_code": "fraudulent"})
+        raise card_error(FraudBlocked, failure_code="fraud_block", decline_code="fraudulent")
 
 
 def call_is_stale(moment) -> bool:
