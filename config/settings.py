@@ -35,8 +35,12 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The port the run command serves on; outside production the links below follow it.
+PORT = env.int("PORT", default=8000)
+if not 1 <= PORT <= 65535:
+    raise ImproperlyConfigured(f"PORT must be 1 to 65535, not {PORT}.")
 # The public base address used to build links we hand out (hosted pages, 3-D Secure).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="" if IS_PRODUCTION else f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -56,6 +56,11 @@ def payment_next_action(payment: PaymentTransaction) -> dict | None:
     return action
 
 
+def payment_intent_find_by_reference(*, reference: str) -> PaymentTransaction | None:
+    """The newest intent made for a payer's reference (a checkout id), by it alone."""
+    return payment_queryset().filter(reference=reference).order_by("-created_at", "-pk").first()
+
+
 def payment_queryset():
     return PaymentTransaction.objects.select_related("merchant", "payment_method")
 

@@ -12,7 +12,11 @@ ErrorBody = inline_serializer(
         "code": serializers.CharField(help_text="Stable machine code, e.g. invalid_state_transition"),
         "message": serializers.CharField(),
         "param": serializers.CharField(allow_null=True),
-        "explain": serializers.CharField(allow_null=True),
+        "explain": serializers.JSONField(
+            allow_null=True,
+            help_text="Guidance for the frontend: a sentence, or an object for payment_declined, fraud_block "
+            "and inventory_shortfall ({reason, next_step, ...})",
+        ),
     },
 )
 

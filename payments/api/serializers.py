@@ -262,4 +262,21 @@ class WebhookAckSerializer(serializers.Serializer):
 
 class RedirectStatusSerializer(serializers.Serializer):
     payment_intent = serializers.CharField()
+    payment_intent_id = serializers.CharField()
+    checkout_id = serializers.CharField(allow_null=True)
     status = serializers.CharField()
+
+
+class RedirectReturnQuerySerializer(serializers.Serializer):
+    payment_intent = serializers.CharField(max_length=40, required=False)
+    payment_token = serializers.CharField(max_length=40, required=False)
+    checkout_id = serializers.CharField(max_length=40, required=False)
+    status = serializers.CharField(max_length=40, required=False)
+
+    def validate(self, attrs):
+        intent, token = attrs.get("payment_intent"), attrs.get("payment_token")
+        if intent and token and intent != token:
+            raise serializers.ValidationError({"payment_token": "Names another payment intent than payment_intent."})
+        if not (intent or token or attrs.get("checkout_id")):
+            raise serializers.ValidationError({"payment_intent": "Give payment_intent, payment_token or checkout_id."})
+        return attrs
