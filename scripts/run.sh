@@ -5,15 +5,16 @@
 # set, every link it hands out (settings derive PUBLIC_BASE_URL from it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/_venv.sh
-
-ensure_venv requirements.txt
-export APP_ENV=${APP_ENV:-local}
+# Checked first: a typo should not wait for an install to be reported.
 export PORT=${PORT:-8000}
 if ! [[ $PORT =~ ^[0-9]{1,5}$ ]] || (( PORT < 1 || PORT > 65535 )); then
   echo "PORT must be a number from 1 to 65535, not '$PORT'" >&2
   exit 2
 fi
+. scripts/_venv.sh
+
+ensure_venv requirements.txt
+export APP_ENV=${APP_ENV:-local}
 export WEBHOOKS_ALLOW_PRIVATE_URLS=${WEBHOOKS_ALLOW_PRIVATE_URLS:-true}
 mkdir -p var/broker/processed var/broker/control
 
