@@ -212,6 +212,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CaptureModeEnum": "merchants.models.Merchant.CaptureMode",
+        # Payment intents' capture_mode: the API document's auto|manual, `automatic` accepted.
+        "PaymentCaptureModeInputEnum": [("auto", "auto"), ("automatic", "automatic"), ("manual", "manual")],
+        "PaymentCaptureModeEnum": [("auto", "auto"), ("manual", "manual")],
         "WebhookEndpointStatusEnum": "merchants.webhooks.models.WebhookEndpoint.Status",
         # Health's `status` shares its field name with the endpoint's; name both explicitly.
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
