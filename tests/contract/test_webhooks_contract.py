@@ -132,12 +132,12 @@ def test_documented_events_arrive_signed_with_the_merchants_secret(api, receiver
     events = received(receiver, "/hook", created["secret"])
     by_session = {}
     for event in events:
-        # Payment events name the session as their correlation id (payments knows no sessions).
-        by_session.setdefault(event["checkout_id"] or event["correlation_id"], []).append(event["type"])
+        by_session.setdefault(event["checkout_id"], []).append(event["type"])
     assert by_session[paid["checkout_id"]] == ["checkout.created", "payment.succeeded", "checkout.completed"]
     assert by_session[failing["checkout_id"]] == ["checkout.created", "checkout.failed"]
     succeeded = next(e for e in events if e["type"] == "payment.succeeded")
-    assert succeeded["payment_intent_id"] == intent["id"]
+    # The document: payloads include checkout_id and payment_intent_id.
+    assert (succeeded["checkout_id"], succeeded["payment_intent_id"]) == (paid["checkout_id"], intent["id"])
 
 
 @pytest.mark.django_db(transaction=True)
