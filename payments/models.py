@@ -42,16 +42,6 @@ class CaptureMode(models.TextChoices):
     MANUAL = "manual"
 
 
-# The API document's spelling (`auto|manual`) is the one answers use; `automatic`, the
-# stored value and the spelling of earlier integrations, is still accepted on input.
-CAPTURE_MODE_API = {CaptureMode.AUTOMATIC: "auto", CaptureMode.MANUAL: "manual"}
-CAPTURE_MODE_INPUT = {"auto": CaptureMode.AUTOMATIC, "automatic": CaptureMode.AUTOMATIC, "manual": CaptureMode.MANUAL}
-
-
-def capture_mode_api(value: str) -> str:
-    return CAPTURE_MODE_API.get(value, value)
-
-
 class PaymentMethod(models.Model):
     """A tokenized card: the gateway's token and what may be shown, never the number or CVC."""
 

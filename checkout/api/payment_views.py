@@ -10,10 +10,10 @@ from checkout.selectors import payment_intent_summary_for, session_get
 from checkout.services.payment import session_payment_intent_create
 from core.api.actors import actor_for
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
-from core.api.serializers import StrictSerializer
+from core.api.serializers import CaptureModeField, StrictSerializer
 from core.api.views import ApiView
 from core.exceptions import DomainError
-from payments.api.serializers import CaptureModeField, NextActionSerializer, PaymentIntentSerializer
+from payments.api.serializers import NextActionSerializer, PaymentIntentSerializer
 from payments.selectors import ACCEPTED_METHOD_TYPES, DOCUMENTED_METHOD_TYPES, payment_intent_get
 
 DOCUMENT_EXAMPLE = {

@@ -45,6 +45,11 @@ EXPIRABLE = [
 ]
 
 
+class OwnerType(models.TextChoices):
+    USER = "user"
+    GUEST = "guest"
+
+
 class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     """A merchant's cart on its way to becoming a paid order.
 
@@ -53,6 +58,7 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     """
 
     Status = Status
+    OwnerType = OwnerType
 
     class Channel(models.TextChoices):
         WEB = "web"
@@ -64,7 +70,10 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="checkout_sessions")
     status = FSMField(default=Status.CREATED, choices=Status.choices, protected=True, db_index=True)
     cart_id = models.CharField(max_length=100, blank=True)
-    owner = models.CharField(max_length=200, blank=True, help_text="The merchant's reference for the shopper")
+    # The document's `owner: {type, id}`: who is buying, a signed-in user of the merchant
+    # or a guest. Both empty: no owner given.
+    owner_type = models.CharField(max_length=10, choices=OwnerType.choices, blank=True)
+    owner_id = models.CharField(max_length=200, blank=True, help_text="The merchant's id for the user or guest")
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
     currency = models.CharField(max_length=3)
     locale = models.CharField(max_length=20, default="en_US")
@@ -79,6 +88,9 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     customer_name = models.CharField(max_length=200, blank=True)
     customer_phone = models.CharField(max_length=32, blank=True, help_text="E.164")
     customer_reference = models.CharField(max_length=200, blank=True)
+    # The shopper asked for their payment preferences to be kept for next time; recorded
+    # here and carried in the session resource and events for the merchant to act on.
+    save_for_later = models.BooleanField(default=False)
 
     selected_shipping_rate = models.ForeignKey(
         "checkout.ShippingRate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -119,6 +131,12 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return self.public_id
+
+    @property
+    def owner(self) -> dict | None:
+        if not self.owner_type and not self.owner_id:
+            return None
+        return {"type": self.owner_type or OwnerType.USER, "id": self.owner_id}
 
     @property
     def is_editable(self):

@@ -30,7 +30,7 @@ from checkout.models import Address, CheckoutSession, Order, Reservation, Reserv
 from checkout.pricing_selectors import session_blockers
 from checkout.providers.inventory import inventory_provider_for
 from checkout.selectors import session_address
-from checkout.services.inventory import reservation_commit, session_holds_release, shortfall_explain
+from checkout.services.inventory import reservation_commit, session_holds_release
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from checkout.services.pricing import promotion_redeem
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
@@ -243,7 +243,7 @@ def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
             code="inventory_shortfall",
             status_code=409,
             param="lines",
-            explain=shortfall_explain(lines),
+            explain="; ".join(f"{c.sku}: requested {c.requested}, available {c.available}" for c in short),
             extra={"lines": lines},
         )
     reservation = Reservation.objects.create(

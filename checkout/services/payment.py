@@ -9,8 +9,10 @@ import logging
 
 from django.db import transaction
 
+from checkout.inventory_selectors import session_hold_is_partial
 from checkout.locks import lock_session
-from checkout.models import CheckoutSession, SessionEvent
+from checkout.models import Address, CheckoutSession, SessionEvent
+from checkout.selectors import session_address
 from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from core.exceptions import Conflict, DomainError, NotFound
@@ -89,6 +91,20 @@ def session_payment_intent_create(
                 explain="place the order (POST /sessions/{id}/place) and wait for the merchant's approval",
             )
         amount = _current_grand_total(session)
+        if session.require_billing_address and session_address(session, Address.Kind.BILLING) is None:
+            # options.require_billing_address: the merchant needs it before money moves.
+            raise Conflict(
+                "This session requires a billing address before payment.",
+                code="missing_billing_address",
+                param="billing_address",
+            )
+        if session_hold_is_partial(session):
+            # A best_fit hold short of the cart: the order could not be fulfilled as paid.
+            raise Conflict(
+                "The stock hold covers only part of the cart; change the cart and reserve again before paying.",
+                code="inventory_shortfall",
+                param="lines",
+            )
         _check_expected(session, amount, expected_amount, expected_currency)
         if session.payment_intent_id:
             # Locked (session → payment), so a confirm cannot move it to authorized between

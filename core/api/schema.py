@@ -14,8 +14,8 @@ ErrorBody = inline_serializer(
         "param": serializers.CharField(allow_null=True),
         "explain": serializers.JSONField(
             allow_null=True,
-            help_text="Guidance for the frontend: a sentence, or an object for payment_declined, fraud_block "
-            "and inventory_shortfall ({reason, next_step, ...})",
+            help_text="Guidance for the frontend: a sentence, or for card errors and fraud_block an object "
+            "({reason, decline_code, shopper_message, retryable, next_step})",
         ),
     },
 )

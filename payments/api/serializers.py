@@ -3,24 +3,8 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.serializers import StrictSerializer
+from core.api.serializers import CaptureModeField, StrictSerializer, capture_mode_public
 from core.money import is_currency
-from payments.models import CAPTURE_MODE_INPUT, capture_mode_api
-from payments.selectors import ACCEPTED_METHOD_TYPES, attempts_remaining, payment_api_status, payment_next_action
-
-
-class CaptureModeField(serializers.ChoiceField):
-    """`auto` or `manual` (the API document's words); `automatic` is accepted as an alias.
-    Validates to the stored value."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "help_text", "`auto` (capture at authorization) or `manual` (capture later); `automatic` = `auto`"
-        )
-        super().__init__(list(CAPTURE_MODE_INPUT), **kwargs)
-
-    def to_internal_value(self, data):
-        return CAPTURE_MODE_INPUT[super().to_internal_value(data)]
 
 
 class CardInputSerializer(StrictSerializer):
@@ -209,9 +193,9 @@ class PaymentIntentSerializer(serializers.Serializer):
     def get_status(self, payment) -> str:
         return payment_api_status(payment)
 
-    @extend_schema_field(serializers.ChoiceField(["auto", "manual"]))
+    @extend_schema_field(CaptureModeField())
     def get_capture_mode(self, payment) -> str:
-        return capture_mode_api(payment.capture_mode)
+        return capture_mode_public(payment.capture_mode)
 
     def get_payment_methods(self, payment) -> list[str]:
         return list(ACCEPTED_METHOD_TYPES)

@@ -258,5 +258,5 @@ def test_inventory_shortfall_has_an_explain_payload(api):
     response = api.post(f"{V1}/sessions/{session['checkout_id']}/reserve", {}, format="json")
     error = response.json()["error"]
     assert response.status_code == 409 and error["code"] == "inventory_shortfall"
-    assert error["explain"]["reason"] == "inventory_shortfall"
-    assert error["explain"]["lines"] == [{"sku": "EBOOK", "requested": 1, "available": 0}]
+    assert error["explain"] == "EBOOK: requested 1, available 0"
+    assert error["lines"] == [{"sku": "EBOOK", "requested": 1, "available": 0}]
