@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from core.api.serializers import CaptureModeField, StrictSerializer, capture_mode_public
 from core.money import is_currency
+from payments.selectors import ACCEPTED_METHOD_TYPES, attempts_remaining, payment_api_status, payment_next_action
 
 
 class CardInputSerializer(StrictSerializer):
