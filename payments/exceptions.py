@@ -146,3 +146,10 @@ def failure_error(*, failure_code: str, decline_code: str = "", message: str = "
     """The domain error for a recorded failure; decline_code and explain travel in the envelope."""
     error_class = FAILURE_ERRORS.get(failure_code, PaymentDeclined)
     return card_error(error_class, failure_code=failure_code, decline_code=decline_code, message=message, extra=extra)
+
+
+class PayableClosed(Conflict):
+    """The payable's owner says it can no longer take money (a session closing or closed)."""
+
+    code = "session_not_payable"
+    default_message = "This payment can no longer be made: what it pays for is closing or closed."

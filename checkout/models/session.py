@@ -1,5 +1,5 @@
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from core.ids import new_public_id
 
@@ -16,6 +16,8 @@ class Status(models.TextChoices):
     DECLINED = "declined"
     RESERVED = "reserved"
     PAYMENT_PROCESSING = "payment_processing"
+    # Its money is being given back before it closes: nothing may pay it any more.
+    CLOSING = "closing"
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELED = "canceled"
@@ -43,6 +45,20 @@ EXPIRABLE = [
     Status.RESERVED,
     Status.PAYMENT_PROCESSING,
 ]
+# Where the close service may claim a session (give its money back, then close it).
+# FAILED: a rollback still gives back what a failed session holds, and it stays failed.
+CLOSABLE = [
+    Status.AWAITING_APPROVAL,
+    Status.APPROVED,
+    Status.DECLINED,
+    Status.RESERVED,
+    Status.PAYMENT_PROCESSING,
+    Status.FAILED,
+]
+# What the close service does once the money is back.
+CLOSE_EXPIRE = "expire"
+CLOSE_FAIL = "fail"
+CLOSE_CANCEL = "cancel"
 
 
 class OwnerType(models.TextChoices):
@@ -113,10 +129,13 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     approval_requested_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     payment_deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # Set while a job or a failed finalization is giving the payment back (void/refund)
-    # before closing the session: finalize refuses the session from then on, and the
-    # payment listener leaves the closing to whoever claimed it.
+    # While `closing`: when it was claimed (a claim left this long is resumed), which
+    # intent it is giving back, how it ends once the money is back, and from where.
     closing_claimed_at = models.DateTimeField(null=True, blank=True)
+    closing_intent_id = models.CharField(max_length=40, blank=True)
+    closing_kind = models.CharField(max_length=10, blank=True)
+    closing_reason = models.CharField(max_length=500, blank=True)
+    closing_from = models.CharField(max_length=32, blank=True)
 
     version = models.PositiveIntegerField(default=1)
     expires_at = models.DateTimeField(db_index=True)
@@ -182,17 +201,43 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     def complete(self):
         pass
 
-    @transition(field=status, source=[Status.PAYMENT_PROCESSING, Status.RESERVED], target=Status.FAILED)
+    @transition(field=status, source=CLOSABLE, target=Status.CLOSING)
+    def begin_closing(self, *, kind, reason, at):
+        self.closing_from = self.status
+        self.closing_kind = kind
+        self.closing_reason = reason[:500]
+        self.closing_claimed_at = at
+        self.closing_intent_id = self.payment_intent_id
+
+    @transition(field=status, source=Status.CLOSING, target=RETURN_VALUE(Status.PAYMENT_PROCESSING, Status.FAILED))
+    def reopen(self):
+        # Back where it was: an attempt in flight decides (deadline, rollback), or a
+        # failed session that was only giving back what it held stays failed.
+        back = self.closing_from if self.closing_from == Status.FAILED else Status.PAYMENT_PROCESSING
+        self._forget_closing()
+        return back
+
+    @transition(field=status, source=[Status.PAYMENT_PROCESSING, Status.RESERVED, Status.CLOSING], target=Status.FAILED)
     def fail(self, reason=""):
         self.status_reason = reason
+        self._forget_closing()
 
-    @transition(field=status, source=CANCELABLE, target=Status.CANCELED)
+    @transition(field=status, source=[*CANCELABLE, Status.CLOSING], target=Status.CANCELED)
     def cancel(self, reason=""):
         self.status_reason = reason
+        self._forget_closing()
 
-    @transition(field=status, source=EXPIRABLE, target=Status.EXPIRED)
+    @transition(field=status, source=[*EXPIRABLE, Status.CLOSING], target=Status.EXPIRED)
     def expire(self, reason="The session passed its expiry time."):
         self.status_reason = reason
+        self._forget_closing()
+
+    def _forget_closing(self):
+        self.closing_claimed_at = None
+        self.closing_intent_id = ""
+        self.closing_kind = ""
+        self.closing_reason = ""
+        self.closing_from = ""
 
 
 class CartLine(models.Model):
