@@ -7,9 +7,17 @@ class CheckoutConfig(AppConfig):
     def ready(self):
         # Payments sits below checkout and calls up only through its listener registry.
         from checkout.order_selectors import session_paid_lines
+        from checkout.selectors import payment_event_context
         from checkout.services.payment import session_payable_check, session_payment_notice
-        from payments.hooks import register_paid_lines_provider, register_payable_check, register_payment_listener
+        from payments.hooks import (
+            register_event_context,
+            register_paid_lines_provider,
+            register_payable_check,
+            register_payment_listener,
+        )
 
         register_payment_listener(session_payment_notice)
         register_payable_check(session_payable_check)
         register_paid_lines_provider(session_paid_lines)
+        # The API document's events carry checkout_id: payment events get it from here.
+        register_event_context(payment_event_context)

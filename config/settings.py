@@ -36,13 +36,17 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The port the run command serves on; outside production the links below follow it.
+PORT = env.int("PORT", default=8000)
+if not 1 <= PORT <= 65535:
+    raise ImproperlyConfigured(f"PORT must be 1 to 65535, not {PORT}.")
 # The public base address used to build links we hand out (hosted pages, 3-D Secure).
 # Required in production and always absolute: a relative link in an API answer or an
 # email leads the shopper nowhere.
 if IS_PRODUCTION:
     PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL").rstrip("/")
 else:
-    PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+    PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 _public_base = urlsplit(PUBLIC_BASE_URL)
 if _public_base.scheme not in {"http", "https"} or not _public_base.netloc:
     raise ImproperlyConfigured(f"PUBLIC_BASE_URL must be an absolute http(s) address, not {PUBLIC_BASE_URL!r}")

@@ -13,6 +13,7 @@ from core.versioning import check_version
 from merchants.credentials import generate_key, key_digest
 from merchants.gateways import gateway_is_configured
 from merchants.models import ApiKey, Merchant, MerchantOAuthClient
+from merchants.webhooks.services import callback_secret_create
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class MerchantSecrets:
     publishable_key: str
     oauth_client_id: str
     oauth_client_secret: str
+    # Readable again later (GET /webhooks/callback-secret): it is encrypted, not hashed.
+    callback_secret: str = ""
 
     def as_dict(self):
         return {
@@ -33,6 +36,7 @@ class MerchantSecrets:
             "publishable_key": self.publishable_key,
             "oauth_client_id": self.oauth_client_id,
             "oauth_client_secret": self.oauth_client_secret,
+            "callback_secret": self.callback_secret,
         }
 
 
@@ -81,12 +85,14 @@ def merchant_create(*, name: str, **settings_values) -> MerchantSecrets:
         _, secret_key = api_key_create(merchant=merchant, kind=ApiKey.Kind.SECRET, name="default")
         _, publishable_key = api_key_create(merchant=merchant, kind=ApiKey.Kind.PUBLISHABLE, name="default")
         application, client_secret = oauth_client_create(merchant=merchant)
+        callback_secret = callback_secret_create(merchant_id=merchant.pk)
     return MerchantSecrets(
         merchant=merchant,
         secret_key=secret_key,
         publishable_key=publishable_key,
         oauth_client_id=application.client_id,
         oauth_client_secret=client_secret,
+        callback_secret=callback_secret,
     )
 
 

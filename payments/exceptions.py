@@ -18,8 +18,17 @@ class PaymentDeclined(CardError):
 
 
 class InsufficientFunds(CardError):
-    code = "insufficient_funds"
+    # The API document names this `payment_declined:insufficient_funds`: the code says the
+    # card was declined, decline_code (and explain.reason) says why.
+    code = "payment_declined"
     default_message = "The card has insufficient funds."
+
+
+class FraudBlocked(CardError):
+    """Our risk rules refused the payment; the shopper is told only that it was declined."""
+
+    code = "fraud_block"
+    default_message = "The payment was declined."
 
 
 class ExpiredCard(CardError):
@@ -102,13 +111,41 @@ FAILURE_ERRORS = {
 RETRYABLE_FAILURES = frozenset({"processing_error"})
 
 
-def failure_error(*, failure_code: str, decline_code: str = "", message: str = "", extra=None) -> CardError:
-    """The domain error for a recorded failure; decline_code travels in the envelope."""
-    error_class = FAILURE_ERRORS.get(failure_code, PaymentDeclined)
-    return error_class(
-        message or None,
-        extra={"decline_code": decline_code or None, **(extra or {})},
+# What the shopper can do next, by failure code: the frontend's guidance in `explain`.
+NEXT_STEPS = {
+    "insufficient_funds": "use_another_payment_method",
+    "expired_card": "use_another_payment_method",
+    "incorrect_cvc": "correct_card_details",
+    "incorrect_number": "correct_card_details",
+    "processing_error": "retry",
+    "authentication_required": "retry_with_authentication",
+    "authentication_failed": "use_another_payment_method",
+}
+
+
+def decline_explain(*, code: str, decline_code: str, message: str, failure_code: str) -> dict:
+    """The `explain` payload of a card error: one readable reason and what to do next."""
+    return {
+        "reason": f"{code}:{decline_code}" if decline_code and decline_code != code else code,
+        "decline_code": decline_code or None,
+        "shopper_message": message,
+        "retryable": failure_code in RETRYABLE_FAILURES,
+        "next_step": NEXT_STEPS.get(failure_code, "use_another_payment_method"),
+    }
+
+
+def card_error(error_class, *, failure_code: str, decline_code: str = "", message: str = "", extra=None):
+    error = error_class(message or None, extra={"decline_code": decline_code or None, **(extra or {})})
+    error.explain = decline_explain(
+        code=error.code, decline_code=decline_code, message=error.message, failure_code=failure_code
     )
+    return error
+
+
+def failure_error(*, failure_code: str, decline_code: str = "", message: str = "", extra=None) -> CardError:
+    """The domain error for a recorded failure; decline_code and explain travel in the envelope."""
+    error_class = FAILURE_ERRORS.get(failure_code, PaymentDeclined)
+    return card_error(error_class, failure_code=failure_code, decline_code=decline_code, message=message, extra=extra)
 
 
 class PayableClosed(Conflict):

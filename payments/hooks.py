@@ -55,6 +55,24 @@ class PaymentNotice:
 
 
 _listeners = []
+_event_context_providers = []
+
+
+def register_event_context(provider):
+    """`provider(merchant_id, reference) -> dict` names what the payer's reference is, for
+    the merchant's events (checkout answers {"checkout_id": ...} for its sessions). Runs
+    inside the payment's transaction: it may read, never write or lock."""
+    if provider not in _event_context_providers:
+        _event_context_providers.append(provider)
+    return provider
+
+
+def event_context(*, merchant_id: int, reference: str) -> dict:
+    context = {}
+    if reference:
+        for provider in _event_context_providers:
+            context.update(provider(merchant_id, reference) or {})
+    return context
 
 
 def register_payment_listener(listener):

@@ -22,6 +22,10 @@ API_STATUS = {
 }
 
 CARD_BRANDS = ["visa", "mastercard", "amex", "discover"]
+# What a payment intent can be paid with today, and the names the API document uses for
+# the others, so a request naming them is refused by name rather than silently narrowed.
+ACCEPTED_METHOD_TYPES = ("card",)
+DOCUMENTED_METHOD_TYPES = ("card", "paypal", "apple_pay", "bank_transfer", "buy_now_pay_later")
 
 
 # Named predicates: the apps above payments ask these, never compare state strings.
@@ -78,16 +82,27 @@ def payment_api_status(payment: PaymentTransaction) -> str:
 
 
 def payment_next_action(payment: PaymentTransaction) -> dict | None:
-    """Stripe's shape: {"type": "redirect_to_url", "redirect_to_url": {"url", "return_url"}}."""
+    """The API document's shape, {"type": "redirect", "url"}, with why (`reason`) and the
+    same in Stripe's shape (`redirect_to_url`) for integrations written against Stripe."""
     action = payment.next_action
     if payment.state != State.REQUIRES_ACTION or not action:
         return None
     if action.get("type") == "redirect_to_url":
+        url, return_url = action.get("url", ""), payment.return_url or None
         return {
-            "type": "redirect_to_url",
-            "redirect_to_url": {"url": action.get("url", ""), "return_url": payment.return_url or None},
+            "type": "redirect",
+            "url": url,
+            "return_url": return_url,
+            # Cards are the only method today, and a card only ever redirects for 3-D Secure.
+            "reason": "3ds_challenge",
+            "redirect_to_url": {"url": url, "return_url": return_url},
         }
     return action
+
+
+def payment_intent_find_by_reference(*, reference: str) -> PaymentTransaction | None:
+    """The newest intent made for a payer's reference (a checkout id), by it alone."""
+    return payment_queryset().filter(reference=reference).order_by("-created_at", "-pk").first()
 
 
 def payment_queryset():
@@ -152,7 +167,7 @@ def payment_methods_available(*, merchant: Merchant, country: str = "", currency
             "currencies": [currency] if currency else list(merchant.supported_currencies),
             "country": country or None,
             "three_d_secure": channel != "pos",
-            "capture_methods": ["automatic", "manual"],
+            "capture_methods": ["auto", "manual"],
         }
     ]
 

@@ -16,7 +16,7 @@ from checkout.models.session import TERMINAL
 from checkout.selectors import session_address
 from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
-from core.exceptions import Conflict, NotFound
+from core.exceptions import Conflict, DomainError, NotFound
 from payments import hooks
 from payments.exceptions import PayableClosed
 from payments.selectors import payment_intent_get, payment_is_closed, payment_is_unpaid
@@ -70,6 +70,24 @@ def _current_grand_total(session: CheckoutSession) -> int:
     return calc.grand_total
 
 
+def _check_expected(session: CheckoutSession, amount: int, expected_amount, expected_currency) -> None:
+    due = {"amount_due": amount, "currency": session.currency, "calculation_id": session.current_calculation.public_id}
+    if expected_currency is not None and expected_currency != session.currency:
+        raise DomainError(
+            f"currency must be the session's, {session.currency}.",
+            code="currency_mismatch",
+            param="currency",
+            explain=due,
+        )
+    if expected_amount is not None and expected_amount != amount:
+        raise DomainError(
+            f"amount must be the session's amount due, {amount} (minor units); calculate again if the cart changed.",
+            code="amount_mismatch",
+            param="amount",
+            explain=due,
+        )
+
+
 def session_payment_intent_create(
     *,
     merchant_id: int,
@@ -78,8 +96,14 @@ def session_payment_intent_create(
     capture_mode: str | None = None,
     return_url: str = "",
     metadata: dict | None = None,
+    expected_amount: int | None = None,
+    expected_currency: str | None = None,
 ):
     """An intent for the session's current grand total, in its currency.
+
+    The session is authoritative: an `expected_amount` or `expected_currency` the caller
+    sends (the API document's body carries them) must be the amount due, else DomainError
+    400 amount_mismatch / currency_mismatch, with nothing written.
 
     Locks the session (then, through payments, the previous intent if it must be
     cancelled). Idempotent: an open intent for the same amount is returned as it is; a
@@ -114,6 +138,7 @@ def session_payment_intent_create(
                 code="inventory_shortfall",
                 param="lines",
             )
+        _check_expected(session, amount, expected_amount, expected_currency)
         if session.payment_intent_id:
             # Locked (session → payment), so a confirm cannot move it to authorized between
             # this check and the cancel below: cancelling a pending or failed intent never

@@ -31,7 +31,11 @@ ErrorBody = inline_serializer(
         "code": serializers.CharField(help_text="Stable machine code, e.g. invalid_state_transition"),
         "message": serializers.CharField(),
         "param": serializers.CharField(allow_null=True),
-        "explain": serializers.CharField(allow_null=True),
+        "explain": serializers.JSONField(
+            allow_null=True,
+            help_text="Guidance for the frontend: a sentence, or for card errors and fraud_block an object "
+            "({reason, decline_code, shopper_message, retryable, next_step})",
+        ),
     },
 )
 

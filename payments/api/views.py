@@ -24,6 +24,7 @@ from payments.api.serializers import (
     PaymentMethodListSerializer,
     PaymentMethodQuerySerializer,
     PaymentMethodSerializer,
+    RedirectReturnQuerySerializer,
     RedirectStatusSerializer,
     TokenizeSerializer,
     WebhookAckSerializer,
@@ -95,6 +96,7 @@ class PaymentIntentAttachMethodApi(IntentApi):
             merchant_id=self.merchant.pk,
             payment_intent_id=payment_intent_id,
             payment_method_id=serializer.validated_data["payment_method_id"],
+            save_method=serializer.validated_data["save_method"],
             actor=actor_for(request),
         )
         return intent_response(payment)
@@ -265,7 +267,21 @@ class RedirectReturnApi(InboundApi):
     @extend_schema(
         operation_id="redirect_return",
         tags=TAGS,
-        parameters=[OpenApiParameter("payment_intent", str, required=True)],
+        parameters=[
+            OpenApiParameter("payment_intent", str, description="The payment intent (or `payment_token`)"),
+            OpenApiParameter("payment_token", str, description="The API document's name for the payment intent id"),
+            OpenApiParameter(
+                "checkout_id", str, description="The session; alone, its newest payment intent. Must match"
+            ),
+            OpenApiParameter(
+                "status",
+                str,
+                description="What the redirecting party reported. Informational: the answer is what the gateway says",
+            ),
+        ],
+        description="Where a shopper's browser lands after a redirect (3-D Secure, an APM). Needs "
+        "`payment_intent`, `payment_token` or `checkout_id`. Settles the intent with the gateway, then "
+        "sends the browser to the intent's return_url, or answers its status.",
         responses={
             302: OpenApiResponse(description="To the intent's return_url, with payment_intent and redirect_status"),
             200: RedirectStatusSerializer,
@@ -273,11 +289,24 @@ class RedirectReturnApi(InboundApi):
         },
     )
     def get(self, request):
-        payment, url = payment_redirect_return(payment_intent_id=request.query_params.get("payment_intent", ""))
+        query = RedirectReturnQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        payment, url = payment_redirect_return(
+            payment_intent_id=params.get("payment_intent") or params.get("payment_token") or "",
+            reference=params.get("checkout_id", ""),
+        )
         if url:
             return HttpResponseRedirect(url)
         return Response(
-            RedirectStatusSerializer({"payment_intent": payment.public_id, "status": payment_api_status(payment)}).data
+            RedirectStatusSerializer(
+                {
+                    "payment_intent": payment.public_id,
+                    "payment_intent_id": payment.public_id,
+                    "checkout_id": payment.reference or None,
+                    "status": payment_api_status(payment),
+                }
+            ).data
         )
 
 

@@ -18,7 +18,14 @@ from django.utils import timezone
 from core.exceptions import DomainError, InvalidStateTransition, NotFound
 from fraud.services import payment_assess
 from payments import hooks
-from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PayableClosed, PaymentDeclined, failure_error
+from payments.exceptions import (
+    AttemptsExhausted,
+    FraudBlocked,
+    GatewayUnavailable,
+    PayableClosed,
+    card_error,
+    failure_error,
+)
 from payments.gateways import base, gateway_named
 from payments.locks import lock_payment, lock_payment_by_pk
 from payments.models import PaymentAttempt, PaymentTransaction, State
@@ -26,6 +33,7 @@ from payments.selectors import (
     attempts_remaining,
     payment_api_status,
     payment_intent_find,
+    payment_intent_find_by_reference,
     payment_intent_get,
     payment_method_get,
     payment_queryset,
@@ -46,7 +54,11 @@ class _Claim:
 
 
 def redirect_return_url(payment: PaymentTransaction) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/v1/checkout/redirect/return?payment_intent={payment.public_id}"
+    query = {"payment_intent": payment.public_id}
+    if payment.reference:
+        # The API document's return carries the checkout id; the payer's reference is it.
+        query["checkout_id"] = payment.reference
+    return f"{settings.PUBLIC_BASE_URL}/v1/checkout/redirect/return?{urlencode(query)}"
 
 
 def _fraud_check(payment: PaymentTransaction, method, *, ip: str) -> None:
@@ -60,7 +72,7 @@ def _fraud_check(payment: PaymentTransaction, method, *, ip: str) -> None:
         ip=ip,
     )
     if not decision.allowed:
-        raise PaymentDeclined("The payment was declined.", code="fraud_block", extra={"decline_code": "fraudulent"})
+        raise card_error(FraudBlocked, failure_code="fraud_block", decline_code="fraudulent")
 
 
 def call_is_stale(moment) -> bool:
@@ -339,11 +351,23 @@ def payment_intent_authentication_complete(*, merchant_id: int, payment_intent_i
     return raise_if_failed(payment)
 
 
-def payment_redirect_return(*, payment_intent_id: str) -> tuple[PaymentTransaction, str]:
+def payment_redirect_return(*, payment_intent_id: str = "", reference: str = "") -> tuple[PaymentTransaction, str]:
     """A shopper's browser back from 3-D Secure: settle with the gateway if still waiting,
     then the address to send the browser on to (the intent's return_url, with the
-    intent's id and status, like Stripe's `redirect_status`), or "" when it has none."""
-    payment = payment_intent_find(payment_intent_id=payment_intent_id) if payment_intent_id else None
+    intent's id and status, like Stripe's `redirect_status`), or "" when it has none.
+
+    The intent is named by id, or by the payer's reference alone (its newest intent); both
+    given must agree, else NotFound. Whatever status the redirecting party claimed is not
+    an input: the state comes from the gateway.
+    """
+    if payment_intent_id:
+        payment = payment_intent_find(payment_intent_id=payment_intent_id)
+        if payment is not None and reference and payment.reference != reference:
+            payment = None
+    elif reference:
+        payment = payment_intent_find_by_reference(reference=reference)
+    else:
+        payment = None
     if payment is None:
         raise NotFound("No such payment intent.", param="payment_intent")
     if payment.state == State.REQUIRES_ACTION:

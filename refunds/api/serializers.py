@@ -18,7 +18,12 @@ class RefundCreateSerializer(StrictSerializer):
     amount = StrictIntegerField(
         min_value=1, required=False, help_text="Minor units; omitted: everything not yet refunded"
     )
-    reason = serializers.ChoiceField(RefundRequest.Reason.choices)
+    reason = serializers.ChoiceField(
+        RefundRequest.Reason.choices,
+        required=False,
+        default="requested_by_customer",
+        help_text="Default: requested_by_customer",
+    )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     lines = RefundLineSerializer(many=True, required=False, max_length=MAX_LINES)
     receipt_email = serializers.EmailField(
