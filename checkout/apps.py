@@ -6,7 +6,8 @@ class CheckoutConfig(AppConfig):
 
     def ready(self):
         # Payments sits below checkout and calls up only through its listener registry.
-        from checkout.services.payment import session_payment_notice
-        from payments.hooks import register_payment_listener
+        from checkout.services.payment import session_payment_notice, session_risk_facts
+        from payments.hooks import register_payment_listener, register_risk_facts_provider
 
         register_payment_listener(session_payment_notice)
+        register_risk_facts_provider(session_risk_facts)

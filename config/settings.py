@@ -314,3 +314,7 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Real Stripe redirects 3-D Secure to a return_url; servers without it answer use_stripe_sdk.
 STRIPE_SEND_RETURN_URL = env.bool("STRIPE_SEND_RETURN_URL", default=True)
+
+# Fraud: a MaxMind-format (GeoLite2/GeoIP2 Country or City) database for the IP's
+# country; empty: the geolocation rule compares only the countries the payer gave.
+GEOIP_DATABASE = env.str("GEOIP_DATABASE", default="")

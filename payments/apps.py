@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+
+    def ready(self):
+        # Fraud sits below payments: a reviewer's decision reaches the held money here.
+        from fraud.hooks import register_review_decider
+        from payments.services.reviews import payment_review_decide
+
+        register_review_decider(payment_review_decide)

@@ -4,6 +4,9 @@ Declines carry shopper-safe text only; the gateway's own words stay in the event
 """
 
 from core.exceptions import Conflict, DomainError
+from fraud.exceptions import FraudBlocked, ReviewPending
+
+__all__ = ["FraudBlocked", "ReviewPending"]  # re-exported: the apps above see payment errors here
 
 
 class CardError(DomainError):
@@ -97,12 +100,13 @@ FAILURE_ERRORS = {
     "authentication_required": AuthenticationRequired,
     "authentication_failed": AuthenticationFailed,
     "incorrect_number": IncorrectNumber,
+    "fraud_block": FraudBlocked,
 }
 
 RETRYABLE_FAILURES = frozenset({"processing_error"})
 
 
-def failure_error(*, failure_code: str, decline_code: str = "", message: str = "", extra=None) -> CardError:
+def failure_error(*, failure_code: str, decline_code: str = "", message: str = "", extra=None) -> DomainError:
     """The domain error for a recorded failure; decline_code travels in the envelope."""
     error_class = FAILURE_ERRORS.get(failure_code, PaymentDeclined)
     return error_class(

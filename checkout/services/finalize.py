@@ -35,9 +35,9 @@ from checkout.services.lifecycle import session_touch, session_transition, timel
 from checkout.services.pricing import promotion_redeem
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 from merchants.events import event_emit
-from payments.exceptions import GatewayUnavailable, OperationInProgress
+from payments.exceptions import GatewayUnavailable, OperationInProgress, ReviewPending
 from payments.selectors import payment_intent_get
-from payments.services import payment_intent_cancel, payment_intent_lock, payment_intent_refund
+from payments.services import payment_intent_cancel, payment_intent_lock, payment_intent_refund, payment_review_open
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ def _finalize_locked(session: CheckoutSession, *, actor: str) -> Finalized:
             explain=f"closing claimed at {session.closing_claimed_at.isoformat()}",
         )
     payment = payment_intent_lock(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
+    if payment_review_open(payment):
+        raise ReviewPending()
     payment_status = _settled_status(payment)
     calc = session.current_calculation
     blockers = session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)

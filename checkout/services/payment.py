@@ -148,3 +148,21 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
             session_holds_release(session, actor="system:payments", reason=reason)
         elif notice.type == hooks.SUCCEEDED and session.status != Status.PAYMENT_PROCESSING:
             logger.warning("payment %s succeeded for %s session %s", notice.payment_intent_id, session.status, session)
+
+
+def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
+    """Payments' risk-facts provider: what the session (the payment's reference) knows of
+    the payer, for fraud scoring. Reads only; runs inside the confirm's claim."""
+    session = (
+        CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference)
+        .prefetch_related("addresses")
+        .first()
+    )
+    if session is None:
+        return {}
+    countries = {address.kind: address.country for address in session.addresses.all()}
+    return {
+        "email": session.customer_email,
+        "billing_country": countries.get("billing", ""),
+        "shipping_country": countries.get("shipping", ""),
+    }

@@ -9,6 +9,7 @@ from payments.services.operations import (
     payment_intent_lock,
     payment_intent_refund,
 )
+from payments.services.reviews import payment_review_open
 
 __all__ = [
     "payment_intent_attach_method",
@@ -20,5 +21,6 @@ __all__ = [
     "payment_intent_lock",
     "payment_intent_refund",
     "payment_method_tokenize",
+    "payment_review_open",
     "payment_sync",
 ]
