@@ -1,0 +1,193 @@
+"""Fraud endpoints: parse, call one service, render."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from core.api.actors import actor_for
+from core.api.pagination import CursorPage
+from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.views import ApiView
+from fraud import selectors, services
+from fraud.api.serializers import (
+    AssessmentSerializer,
+    ListEntryCreateSerializer,
+    ListEntryQuerySerializer,
+    ListEntrySerializer,
+    ReviewDecisionSerializer,
+    ReviewQuerySerializer,
+    ReviewSerializer,
+    RuleCreateSerializer,
+    RuleSerializer,
+    RuleUpdateSerializer,
+)
+
+TAGS = ["Fraud"]
+
+
+class QueuePage(CursorPage):
+    ordering = ("created_at", "id")  # a review queue is served oldest first
+
+
+class RuleListApi(ApiView):
+    @extend_schema(operation_id="fraud_rules_list", tags=TAGS, responses={200: RuleSerializer(many=True)})
+    def get(self, request):
+        services.rules_ensure_defaults(merchant_id=self.merchant.pk)
+        rules = selectors.rule_list(merchant_id=self.merchant.pk)
+        return Response({"object": "list", "data": RuleSerializer(rules, many=True).data, "has_more": False})
+
+    @extend_schema(
+        operation_id="fraud_rules_create",
+        tags=TAGS,
+        request=RuleCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={201: RuleSerializer, **MUTATION_ERROR_RESPONSES},
+        description="400 invalid_conditions names the condition that is wrong for the rule type.",
+    )
+    def post(self, request):
+        serializer = RuleCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = services.rule_create(merchant_id=self.merchant.pk, data=dict(serializer.validated_data))
+        return Response(RuleSerializer(rule).data, status=201)
+
+
+class RuleDetailApi(ApiView):
+    @extend_schema(
+        operation_id="fraud_rules_update",
+        tags=TAGS,
+        request=RuleUpdateSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: RuleSerializer, **MUTATION_ERROR_RESPONSES},
+    )
+    def patch(self, request, rule_id):
+        serializer = RuleUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = services.rule_update(merchant_id=self.merchant.pk, rule_id=rule_id, data=dict(serializer.validated_data))
+        return Response(RuleSerializer(rule).data)
+
+    @extend_schema(
+        operation_id="fraud_rules_delete",
+        tags=TAGS,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: None, **MUTATION_ERROR_RESPONSES},
+    )
+    def delete(self, request, rule_id):
+        services.rule_delete(merchant_id=self.merchant.pk, rule_id=rule_id)
+        return Response({"id": rule_id, "object": "fraud_rule", "deleted": True})
+
+
+class ListEntryListApi(ApiView):
+    @extend_schema(
+        operation_id="fraud_list_entries_list",
+        tags=TAGS,
+        parameters=[ListEntryQuerySerializer],
+        responses={200: ListEntrySerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        query = ListEntryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        entries = selectors.list_entry_list(
+            merchant_id=self.merchant.pk,
+            list=query.validated_data.get("list", ""),
+            kind=query.validated_data.get("kind", ""),
+        )
+        paginator = CursorPage()
+        page = paginator.paginate_queryset(entries, request, view=self)
+        return paginator.get_paginated_response(ListEntrySerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="fraud_list_entries_create",
+        tags=TAGS,
+        request=ListEntryCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={201: ListEntrySerializer, **MUTATION_ERROR_RESPONSES},
+        description="A block entry scores 100 (blocked); an allow entry bypasses scoring. Adding an entry "
+        "that exists returns it.",
+    )
+    def post(self, request):
+        serializer = ListEntryCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.list_entry_create(
+            merchant_id=self.merchant.pk, actor=actor_for(request), **serializer.validated_data
+        )
+        return Response(ListEntrySerializer(entry).data, status=201)
+
+
+class ListEntryDetailApi(ApiView):
+    @extend_schema(
+        operation_id="fraud_list_entries_delete",
+        tags=TAGS,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: None, **MUTATION_ERROR_RESPONSES},
+    )
+    def delete(self, request, entry_id):
+        services.list_entry_delete(merchant_id=self.merchant.pk, entry_id=entry_id)
+        return Response({"id": entry_id, "object": "fraud_list_entry", "deleted": True})
+
+
+class AssessmentDetailApi(ApiView):
+    @extend_schema(
+        operation_id="fraud_assessments_retrieve",
+        tags=TAGS,
+        responses={200: AssessmentSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request, assessment_id):
+        assessment = selectors.assessment_get(merchant_id=self.merchant.pk, assessment_id=assessment_id)
+        return Response(AssessmentSerializer(assessment).data)
+
+
+class ReviewListApi(ApiView):
+    @extend_schema(
+        operation_id="fraud_reviews_list",
+        tags=TAGS,
+        parameters=[ReviewQuerySerializer],
+        responses={200: ReviewSerializer(many=True), **ERROR_RESPONSES},
+        description="Reviews of held payments, oldest first.",
+    )
+    def get(self, request):
+        query = ReviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reviews = selectors.review_list(merchant_id=self.merchant.pk, status=query.validated_data["status"])
+        paginator = QueuePage()
+        page = paginator.paginate_queryset(reviews, request, view=self)
+        return paginator.get_paginated_response(ReviewSerializer(page, many=True).data)
+
+
+def _decide(view, request, review_id, *, approve: bool):
+    serializer = ReviewDecisionSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    assessment = services.review_decide(
+        merchant_id=view.merchant.pk,
+        assessment_id=review_id,
+        approve=approve,
+        actor=actor_for(request),
+        reason=serializer.validated_data["reason"],
+    )
+    return Response(ReviewSerializer(assessment).data)
+
+
+class ReviewApproveApi(ApiView):
+    @extend_schema(
+        operation_id="fraud_reviews_approve",
+        tags=TAGS,
+        request=ReviewDecisionSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: ReviewSerializer, **MUTATION_ERROR_RESPONSES},
+        description="Approves a held payment: it is captured (automatic capture) and the session may finalize. "
+        "409 invalid_state_transition for a review already refused.",
+    )
+    def post(self, request, review_id):
+        return _decide(self, request, review_id, approve=True)
+
+
+class ReviewRejectApi(ApiView):
+    @extend_schema(
+        operation_id="fraud_reviews_reject",
+        tags=TAGS,
+        request=ReviewDecisionSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: ReviewSerializer, **MUTATION_ERROR_RESPONSES},
+        description="Refuses a held payment: its authorization is voided and the session fails. "
+        "409 invalid_state_transition for a review already approved.",
+    )
+    def post(self, request, review_id):
+        return _decide(self, request, review_id, approve=False)
