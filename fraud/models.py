@@ -129,6 +129,9 @@ class FraudAssessment(ConcurrentTransitionMixin, models.Model):
     billing_country = models.CharField(max_length=2, blank=True)
     shipping_country = models.CharField(max_length=2, blank=True)
     card_country = models.CharField(max_length=2, blank=True)
+    # What a reviewer may see of the card (never the number): brand and last four.
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
     geolocation = models.JSONField(default=dict, blank=True)
     risk_score = models.PositiveSmallIntegerField(default=0)
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW)
@@ -137,6 +140,9 @@ class FraudAssessment(ConcurrentTransitionMixin, models.Model):
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     decision_reason = models.CharField(max_length=500, blank=True)
     reviewed_by = models.CharField(max_length=150, blank=True)
+    # Four-eyes: above the merchant's `fraud_four_eyes_above`, a staff approval needs a second
+    # analyst; the first one is kept here until then.
+    first_approved_by = models.CharField(max_length=150, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="fraud_reviews"
@@ -189,6 +195,15 @@ class FraudAssessment(ConcurrentTransitionMixin, models.Model):
         self.reviewed_by = by
         self.reviewed_at = at
         self.decision_reason = reason
+
+
+class FraudReview(FraudAssessment):
+    """The analysts' queue: assessments of payments held for review (admin only)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review"
+        verbose_name_plural = "review queue"
 
 
 class FraudAlert(models.Model):

@@ -18,7 +18,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.exceptions import DomainError, InvalidStateTransition, NotFound
+from core.exceptions import Conflict, DomainError, InvalidStateTransition, NotFound
 from fraud import geo, hooks
 from fraud.locks import lock_assessment, lock_identities, lock_profile
 from fraud.models import FraudAlert, FraudAssessment, FraudRule, ListEntry, RuleAction, RuleType
@@ -87,6 +87,10 @@ def fraud_settings(merchant: Merchant) -> dict:
         values[key] = value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
     if values["fraud_block_threshold"] < values["fraud_review_threshold"]:
         values["fraud_block_threshold"] = values["fraud_review_threshold"]
+    four_eyes = extra.get("fraud_four_eyes_above")
+    values["fraud_four_eyes_above"] = (
+        four_eyes if isinstance(four_eyes, int) and not isinstance(four_eyes, bool) and four_eyes >= 0 else None
+    )
     return values
 
 
@@ -135,6 +139,8 @@ def facts_build(
     billing_country: str = "",
     shipping_country: str = "",
     card_country: str = "",
+    card_brand: str = "",
+    card_last4: str = "",
     country: str = "",
     payment_intent_id: str = "",
     reference: str = "",
@@ -150,6 +156,8 @@ def facts_build(
         billing_country=(billing_country or country or "").upper()[:2],
         shipping_country=(shipping_country or "").upper()[:2],
         card_country=(card_country or "").upper()[:2],
+        card_brand=(card_brand or "")[:20],
+        card_last4=(card_last4 or "")[-4:],
         payment_intent_id=payment_intent_id,
         reference=reference,
     )
@@ -368,6 +376,8 @@ def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
         billing_country=facts.billing_country,
         shipping_country=facts.shipping_country,
         card_country=facts.card_country,
+        card_brand=facts.card_brand,
+        card_last4=facts.card_last4,
         geolocation={"ip_country": ip_country} if ip_country else {},
         risk_score=score,
         risk_level=level,
@@ -417,6 +427,8 @@ def payment_assess(
     billing_country: str = "",
     shipping_country: str = "",
     card_country: str = "",
+    card_brand: str = "",
+    card_last4: str = "",
     payment_intent_id: str = "",
     reference: str = "",
     actor: str = "system",
@@ -439,6 +451,8 @@ def payment_assess(
         billing_country=billing_country,
         shipping_country=shipping_country,
         card_country=card_country,
+        card_brand=card_brand,
+        card_last4=card_last4,
         country=country,
         payment_intent_id=payment_intent_id or "-",
         reference=reference,
@@ -527,16 +541,46 @@ def review_close(
     return assessment
 
 
-def review_decide(*, merchant_id: int, assessment_id: str, approve: bool, actor: str, reason: str = ""):
+def _first_of_two_approvals(assessment: FraudAssessment, actor: str) -> bool:
+    """Four-eyes: records a first staff approval and returns True (the review stays open),
+    or returns False when a second, different analyst may now close it."""
+    with transaction.atomic():
+        locked = lock_assessment(merchant_id=assessment.merchant_id, assessment_id=assessment.public_id)
+        if locked.status != Status.IN_REVIEW:
+            return False  # review_close answers (idempotent or 409)
+        if not locked.first_approved_by:
+            locked.first_approved_by = actor
+            locked.save(update_fields=["first_approved_by", "updated_at"])
+            _alert(locked, FraudAlert.Kind.REVIEW_OPENED, f"First approval by {actor}; a second analyst must approve.")
+            return True
+        if locked.first_approved_by == actor:
+            raise Conflict(
+                "This amount needs a second analyst's approval.",
+                code="four_eyes_required",
+                explain=f"first approved by {actor}",
+            )
+    return False
+
+
+def review_decide(
+    *, merchant_id: int, assessment_id: str, approve: bool, actor: str, reason: str = "", four_eyes: bool = False
+):
     """The one entry for a reviewer's decision (API, admin, fraud provider webhook).
 
     A review of a payment goes through the decider payments registered (it locks the
     payment, closes the review, then captures or voids outside the transaction); a review
-    without a payment is closed here. Returns the assessment.
+    without a payment is closed here. `four_eyes` (staff decisions): above the merchant's
+    `fraud_four_eyes_above` an approval needs two different analysts; the first is recorded
+    and the review stays open (409 four_eyes_required if the same analyst approves again).
+    Returns the assessment.
     """
     assessment = FraudAssessment.objects.filter(merchant_id=merchant_id, public_id=assessment_id).first()
     if assessment is None:
         raise NotFound("No such review.", param="id")
+    if approve and four_eyes:
+        limit = fraud_settings(assessment.merchant)["fraud_four_eyes_above"]
+        if limit is not None and assessment.amount > limit and _first_of_two_approvals(assessment, actor):
+            return FraudAssessment.objects.get(pk=assessment.pk)
     decider = hooks.review_decider()
     if assessment.payment_intent_id and decider is not None:
         decider(merchant_id=merchant_id, assessment_id=assessment_id, approve=approve, actor=actor, reason=reason)

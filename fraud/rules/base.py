@@ -23,6 +23,8 @@ class Facts:
     billing_country: str = ""
     shipping_country: str = ""
     card_country: str = ""
+    card_brand: str = ""
+    card_last4: str = ""
     payment_intent_id: str = ""
     reference: str = ""
 

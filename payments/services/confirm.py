@@ -61,6 +61,8 @@ def _fraud_assess(payment: PaymentTransaction, attempt: PaymentAttempt, *, ip: s
         amount=payment.amount,
         currency=payment.currency,
         card_fingerprint=attempt.payment_method.fingerprint,
+        card_brand=attempt.payment_method.brand,
+        card_last4=attempt.payment_method.last4,
         ip=ip,
         device_fingerprint=device_fingerprint,
         email=facts.get("email", ""),
