@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, NotFound
 from fraud import geo, hooks
 from fraud.locks import lock_assessment, lock_identities, lock_profile
-from fraud.models import FraudAlert, FraudAssessment, FraudRule, ListEntry, RuleAction, RuleType
+from fraud.models import FraudAlert, FraudAssessment, FraudProfile, FraudRule, ListEntry, RuleAction, RuleType
 from fraud.rules import EVALUATORS, Context, Facts
 from fraud.selectors import ANALYST_GROUP, review_payload
 from merchants.events import event_emit
@@ -170,6 +170,10 @@ def rules_ensure_defaults(*, merchant_id: int) -> None:
     """Installs the platform's default rules for a merchant, once. Called lazily (the first
     assessment or rule listing), so merchants created before fraud existed get them too;
     the profile row's lock makes two first calls install them once."""
+    # Checked without a lock first: once installed, assessments must not queue on the
+    # merchant's profile row (only identities that can count each other wait).
+    if FraudProfile.objects.filter(merchant_id=merchant_id, defaults_installed_at__isnull=False).exists():
+        return
     with transaction.atomic():
         profile = lock_profile(merchant_id)
         if profile.defaults_installed_at is not None:
