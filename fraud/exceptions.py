@@ -13,3 +13,10 @@ class FraudBlocked(DomainError):
 class ReviewPending(Conflict):
     code = "fraud_review_pending"
     default_message = "The payment is being reviewed; it can be finalized once the review approves it."
+
+
+class TransactionLimitExceeded(DomainError):
+    status_code = 402
+    error_type = "card_error"
+    code = "transaction_limit_exceeded"
+    default_message = "This payment is above a limit the merchant set."

@@ -83,6 +83,10 @@ class FraudProfile(models.Model):
     defaults_installed_at = models.DateTimeField(null=True, blank=True)
     # The secret the merchant's external fraud provider signs its webhooks with (encrypted).
     webhook_secret_encrypted = models.TextField(blank=True)
+    # Transaction limits (GET|PATCH /tx-limits), checked before every authorization; null: none.
+    max_amount_per_payment = models.BigIntegerField(null=True, blank=True, help_text="Minor units")
+    daily_amount_limit = models.BigIntegerField(null=True, blank=True, help_text="Minor units, per UTC day")
+    max_payments_per_card_per_day = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self):
         return f"fraud profile of {self.merchant_id}"

@@ -155,3 +155,23 @@ class ReviewQuerySerializer(serializers.Serializer):
 
 class AssignSerializer(StrictSerializer):
     assignee = serializers.CharField(max_length=150)
+
+
+class TxLimitsSerializer(serializers.Serializer):
+    object = serializers.SerializerMethodField()
+    max_amount_per_payment = serializers.IntegerField(allow_null=True)
+    daily_amount_limit = serializers.IntegerField(allow_null=True)
+    max_payments_per_card_per_day = serializers.IntegerField(allow_null=True)
+    max_attempts_per_session = serializers.IntegerField()
+
+    def get_object(self, limits) -> str:
+        return "tx_limits"
+
+
+class TxLimitsUpdateSerializer(StrictSerializer):
+    """Integers are checked strictly by the service (1 to 10^15, null removes a limit)."""
+
+    max_amount_per_payment = serializers.JSONField(required=False, allow_null=True)
+    daily_amount_limit = serializers.JSONField(required=False, allow_null=True)
+    max_payments_per_card_per_day = serializers.JSONField(required=False, allow_null=True)
+    max_attempts_per_session = serializers.JSONField(required=False, allow_null=True)

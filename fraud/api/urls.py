@@ -3,6 +3,7 @@ from django.urls import path
 from fraud.api import views
 
 urlpatterns = [
+    path("tx-limits", views.TxLimitsApi.as_view(), name="tx-limits"),
     path("fraud/rules", views.RuleListApi.as_view(), name="fraud-rules"),
     path("fraud/rules/<str:rule_id>", views.RuleDetailApi.as_view(), name="fraud-rule"),
     path("fraud/list-entries", views.ListEntryListApi.as_view(), name="fraud-list-entries"),

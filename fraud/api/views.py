@@ -7,7 +7,7 @@ from core.api.actors import actor_for
 from core.api.pagination import CursorPage
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView
-from fraud import selectors, services
+from fraud import limits, selectors, services
 from fraud.api.serializers import (
     AssessmentSerializer,
     ListEntryCreateSerializer,
@@ -19,6 +19,8 @@ from fraud.api.serializers import (
     RuleCreateSerializer,
     RuleSerializer,
     RuleUpdateSerializer,
+    TxLimitsSerializer,
+    TxLimitsUpdateSerializer,
 )
 
 TAGS = ["Fraud"]
@@ -191,3 +193,24 @@ class ReviewRejectApi(ApiView):
     )
     def post(self, request, review_id):
         return _decide(self, request, review_id, approve=False)
+
+
+class TxLimitsApi(ApiView):
+    @extend_schema(operation_id="tx_limits_retrieve", tags=TAGS, responses={200: TxLimitsSerializer, **ERROR_RESPONSES})
+    def get(self, request):
+        return Response(TxLimitsSerializer(limits.tx_limits_get(merchant_id=self.merchant.pk)).data)
+
+    @extend_schema(
+        operation_id="tx_limits_update",
+        tags=TAGS,
+        request=TxLimitsUpdateSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={200: TxLimitsSerializer, **MUTATION_ERROR_RESPONSES},
+        description="Limits checked before every authorization; a payment past one is refused with 402 "
+        "transaction_limit_exceeded (explain names the limit). null removes a limit.",
+    )
+    def patch(self, request):
+        serializer = TxLimitsUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = limits.tx_limits_update(merchant_id=self.merchant.pk, changes=dict(serializer.validated_data))
+        return Response(TxLimitsSerializer(updated).data)
