@@ -19,3 +19,18 @@ def register_review_decider(decider):
 
 def review_decider():
     return _deciders[0] if _deciders else None
+
+
+# A provider's `block` for a payment already allowed: payments voids it if it is still
+# only authorized. `voider(merchant_id=, payment_intent_id=, actor=) -> bool` (voided).
+_voiders = []
+
+
+def register_payment_voider(voider):
+    if voider not in _voiders:
+        _voiders.append(voider)
+    return voider
+
+
+def payment_voider():
+    return _voiders[0] if _voiders else None

@@ -270,3 +270,30 @@ class ListEntry(models.Model):
 
     def __str__(self):
         return f"{self.list}:{self.kind}={self.value}"
+
+
+class ProviderEvent(models.Model):
+    """A verified decision from the merchant's external fraud provider, stored once per
+    (merchant, webhook id): a redelivery converges on the first."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied"
+        IGNORED = "ignored"
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="fraud_provider_events")
+    webhook_id = models.CharField(max_length=100)
+    assessment_id = models.CharField(max_length=40, db_index=True)
+    decision = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(help_text="The provider's webhook-timestamp: orders decisions")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "webhook_id"], name="fraud_provider_event_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.decision} for {self.assessment_id}"

@@ -6,7 +6,8 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         # Fraud sits below payments: a reviewer's decision reaches the held money here.
-        from fraud.hooks import register_review_decider
-        from payments.services.reviews import payment_review_decide
+        from fraud.hooks import register_payment_voider, register_review_decider
+        from payments.services.reviews import payment_fraud_void, payment_review_decide
 
         register_review_decider(payment_review_decide)
+        register_payment_voider(payment_fraud_void)

@@ -3,6 +3,8 @@ from django.urls import path
 from fraud.api import views
 
 urlpatterns = [
+    path("webhook/fraud", views.FraudWebhookApi.as_view(), name="webhook-fraud"),
+    path("fraud/provider-secret", views.ProviderSecretApi.as_view(), name="fraud-provider-secret"),
     path("tx-limits", views.TxLimitsApi.as_view(), name="tx-limits"),
     path("fraud/rules", views.RuleListApi.as_view(), name="fraud-rules"),
     path("fraud/rules/<str:rule_id>", views.RuleDetailApi.as_view(), name="fraud-rule"),

@@ -1,13 +1,14 @@
 """Fraud endpoints: parse, call one service, render."""
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
 from core.api.pagination import CursorPage
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView
-from fraud import limits, selectors, services
+from fraud import limits, provider, selectors, services
 from fraud.api.serializers import (
     AssessmentSerializer,
     ListEntryCreateSerializer,
@@ -214,3 +215,38 @@ class TxLimitsApi(ApiView):
         serializer.is_valid(raise_exception=True)
         updated = limits.tx_limits_update(merchant_id=self.merchant.pk, changes=dict(serializer.validated_data))
         return Response(TxLimitsSerializer(updated).data)
+
+
+class ProviderSecretApi(ApiView):
+    @extend_schema(
+        operation_id="fraud_provider_secret_rotate",
+        tags=TAGS,
+        request=None,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={201: None, **MUTATION_ERROR_RESPONSES},
+        description="A new Standard Webhooks secret for your fraud provider's POST /webhook/fraud; shown once.",
+    )
+    def post(self, request):
+        secret = provider.fraud_provider_secret_rotate(merchant_id=self.merchant.pk)
+        return Response({"object": "fraud_provider_secret", "secret": secret}, status=201)
+
+
+class FraudWebhookApi(ApiView):
+    """Called by the merchant's fraud provider: the signature is the credential and the
+    webhook id deduplicates, so no API key or Idempotency-Key applies."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    idempotent = False
+
+    @extend_schema(
+        operation_id="webhook_fraud",
+        tags=TAGS,
+        request=None,
+        responses={200: None, 400: ERROR_RESPONSES[400]},
+        description="Body: {type, data: {merchant, assessment_id, decision: allow|review|block, reason}}, signed "
+        "with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).",
+    )
+    def post(self, request):
+        event, created = provider.fraud_webhook_receive(body=request.body, headers=request.headers)
+        return Response({"received": True, "duplicate": not created, "outcome": event.outcome, "detail": event.detail})

@@ -44,3 +44,15 @@ def payment_review_decide(*, merchant_id: int, assessment_id: str, approve: bool
     if operation is not None:
         operation_run(operation, actor=actor)
     return assessment
+
+
+def payment_fraud_void(*, merchant_id: int, payment_intent_id: str, actor: str) -> bool:
+    """A fraud provider blocked a payment after it was allowed: void it if it is still
+    only authorized (returns True), else leave it (a captured one is refunded by a person)."""
+    with transaction.atomic():
+        payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        if payment.state != State.AUTHORIZED or payment.pending_operation:
+            return False
+        operation = operation_claim(payment, VOID, None, actor=actor)
+    operation_run(operation, actor=actor)
+    return True
