@@ -318,3 +318,5 @@ STRIPE_SEND_RETURN_URL = env.bool("STRIPE_SEND_RETURN_URL", default=True)
 # Fraud: a MaxMind-format (GeoLite2/GeoIP2 Country or City) database for the IP's
 # country; empty: the geolocation rule compares only the countries the payer gave.
 GEOIP_DATABASE = env.str("GEOIP_DATABASE", default="")
+# Proxies of ours in front of the app: how many X-Forwarded-For entries to trust (0: none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -1,6 +1,7 @@
 """Reads of payment state; never write."""
 
 from core.exceptions import NotFound
+from fraud.selectors import review_is_open
 from merchants.models import Merchant
 from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction, State
 
@@ -44,6 +45,12 @@ def payment_next_action(payment: PaymentTransaction) -> dict | None:
             "redirect_to_url": {"url": action.get("url", ""), "return_url": payment.return_url or None},
         }
     return action
+
+
+def payment_review_open(payment: PaymentTransaction) -> bool:
+    """Whether the payment is held for a fraud review: the predicate the apps above ask
+    before treating an authorized payment as paid (finalize, the hosted pages)."""
+    return review_is_open(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
 
 
 def payment_queryset():

@@ -68,7 +68,14 @@ def hosted_calculate(*, session: CheckoutSession) -> None:
 
 @sensitive_variables("number", "cvc")
 def hosted_card_pay(
-    *, session: CheckoutSession, number: str, exp_month: int, exp_year: int, cvc: str, ip: str = ""
+    *,
+    session: CheckoutSession,
+    number: str,
+    exp_month: int,
+    exp_year: int,
+    cvc: str,
+    ip: str = "",
+    device_fingerprint: str = "",
 ) -> PaymentTransaction:
     """Vaults the card, then creates (or reuses) the session's intent and confirms it.
 
@@ -93,6 +100,7 @@ def hosted_card_pay(
         payment_method_id=method.public_id,
         actor=ACTOR,
         ip=ip,
+        device_fingerprint=device_fingerprint,
     )
 
 

@@ -15,11 +15,6 @@ from payments.models import PaymentTransaction, State
 from payments.services.operations import CAPTURE, VOID, operation_claim, operation_run
 
 
-def payment_review_open(payment: PaymentTransaction) -> bool:
-    """The predicate the apps above ask before treating an authorized payment as paid."""
-    return review_is_open(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
-
-
 def payment_review_decide(*, merchant_id: int, assessment_id: str, approve: bool, actor: str, reason: str = ""):
     """Closes the review of a payment and captures (approved) or voids (refused) it.
 
