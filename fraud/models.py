@@ -297,3 +297,65 @@ class ProviderEvent(models.Model):
 
     def __str__(self):
         return f"{self.decision} for {self.assessment_id}"
+
+
+def _kyc_id():
+    return new_public_id("kyc")
+
+
+class KycVerification(ConcurrentTransitionMixin, models.Model):
+    """Know-your-customer check of a payer (by the caller's reference, e.g. a session):
+    PENDING → VERIFIED | REJECTED, decided by the provider's signed callback."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        VERIFIED = "verified"
+        REJECTED = "rejected"
+
+    public_id = models.CharField(max_length=40, unique=True, default=_kyc_id, editable=False)
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="kyc_verifications")
+    reference = models.CharField(max_length=100, db_index=True)
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
+    reason = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "KYC verification"
+        constraints = [
+            # One open verification per payer reference: a second start returns it.
+            models.UniqueConstraint(
+                fields=["merchant", "reference"], condition=Q(status="pending"), name="kyc_one_pending_per_reference"
+            ),
+        ]
+
+    def __str__(self):
+        return self.public_id
+
+    @transition(field=status, source=Status.PENDING, target=Status.VERIFIED)
+    def verify(self, *, at, reason=""):
+        self.decided_at = at
+        self.reason = reason
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
+    def reject(self, *, at, reason=""):
+        self.decided_at = at
+        self.reason = reason
+
+
+class KycDocument(models.Model):
+    class Type(models.TextChoices):
+        PASSPORT = "passport"
+        ID_CARD = "id_card"
+        PROOF_OF_ADDRESS = "proof_of_address"
+
+    verification = models.ForeignKey(KycVerification, on_delete=models.CASCADE, related_name="documents")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    file = models.FileField(upload_to="kyc/%Y/%m/")
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.type} of {self.verification_id}"

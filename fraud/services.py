@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, NotFound
 from fraud import geo, hooks
+from fraud.kyc import kyc_check
 from fraud.limits import limits_check
 from fraud.locks import lock_assessment, lock_identities, lock_profile
 from fraud.models import FraudAlert, FraudAssessment, FraudProfile, FraudRule, ListEntry, RuleAction, RuleType
@@ -357,6 +358,7 @@ def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
     rules_ensure_defaults(merchant_id=facts.merchant_id)
     cfg = fraud_settings(merchant)
     if paying:
+        kyc_check(merchant=merchant, reference=facts.reference, amount=facts.amount)
         limits_check(facts)
         lock_identities(
             facts.merchant_id,

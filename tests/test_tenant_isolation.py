@@ -83,6 +83,10 @@ def _build_review(api):
     return confirm(api, intent["id"]).json()["review"]["id"]
 
 
+def _build_kyc(api):
+    return api.post(f"/v1/checkout/sessions/{_build_session(api)}/kyc/start").json()["kyc_id"]
+
+
 # URL kwarg → function(api of merchant A) returning the id of an object A owns.
 BUILDERS = {
     "endpoint_id": _build_webhook_endpoint,
@@ -98,6 +102,7 @@ BUILDERS = {
     "entry_id": _build_list_entry,
     "assessment_id": _build_review,
     "review_id": _build_review,
+    "kyc_id": _build_kyc,
 }
 FAKE_IDS = {"checkout_id": "cs_doesnotexist000000000000"}
 

@@ -3,11 +3,12 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from checkout.services.fraud import session_fraud_score, session_review_assign
+from checkout.services.fraud import session_fraud_score, session_kyc_start, session_review_assign
 from core.api.actors import actor_for
 from core.api.schema import IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView
 from fraud.api.serializers import AssignSerializer, ReviewSerializer, ScoreRequestSerializer, ScoreResultSerializer
+from fraud.api.views import kyc_payload
 
 TAGS = ["Fraud"]
 
@@ -52,3 +53,17 @@ class SessionReviewAssignApi(ApiView):
             merchant_id=self.merchant.pk, checkout_id=checkout_id, assignee=serializer.validated_data["assignee"]
         )
         return Response(ReviewSerializer(assessment).data)
+
+
+class SessionKycStartApi(ApiView):
+    @extend_schema(
+        operation_id="sessions_kyc_start",
+        tags=TAGS,
+        request=None,
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={201: None, **MUTATION_ERROR_RESPONSES},
+        description="Starts the payer's identity check (or returns the pending one): {kyc_id, status, upload_url}.",
+    )
+    def post(self, request, checkout_id):
+        verification = session_kyc_start(merchant_id=self.merchant.pk, checkout_id=checkout_id)
+        return Response(kyc_payload(verification), status=201)

@@ -119,6 +119,7 @@ urlpatterns += [
     path(
         "sessions/<str:checkout_id>/fraud/score", fraud_views.SessionFraudScoreApi.as_view(), name="session-fraud-score"
     ),
+    path("sessions/<str:checkout_id>/kyc/start", fraud_views.SessionKycStartApi.as_view(), name="session-kyc-start"),
     path(
         "sessions/<str:checkout_id>/manual-review/assign",
         fraud_views.SessionReviewAssignApi.as_view(),

@@ -7,6 +7,7 @@ session id as the reference.
 from checkout.selectors import session_get
 from checkout.services.payment import session_risk_facts
 from core.exceptions import Conflict
+from fraud.kyc import kyc_start
 from fraud.services import assessment_score, facts_build, review_assign
 from payments.selectors import payment_method_get
 
@@ -52,3 +53,9 @@ def session_review_assign(*, merchant_id: int, checkout_id: str, assignee: str):
     another merchant's session or one with no open review, 400 for an unknown assignee."""
     session = session_get(merchant_id=merchant_id, checkout_id=checkout_id)
     return review_assign(merchant_id=merchant_id, reference=session.public_id, assignee=assignee)
+
+
+def session_kyc_start(*, merchant_id: int, checkout_id: str):
+    """Starts (or returns) the KYC verification of the session's payer. Raises NotFound."""
+    session = session_get(merchant_id=merchant_id, checkout_id=checkout_id)
+    return kyc_start(merchant_id=merchant_id, reference=session.public_id)

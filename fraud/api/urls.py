@@ -3,6 +3,8 @@ from django.urls import path
 from fraud.api import views
 
 urlpatterns = [
+    path("kyc/<str:kyc_id>/documents", views.KycDocumentsApi.as_view(), name="kyc-documents"),
+    path("kyc/<str:kyc_id>/complete", views.KycCompleteApi.as_view(), name="kyc-complete"),
     path("webhook/fraud", views.FraudWebhookApi.as_view(), name="webhook-fraud"),
     path("fraud/provider-secret", views.ProviderSecretApi.as_view(), name="fraud-provider-secret"),
     path("tx-limits", views.TxLimitsApi.as_view(), name="tx-limits"),

@@ -1,6 +1,8 @@
 """Fraud endpoints: parse, call one service, render."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -8,7 +10,7 @@ from core.api.actors import actor_for
 from core.api.pagination import CursorPage
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView
-from fraud import limits, provider, selectors, services
+from fraud import kyc, limits, provider, selectors, services
 from fraud.api.serializers import (
     AssessmentSerializer,
     ListEntryCreateSerializer,
@@ -250,3 +252,60 @@ class FraudWebhookApi(ApiView):
     def post(self, request):
         event, created = provider.fraud_webhook_receive(body=request.body, headers=request.headers)
         return Response({"received": True, "duplicate": not created, "outcome": event.outcome, "detail": event.detail})
+
+
+class KycDocumentsApi(ApiView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="kyc_documents_upload",
+        tags=TAGS,
+        request={"multipart/form-data": {"type": "object", "properties": {
+            "type": {"type": "string", "enum": ["passport", "id_card", "proof_of_address"]},
+            "file": {"type": "string", "format": "binary"}}}},
+        parameters=[IDEMPOTENCY_KEY_HEADER],
+        responses={201: None, **MUTATION_ERROR_RESPONSES},
+        description="A PDF, JPEG or PNG up to KYC_MAX_UPLOAD_BYTES (5 MB); 400 file_size_invalid or "
+        "file_type_invalid otherwise.",
+    )  # fmt: skip
+    def post(self, request, kyc_id):
+        document = kyc.kyc_document_add(
+            merchant_id=self.merchant.pk,
+            kyc_id=kyc_id,
+            type=request.data.get("type"),
+            upload=request.FILES.get("file"),
+        )
+        return Response(
+            {"object": "kyc_document", "kyc_id": kyc_id, "type": document.type, "content_type": document.content_type,
+             "size": document.size},
+            status=201,
+        )  # fmt: skip
+
+
+class KycCompleteApi(ApiView):
+    """The KYC provider's signed decision (the merchant's fraud provider secret)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    idempotent = False
+
+    @extend_schema(
+        operation_id="kyc_complete",
+        tags=TAGS,
+        request=None,
+        responses={200: None, 400: ERROR_RESPONSES[400]},
+        description='Body {"result": "verified"|"rejected", "reason"}, signed with Standard Webhooks.',
+    )
+    def post(self, request, kyc_id):
+        verification = kyc.kyc_complete(kyc_id=kyc_id, body=request.body, headers=request.headers)
+        return Response(kyc_payload(verification))
+
+
+def kyc_payload(verification) -> dict:
+    return {
+        "object": "kyc_verification",
+        "kyc_id": verification.public_id,
+        "status": verification.status,
+        "reason": verification.reason or None,
+        "upload_url": f"{settings.PUBLIC_BASE_URL}/v1/checkout/kyc/{verification.public_id}/documents",
+    }
