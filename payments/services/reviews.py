@@ -8,6 +8,7 @@ registered in PaymentsConfig.ready(), so fraud never imports payments.
 
 from django.db import transaction
 
+from core.exceptions import Conflict
 from fraud.selectors import assessment_get, review_is_open
 from fraud.services import review_close
 from payments.locks import lock_payment
@@ -20,8 +21,9 @@ def payment_review_decide(*, merchant_id: int, assessment_id: str, approve: bool
 
     Locks the payment, then the assessment (the confirm's order), closes the review and
     claims the capture or void in one transaction; the gateway is called after it
-    commits, under the claimed key (a retry or the janitor reuses it). A payment not yet
-    authorized is left to its authorization, which then reads the closed review.
+    commits, under the claimed key (a retry or the janitor reuses it). A payment still
+    being authorized (3-D Secure) is refused 409 payment_in_progress; one that failed or
+    was canceled meanwhile just has its review closed.
     Raises NotFound (404), InvalidStateTransition (409) for a closed review,
     OperationInProgress (409), GatewayUnavailable (502/503: the janitor finishes it).
     """
@@ -29,6 +31,14 @@ def payment_review_decide(*, merchant_id: int, assessment_id: str, approve: bool
     operation = None
     with transaction.atomic():
         payment = lock_payment(merchant_id=merchant_id, payment_intent_id=assessment.payment_intent_id)
+        if payment.state in (State.PROCESSING, State.REQUIRES_ACTION):
+            # The authorization is not known yet (3-D Secure, a call under way): deciding now
+            # would leave it for no one to capture or void when it lands.
+            raise Conflict(
+                "The payment is still being authorized; decide the review once it is.",
+                code="payment_in_progress",
+                explain=f"payment intent {payment.public_id} is {payment.state}",
+            )
         was_open = review_is_open(merchant_id=merchant_id, payment_intent_id=payment.public_id)
         review_close(merchant_id=merchant_id, assessment_id=assessment_id, approve=approve, actor=actor, reason=reason)
         if was_open and payment.state == State.AUTHORIZED:

@@ -262,3 +262,16 @@ def test_another_merchants_review_rule_and_assessment_are_404_and_untouched(api,
     assert ok(other_api.get(f"{V1}/fraud/reviews"))["data"] == []
     assert FraudAssessment.objects.get(public_id=review_id).status == "in_review"
     assert ok(api.get(f"{V1}/fraud/rules/"[:-1]))["data"][0]["is_active"] is True
+
+
+def test_a_review_waits_for_3ds_before_it_can_be_decided(api):
+    from tests.payments.helpers import THREE_DS
+
+    session = ready_session(api, BIG_CART)
+    intent = create_intent(api, session["checkout_id"])
+    ok(attach(api, intent["id"], tokenize(api, THREE_DS)))
+    body = ok(confirm(api, intent["id"]))
+    assert body["status"] == "requires_action" and body["review"]["status"] == "open"
+    early = api.post(f"{V1}/fraud/reviews/{body['review']['id']}/reject", {}, format="json")
+    assert early.status_code == 409 and early.json()["error"]["code"] == "payment_in_progress"
+    assert FraudAssessment.objects.get(public_id=body["review"]["id"]).status == "in_review"
