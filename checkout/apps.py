@@ -6,8 +6,9 @@ class CheckoutConfig(AppConfig):
 
     def ready(self):
         # Payments sits below checkout and calls up only through its listener registry.
-        from checkout.services.payment import session_payment_notice, session_risk_facts
-        from payments.hooks import register_payment_listener, register_risk_facts_provider
+        from checkout.services.payment import session_payable_check, session_payment_notice, session_risk_facts
+        from payments.hooks import register_payable_check, register_payment_listener, register_risk_facts_provider
 
         register_payment_listener(session_payment_notice)
+        register_payable_check(session_payable_check)
         register_risk_facts_provider(session_risk_facts)

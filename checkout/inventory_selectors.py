@@ -1,6 +1,6 @@
 """Reads of stock and reservations; never write."""
 
-from django.db.models import OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from checkout.models import CheckoutSession, Reservation, ReservationLine, StockItem
@@ -83,3 +83,15 @@ def session_reservations(*, merchant_id: int, checkout_id: str):
     if session is None:
         raise NotFound("No such checkout session.", param="id")
     return reservation_queryset().filter(session=session)
+
+
+def session_hold_is_partial(session: CheckoutSession) -> bool:
+    """True while the session's active hold is a best_fit hold short of its cart."""
+    if not session.reservation_id:
+        return False
+    return ReservationLine.objects.filter(
+        reservation__session=session,
+        reservation__public_id=session.reservation_id,
+        reservation__status=Reservation.Status.ACTIVE,
+        requested__gt=F("quantity"),
+    ).exists()

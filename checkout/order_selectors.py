@@ -4,12 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.db.models import Q
-
 from checkout.models import CheckoutSession, FinalizationJob, Order
 from checkout.selectors import payment_intent_summary_for, session_get
 from core.exceptions import NotFound
-from payments.selectors import payment_queryset
+from payments.selectors import payments_orderable
 
 Status = CheckoutSession.Status
 # Where the shopper's browser goes once the session has ended, one way or the other.
@@ -104,15 +102,10 @@ def sessions_paid_unfinalized(*, limit: int) -> list[PaidSession]:
     Starts from the payments side: only paid intents qualify, so sessions that merely
     wait for a shopper never crowd out the ones that need an order.
     """
-    waiting = CheckoutSession.objects.filter(
-        status=Status.PAYMENT_PROCESSING, closing_claimed_at__isnull=True, order__isnull=True
-    ).exclude(payment_intent_id="")
-    paid = (
-        payment_queryset()
-        .filter(Q(state="completed") | Q(state="authorized", capture_mode="manual"))
-        .filter(public_id__in=waiting.values("payment_intent_id"))
-        .order_by("id")[:limit]
+    waiting = CheckoutSession.objects.filter(status=Status.PAYMENT_PROCESSING, order__isnull=True).exclude(
+        payment_intent_id=""
     )
+    paid = payments_orderable().filter(public_id__in=waiting.values("payment_intent_id")).order_by("id")[:limit]
     by_intent = {payment.public_id: payment for payment in paid}
     sessions = waiting.filter(payment_intent_id__in=list(by_intent)).select_related("merchant")
     found = []

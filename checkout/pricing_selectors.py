@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from checkout.inventory_selectors import session_hold_is_partial
 from checkout.models import Address, Calculation, CheckoutSession, Promotion
 from checkout.pricing import PromotionTerms, promotion_problem
 from checkout.selectors import session_address, session_get
@@ -115,9 +116,16 @@ def session_blockers(*, merchant_id: int, checkout_id: str) -> list[dict]:
 
     An empty list means the session may be paid at its current calculation.
     """
-    session = session_get(merchant_id=merchant_id, checkout_id=checkout_id)
+    return session_blockers_for(session_get(merchant_id=merchant_id, checkout_id=checkout_id))
+
+
+def session_blockers_for(session: CheckoutSession) -> list[dict]:
+    """session_blockers for a session already read (with session_get's prefetches)."""
+    merchant_id = session.merchant_id
     lines = list(session.lines.all())
     blockers = []
+    if not lines:
+        blockers.append(_blocker("cart_empty", "The cart has no lines; add them with PATCH.", "lines"))
     if session.status in CLOSED:
         blockers.append(_blocker("session_not_open", f"The session is {session.status}.", "status"))
     if session.currency not in session.merchant.supported_currencies:
@@ -151,6 +159,15 @@ def session_blockers(*, merchant_id: int, checkout_id: str) -> list[dict]:
     )
     if problem:
         blockers.append(_blocker("invalid_promotion", problem, "promotion_codes"))
+
+    if session_hold_is_partial(session):
+        blockers.append(
+            _blocker(
+                "inventory_shortfall",
+                "The stock hold covers only part of the cart; change the cart and reserve again.",
+                "lines",
+            )
+        )
 
     calc = session.current_calculation
     if calc is None:

@@ -64,7 +64,14 @@ class CheckoutSessionAdmin(admin.ModelAdmin):
     inlines = [CartLineInline, AddressInline, SessionEventInline]
     actions = ["cancel_sessions"]
     fieldsets = [
-        (None, {"fields": ("public_id", "merchant", "status", "status_reason", "channel", "cart_id", "owner")}),
+        (
+            None,
+            {
+                "fields": (
+                    "public_id", "merchant", "status", "status_reason", "channel", "cart_id", "owner_type", "owner_id",
+                )
+            },
+        ),  # fmt: skip
         (
             "Totals",
             {
@@ -82,7 +89,10 @@ class CheckoutSessionAdmin(admin.ModelAdmin):
                 )  # fmt: skip
             },
         ),
-        ("Customer", {"fields": ("customer_email", "customer_name", "customer_phone", "customer_reference")}),
+        (
+            "Customer",
+            {"fields": ("customer_email", "customer_name", "customer_phone", "customer_reference", "save_for_later")},
+        ),
         ("Delivery", {"fields": ("selected_shipping_rate", "pickup_location", "require_billing_address")}),
         ("Payment", {"fields": ("currency", "capture_mode", "reservation_id", "payment_intent_id")}),
         (
@@ -95,6 +105,10 @@ class CheckoutSessionAdmin(admin.ModelAdmin):
                     "approved_at",
                     "payment_deadline_at",
                     "closing_claimed_at",
+                    "closing_intent_id",
+                    "closing_kind",
+                    "closing_from",
+                    "closing_reason",
                     "created_at",
                     "updated_at",
                     "metadata",

@@ -208,6 +208,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CaptureModeEnum": "merchants.models.Merchant.CaptureMode",
+        # The API document's auto | manual, with `automatic` accepted as an alias.
+        "DocumentCaptureModeEnum": "core.api.serializers.CAPTURE_MODE_CHOICES",
         "WebhookEndpointStatusEnum": "merchants.webhooks.models.WebhookEndpoint.Status",
         # Health's `status` shares its field name with the endpoint's; name both explicitly.
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],

@@ -1,3 +1,4 @@
+from core.api.serializers import capture_mode_public
 from merchants.models import Merchant
 
 # What the platform can do today; features turn on here as they ship.
@@ -9,7 +10,8 @@ def merchant_capabilities(*, merchant: Merchant) -> dict:
         "merchant_id": merchant.public_id,
         "currencies": merchant.supported_currencies,
         "default_currency": merchant.default_currency,
-        "capture_modes": [c.value for c in Merchant.CaptureMode],
+        # The API document's spelling (auto | manual); `automatic` is still accepted as input.
+        "capture_modes": [capture_mode_public(c.value) for c in Merchant.CaptureMode],
         "approval_modes": [c.value for c in Merchant.ApprovalMode],
         "gateway": merchant.gateway,
         "payment_method_types": PAYMENT_METHOD_TYPES,

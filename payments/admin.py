@@ -36,10 +36,23 @@ class PaymentEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ReturnRequestedFilter(admin.SimpleListFilter):
+    """Staff's view of the alert: payments taken after their session closed, being given back."""
+
+    title = "to give back"
+    parameter_name = "to_give_back"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Being given back")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(return_requested_at__isnull=False) if self.value() == "yes" else queryset
+
+
 @admin.register(PaymentTransaction)
 class PaymentTransactionAdmin(admin.ModelAdmin):
     list_display = ("public_id", "merchant", "state", "amount_display", "gateway", "capture_mode", "created_at")
-    list_filter = ("state", "gateway", "capture_mode", "merchant", "created_at")
+    list_filter = (ReturnRequestedFilter, "state", "gateway", "capture_mode", "merchant", "created_at")
     list_select_related = ("merchant",)
     search_fields = ("public_id", "reference")
     show_full_result_count = False

@@ -113,3 +113,10 @@ def failure_error(*, failure_code: str, decline_code: str = "", message: str = "
         message or None,
         extra={"decline_code": decline_code or None, **(extra or {})},
     )
+
+
+class PayableClosed(Conflict):
+    """The payable's owner says it can no longer take money (a session closing or closed)."""
+
+    code = "session_not_payable"
+    default_message = "This payment can no longer be made: what it pays for is closing or closed."

@@ -7,6 +7,10 @@ while they do. They must be idempotent: the same notice may come again (a retrie
 webhook, a sync from the gateway). An exception in a listener is logged and does not undo
 the payment.
 
+Payability checks are the other exception: payments asks the payable's owner, before a
+new gateway call could take money (a confirm) and when an intent is created, whether the
+payable may still be paid; see `register_payable_check`.
+
 Dispute listeners (refunds keeps the Dispute records) are the exception: they run inside
 the payment's transaction, see `register_dispute_listener`.
 """
@@ -30,6 +34,8 @@ REFUNDED = "refunded"
 DISPUTED = "disputed"
 DISPUTE_WON = "dispute_won"
 DISPUTE_LOST = "dispute_lost"
+# A payment its payable could no longer take was given back (voided or refunded).
+RETURNED = "returned"
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,98 @@ def dispute_listeners_notify(notice: DisputeNotice) -> None:
     # recorded must not be marked processed.
     for listener in list(_dispute_listeners):
         listener(notice)
+
+
+@dataclass(frozen=True)
+class Payability:
+    payable: bool
+    code: str = ""
+    message: str = ""
+
+
+PAYABLE = Payability(payable=True)
+_payable_checks = []
+
+
+def register_payable_check(check):
+    """`check(*, merchant_id, reference, payment_intent_id) -> Payability | None` runs
+    INSIDE the payment's transaction, before payments locks the payment: it locks the
+    payable's own row (house order: the payable first, then the payment) and keeps it
+    locked until the transaction ends, so the payable cannot start closing between the
+    answer and the claim. `payment_intent_id` is None at creation. None: not its payable."""
+    if check not in _payable_checks:
+        _payable_checks.append(check)
+    return check
+
+
+def unregister_payable_check(check) -> None:
+    if check in _payable_checks:
+        _payable_checks.remove(check)
+
+
+def payable_check(*, merchant_id: int, reference: str, payment_intent_id: str | None) -> Payability:
+    """Asks every owner; the first that refuses decides. No reference: nobody owns it."""
+    if not reference:
+        return PAYABLE
+    for check in list(_payable_checks):
+        verdict = check(merchant_id=merchant_id, reference=reference, payment_intent_id=payment_intent_id)
+        if verdict is not None and not verdict.payable:
+            return verdict
+    return PAYABLE
+
+
+_refund_reservations = []
+
+
+def register_refund_reservations(reserved):
+    """`reserved(*, payment_pk, exclude) -> int`: what an app above payments holds of the
+    payment's captured money in refunds not yet recorded (refund requests under review,
+    approved, at the gateway). Called with the payment locked, inside its transaction;
+    `exclude` is the caller's own reservation (opaque to payments) or None. Payments adds
+    them up in the one place that says what may still be refunded."""
+    if reserved not in _refund_reservations:
+        _refund_reservations.append(reserved)
+    return reserved
+
+
+def unregister_refund_reservations(reserved) -> None:
+    if reserved in _refund_reservations:
+        _refund_reservations.remove(reserved)
+
+
+def refund_reservations_total(*, payment_pk: int, exclude=None) -> int:
+    return sum(reserved(payment_pk=payment_pk, exclude=exclude) for reserved in list(_refund_reservations))
+
+
+@dataclass(frozen=True)
+class RefundUpdate:
+    """The gateway settled a refund it had answered `pending` (Stripe's refund.updated,
+    refund.failed): `status` is "succeeded" or "failed"."""
+
+    merchant_id: int
+    payment_pk: int
+    payment_intent_id: str
+    gateway_refund_id: str
+    status: str
+    amount: int | None
+    failure_code: str
+    actor: str
+
+
+_refund_listeners = []
+
+
+def register_refund_listener(listener):
+    """`listener(update: RefundUpdate) -> bool` runs INSIDE the transaction that applies
+    the gateway's refund event, with the payment row locked; it returns True when the
+    refund was one of its own (and recorded it). No network I/O; idempotent."""
+    if listener not in _refund_listeners:
+        _refund_listeners.append(listener)
+    return listener
+
+
+def refund_listeners_notify(update: RefundUpdate) -> bool:
+    return any([listener(update) for listener in list(_refund_listeners)])
 
 
 # What the apps above know of the payer of a payment (by its reference), for fraud

@@ -97,6 +97,10 @@ class PaymentTransaction(ConcurrentTransitionMixin, models.Model):
     pending_operation_at = models.DateTimeField(null=True, blank=True)
     # Expired or cancelled here but not yet released at the gateway (the janitor retries).
     release_pending = models.BooleanField(default=False)
+    # The payable's owner could no longer take this payment (it succeeded after the
+    # session closed): it is given back as soon as its attempt settles (the janitor).
+    return_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    return_reason = models.CharField(max_length=500, blank=True)
 
     action_expires_at = models.DateTimeField(null=True, blank=True)
     authorized_at = models.DateTimeField(null=True, blank=True)
@@ -209,11 +213,13 @@ class PaymentTransaction(ConcurrentTransitionMixin, models.Model):
         self.amount_refunded = self.amount_captured
 
 
-class PaymentAttempt(models.Model):
+class PaymentAttempt(ConcurrentTransitionMixin, models.Model):
     """One confirm sent to the gateway, under one outgoing idempotency key.
 
     `pending` means claimed and not yet answered; `unknown` means the call ended without
     an answer (timeout, crash). Either may be repeated with the same key, never a new one.
+    The status moves only through the transitions below (called by payments' services,
+    under the payment's row lock), never by assignment or a bulk update.
     """
 
     class Status(models.TextChoices):
@@ -234,7 +240,7 @@ class PaymentAttempt(models.Model):
     payment_method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="attempts")
     gateway = models.CharField(max_length=20)
     idempotency_key = models.CharField(max_length=80, unique=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = FSMField(max_length=20, choices=Status.choices, default=Status.PENDING, protected=True, db_index=True)
     gateway_reference = models.CharField(max_length=100, blank=True, db_index=True)
     failure_code = models.CharField(max_length=50, blank=True)
     decline_code = models.CharField(max_length=50, blank=True)
@@ -260,6 +266,47 @@ class PaymentAttempt(models.Model):
 
     def __str__(self):
         return f"{self.transaction_id}#{self.number} {self.status}"
+
+    # --- transitions: field changes only ---------------------------------------------
+    @transition(field=status, source=[Status.PENDING, Status.UNKNOWN], target=Status.PENDING)
+    def reclaim(self, *, at):
+        # The same call is repeated under the same key: the gateway answers what it did.
+        self.claimed_at = at
+
+    @transition(field=status, source=Status.PENDING, target=Status.UNKNOWN)
+    def lose_answer(self):
+        pass
+
+    @transition(field=status, source=[Status.PENDING, Status.UNKNOWN], target=Status.PROCESSING)
+    def mark_processing(self):
+        pass
+
+    @transition(field=status, source=[Status.PENDING, Status.UNKNOWN, Status.PROCESSING], target=Status.REQUIRES_ACTION)
+    def require_action(self):
+        pass
+
+    @transition(field=status, source=OPEN, target=Status.SUCCEEDED)
+    def succeed(self, *, at):
+        self.settled_at = at
+
+    @transition(field=status, source=OPEN, target=Status.AUTHORIZED)
+    def authorize(self, *, at):
+        self.settled_at = at
+
+    @transition(field=status, source=OPEN, target=Status.FAILED)
+    def fail(self, *, code, decline_code="", message="", at):
+        self._settle_failure(code, decline_code, message, at)
+
+    @transition(field=status, source=OPEN, target=Status.CANCELED)
+    def cancel(self, *, code="", decline_code="", message="", at):
+        self._settle_failure(code, decline_code, message, at)
+
+    def _settle_failure(self, code, decline_code, message, at):
+        if code:
+            self.failure_code = code
+            self.decline_code = decline_code or ""
+            self.failure_message = (message or "")[:500]
+        self.settled_at = at
 
 
 class PaymentEvent(models.Model):

@@ -1,5 +1,7 @@
 """Reads of payment state; never write."""
 
+from django.db.models import Q
+
 from core.exceptions import NotFound
 from fraud.selectors import review_is_open
 from merchants.models import Merchant
@@ -20,6 +22,47 @@ API_STATUS = {
 }
 
 CARD_BRANDS = ["visa", "mastercard", "amex", "discover"]
+
+
+# Named predicates: the apps above payments ask these, never compare state strings.
+def payment_is_settled(payment: PaymentTransaction) -> bool:
+    """Captured, untouched by refunds or disputes: it can still become an order."""
+    return payment.state == State.COMPLETED
+
+
+def payment_is_held(payment: PaymentTransaction) -> bool:
+    """Authorized and not captured: an authorization can be voided."""
+    return payment.state == State.AUTHORIZED
+
+
+def payment_is_in_flight(payment: PaymentTransaction) -> bool:
+    """An attempt is running at the gateway (or waits for 3-D Secure): nothing can be
+    given back until it settles."""
+    return payment.state in (State.PROCESSING, State.REQUIRES_ACTION)
+
+
+def payment_is_unpaid(payment: PaymentTransaction) -> bool:
+    """Open with nothing at the gateway: cancelling it calls no one."""
+    return payment.state in (State.PENDING, State.FAILED)
+
+
+def payment_has_captured_funds(payment: PaymentTransaction) -> bool:
+    """Captured money not all given back (a refund may draw on it; a dispute may not)."""
+    return payment.state in (State.COMPLETED, State.PARTIALLY_REFUNDED)
+
+
+def payment_is_closed(payment: PaymentTransaction) -> bool:
+    return payment.state in (State.CANCELLED, State.EXPIRED, State.REFUNDED)
+
+
+def payment_is_manual_capture(payment: PaymentTransaction) -> bool:
+    return payment.capture_mode == PaymentTransaction.CaptureMode.MANUAL
+
+
+def payments_orderable():
+    """Intents an order can be made from: captured, or authorized for manual capture."""
+    manual = PaymentTransaction.CaptureMode.MANUAL
+    return payment_queryset().filter(Q(state=State.COMPLETED) | Q(state=State.AUTHORIZED, capture_mode=manual))
 
 
 def attempts_remaining(payment: PaymentTransaction) -> int:

@@ -54,6 +54,10 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
     lines = models.JSONField(default=list, blank=True, help_text="[{line_id, quantity}] as the requester named them")
     receipt_email = models.EmailField(blank=True, help_text="Where the shopper's confirmation goes")
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    # The review round (the refund's version) whose reviewers were emailed, and when:
+    # claimed by compare-and-set before sending, so two runs never both send.
+    reviewers_emailed_version = models.PositiveIntegerField(null=True, blank=True)
+    reviewers_emailed_at = models.DateTimeField(null=True, blank=True)
 
     # Who asked: the API key's prefix or the staff user (four-eyes: never its approver).
     requested_by = models.CharField(max_length=100)

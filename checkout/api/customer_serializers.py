@@ -24,7 +24,12 @@ class AtLeastOneFieldSerializer(StrictSerializer):
         OpenApiExample(
             "The shopper",
             request_only=True,
-            value={"email": "ada@example.com", "name": "Ada Lovelace", "phone": "+14155550100", "reference": "cust_42"},
+            value={
+                "email": "ada@example.com",
+                "phone": "+14155550100",
+                "customer_id": "user_1",
+                "save_for_later": True,
+            },
         )
     ]
 )
@@ -34,8 +39,16 @@ class CustomerInputSerializer(AtLeastOneFieldSerializer):
     phone = serializers.CharField(
         max_length=40, required=False, allow_blank=True, help_text="Any format; stored as E.164"
     )
+    customer_id = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="The merchant's id for a signed-in customer"
+    )
     reference = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text="The merchant's id for the customer"
+        max_length=200, required=False, allow_blank=True, help_text="Older name of customer_id"
+    )
+    save_for_later = serializers.BooleanField(
+        required=False,
+        help_text="The shopper asks for their payment preferences to be kept; recorded on the session "
+        "(customer.save_for_later) and in the timeline for the merchant to act on",
     )
 
 

@@ -14,9 +14,10 @@ MAX_ON_HAND = 10**9
 
 class ReservationLineSerializer(serializers.Serializer):
     sku = serializers.CharField()
-    requested = serializers.IntegerField(source="quantity")
-    # Holds are all-or-nothing, so a granted line always holds what it asked for.
-    reserved = serializers.IntegerField(source="quantity")
+    requested = serializers.IntegerField(source="requested_quantity", help_text="What the cart asked for")
+    reserved = serializers.IntegerField(source="quantity", help_text="What is held")
+    reserved_quantity = serializers.IntegerField(source="quantity", help_text="Same as reserved")
+    shortfall = serializers.IntegerField(help_text="requested − reserved; above 0 only with best_fit")
     tracked = serializers.BooleanField(help_text="False when the provider does not count this SKU's stock")
 
 
@@ -26,6 +27,8 @@ class ReservationSerializer(serializers.Serializer):
     checkout_id = serializers.CharField(source="session.public_id")
     status = serializers.SerializerMethodField()
     provider = serializers.CharField()
+    allocation_strategy = serializers.CharField(help_text="fifo | best_fit")
+    partial = serializers.SerializerMethodField()
     expires_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -34,6 +37,10 @@ class ReservationSerializer(serializers.Serializer):
     def get_object(self, reservation) -> str:
         return "checkout.reservation"
 
+    def get_partial(self, reservation) -> bool:
+        """True when some line holds less than the cart asked for (best_fit)."""
+        return any(line.shortfall for line in reservation.lines.all())
+
     @extend_schema_field(serializers.CharField(help_text=" | ".join(Reservation.Status.values)))
     def get_status(self, reservation):
         # An active hold past its expiry already counts for nothing; say so before the
@@ -41,7 +48,42 @@ class ReservationSerializer(serializers.Serializer):
         return reservation.effective_status(self.context.get("now") or timezone.now())
 
 
-@extend_schema_serializer(examples=[OpenApiExample("Ten more minutes", request_only=True, value={"minutes": 10})])
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Hold for 15 minutes, best fit (the API document's example)",
+            request_only=True,
+            value={"expires_in_seconds": 900, "allocation_strategy": "best_fit"},
+        ),
+        OpenApiExample(
+            "All lines or nothing", request_only=True, value={"expires_in_seconds": 900, "allocation_strategy": "fifo"}
+        ),
+    ]
+)
+class ReserveInputSerializer(StrictSerializer):
+    expires_in_seconds = serializers.IntegerField(
+        min_value=1,
+        max_value=HOLD_MINUTES_CEILING * 60,
+        required=False,
+        help_text="How long to hold; default the merchant's hold_minutes, at most its max_hold_minutes "
+        "(400 beyond), never past the session's expiry",
+    )
+    allocation_strategy = serializers.ChoiceField(
+        Reservation.AllocationStrategy.choices,
+        required=False,
+        default=Reservation.AllocationStrategy.FIFO,
+        help_text="fifo (default): every line in full or nothing (409 inventory_shortfall). best_fit: what is "
+        "available of each line, the shortfall per line (partial: true). explicit_lots: refused (400 "
+        "allocation_strategy_unsupported): stock is counted by SKU, not lot.",
+    )
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("Ten more minutes", request_only=True, value={"minutes": 10}),
+        OpenApiExample("Fifteen more minutes, in seconds", request_only=True, value={"expires_in_seconds": 900}),
+    ]
+)
 class ExtendInputSerializer(StrictSerializer):
     minutes = serializers.IntegerField(
         min_value=1,
@@ -49,6 +91,20 @@ class ExtendInputSerializer(StrictSerializer):
         required=False,
         help_text="From now; default the merchant's hold_minutes, at most its max_hold_minutes",
     )
+    expires_in_seconds = serializers.IntegerField(
+        min_value=60,
+        max_value=HOLD_MINUTES_CEILING * 60,
+        required=False,
+        help_text="The same in seconds (whole minutes are used, rounded up); send one of the two",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "minutes" in attrs and "expires_in_seconds" in attrs:
+            raise serializers.ValidationError({"expires_in_seconds": "Send minutes or expires_in_seconds, not both."})
+        if "expires_in_seconds" in attrs:
+            attrs["minutes"] = -(-attrs.pop("expires_in_seconds") // 60)
+        return attrs
 
 
 class StockItemSerializer(serializers.Serializer):

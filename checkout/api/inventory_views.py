@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from checkout.api.inventory_serializers import (
     ExtendInputSerializer,
     ReservationSerializer,
+    ReserveInputSerializer,
     StockAdjustInputSerializer,
     StockItemSerializer,
     StockListSerializer,
@@ -44,7 +45,7 @@ SHORTFALL_RESPONSE = OpenApiResponse(
                     "code": "inventory_shortfall",
                     "message": "Not enough stock to hold every line; nothing was reserved.",
                     "param": "lines",
-                    "explain": None,
+                    "explain": "MUG: requested 2, available 1",
                     "lines": [{"sku": "MUG", "requested": 2, "available": 1}],
                 }
             },
@@ -69,16 +70,23 @@ class SessionReserveApi(ApiView):
     @extend_schema(
         operation_id="sessions_reserve",
         tags=[TAG],
-        description="Holds stock for every cart line, or nothing (409 `inventory_shortfall` lists the lines "
-        "short), and moves the session to `reserved`. The hold lasts the merchant's hold_minutes, never past "
-        "the session's expiry.",
-        request=None,
+        description="Holds stock for the cart. `fifo` (default): every line in full or nothing (409 "
+        "`inventory_shortfall`, its `explain` and `lines` say what is short), and the session moves to "
+        "`reserved`. `best_fit`: what is available of each line; when some line falls short the answer has "
+        "`partial: true` and a `shortfall` per line, the session stays editable (change the cart, which gives "
+        "the partial hold back, and reserve again) and payment is refused until the hold covers the cart. "
+        "`explicit_lots` is refused (400 `allocation_strategy_unsupported`). The hold lasts "
+        "`expires_in_seconds` (default the merchant's hold_minutes), never past the session's expiry. "
+        "An empty cart is 409 `cart_empty`.",
+        request=ReserveInputSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={201: ReservationSerializer, **RESERVE_RESPONSES},
     )
     def post(self, request, checkout_id):
+        serializer = ReserveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         reservation = inventory_services.session_reserve(
-            merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request)
+            merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request), **serializer.validated_data
         )
         return reservation_response(merchant_id=self.merchant.pk, reservation_id=reservation.public_id, status=201)
 

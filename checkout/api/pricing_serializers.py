@@ -3,12 +3,20 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from checkout.api.serializers import TotalsSerializer
+from checkout.api.serializers import BlockerSerializer, TotalsSerializer
+from checkout.services.pricing import MAX_TIMEOUT_MS, MIN_TIMEOUT_MS
 from core.api.serializers import StrictSerializer
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample("With a promotion code", request_only=True, value={"promotion_codes": ["SUMMER10"]})]
+    examples=[
+        OpenApiExample(
+            "Force a fresh compute (the API document's example)",
+            request_only=True,
+            value={"force": True, "timeout_ms": 5000},
+        ),
+        OpenApiExample("With a promotion code", request_only=True, value={"promotion_codes": ["SUMMER10"]}),
+    ]
 )
 class CalculateInputSerializer(StrictSerializer):
     promotion_codes = serializers.ListField(
@@ -17,6 +25,24 @@ class CalculateInputSerializer(StrictSerializer):
         max_length=5,
         help_text="Replaces the session's codes ([] removes them). One code per session.",
     )
+    force = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="true or absent: compute afresh even when the current totals are current. false: answer the "
+        "current calculation as it is when nothing changed since.",
+    )
+    timeout_ms = serializers.IntegerField(
+        required=False,
+        min_value=MIN_TIMEOUT_MS,
+        max_value=MAX_TIMEOUT_MS,
+        help_text="Budget for the whole calculation; past it, 504 calculation_timeout and nothing is written.",
+    )
+
+
+class LineAdjustmentSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="promotion")
+    code = serializers.CharField()
+    amount = serializers.IntegerField(help_text="This line's share of the discount, minor units")
 
 
 class CalculationLineSerializer(serializers.Serializer):
@@ -25,7 +51,11 @@ class CalculationLineSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     tax_code = serializers.CharField()
     unit_amount = serializers.IntegerField()
-    base_amount = serializers.IntegerField(help_text="quantity × unit_amount")
+    base_price = serializers.IntegerField(
+        source="base_amount", help_text="The line's price before adjustments: quantity × unit_amount"
+    )
+    base_amount = serializers.IntegerField(help_text="quantity × unit_amount (same as base_price)")
+    adjustments = LineAdjustmentSerializer(many=True, help_text="Promotions taken off this line")
     discount_amount = serializers.IntegerField()
     tax_amount = serializers.IntegerField(help_text="Included in the amount when prices include tax")
     total_amount = serializers.IntegerField()
@@ -38,6 +68,11 @@ class TaxLineSerializer(serializers.Serializer):
     tax_code = serializers.CharField(help_text="'' for the country's standard rate")
     rate_bps = serializers.IntegerField()
     taxable_amount = serializers.IntegerField(help_text="Net of tax")
+    amount = serializers.IntegerField()
+
+
+class FeeSerializer(serializers.Serializer):
+    name = serializers.CharField()
     amount = serializers.IntegerField()
 
 
@@ -73,10 +108,11 @@ class CalculationSerializer(serializers.Serializer):
     prices_include_tax = serializers.BooleanField()
     tax_country = serializers.CharField()
     totals = serializers.SerializerMethodField()
-    lines = CalculationLineSerializer(many=True)
+    lines = serializers.SerializerMethodField()
     tax_lines = TaxLineSerializer(many=True)
-    adjustments = AdjustmentSerializer(many=True)
+    adjustments = AdjustmentSerializer(many=True, help_text="Promotions and fees, on the whole order")
     shipping = CalculationShippingSerializer(allow_null=True)
+    fees = serializers.SerializerMethodField()
 
     def get_object(self, calc) -> str:
         return "checkout.calculation"
@@ -87,21 +123,29 @@ class CalculationSerializer(serializers.Serializer):
     def get_is_current(self, calc) -> bool:
         return self.context["is_current"]
 
+    @extend_schema_field(CalculationLineSerializer(many=True))
+    def get_lines(self, calc):
+        promotion = next((adj for adj in calc.adjustments if adj.get("type") == "promotion"), None)
+        lines = [
+            {
+                **line,
+                "adjustments": (
+                    [{"type": "promotion", "code": promotion["code"], "amount": line["discount_amount"]}]
+                    if promotion and line.get("discount_amount")
+                    else []
+                ),
+            }
+            for line in calc.lines
+        ]
+        return CalculationLineSerializer(lines, many=True).data
+
+    @extend_schema_field(FeeSerializer(many=True))
+    def get_fees(self, calc):
+        return FeeSerializer([adj for adj in calc.adjustments if adj.get("type") == "fee"], many=True).data
+
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, calc):
         return TotalsSerializer(calc).data
-
-
-class BlockerSerializer(serializers.Serializer):
-    code = serializers.CharField(
-        help_text=(
-            "missing_email, missing_shipping_address, missing_billing_address, shipping_not_selected, "
-            "shipping_rate_invalid, invalid_promotion, calculation_missing, stale_calculation, "
-            "currency_not_supported, session_not_open"
-        )
-    )
-    message = serializers.CharField()
-    param = serializers.CharField(allow_null=True)
 
 
 class ValidationResultSerializer(serializers.Serializer):

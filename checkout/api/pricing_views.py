@@ -1,6 +1,6 @@
 """Totals: calculate (the authoritative compute), the latest snapshot, and what blocks payment."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from checkout.api.permissions import SecretOrSessionClientToken
@@ -26,16 +26,18 @@ class SessionCalculateApi(ApiView):
         tags=["Totals"],
         request=CalculateInputSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        examples=[OpenApiExample("Apply a code", request_only=True, value={"promotion_codes": ["SUMMER10"]})],
         responses={
             200: CalculationSerializer,
             **MUTATION_ERROR_RESPONSES,
             503: OpenApiResponse(ErrorEnvelope, description="tax_provider_unavailable: the tax provider is missing"),
+            504: OpenApiResponse(ErrorEnvelope, description="calculation_timeout: past timeout_ms, nothing written"),
         },
         description=(
             "Computes the session's totals and stores them as a new immutable calculation. "
-            "An invalid promotion code is a 400 invalid_promotion; after the session leaves "
-            "created/collecting the current calculation is returned, or 409 if it is stale."
+            "An invalid promotion code is a 400 invalid_promotion; an empty cart is 409 cart_empty. "
+            "`force` false answers the current calculation when nothing changed; `timeout_ms` bounds the work "
+            "(504 calculation_timeout past it). After the session leaves created/collecting the current "
+            "calculation is returned, or 409 if it is stale or force is true."
         ),
     )
     def post(self, request, checkout_id):
@@ -46,6 +48,8 @@ class SessionCalculateApi(ApiView):
             checkout_id=checkout_id,
             actor=actor_for(request),
             promotion_codes=serializer.validated_data.get("promotion_codes"),
+            force=serializer.validated_data.get("force"),
+            timeout_ms=serializer.validated_data.get("timeout_ms"),
         )
         return calculation_response(calc, checkout_id=checkout_id, is_current=True)
 

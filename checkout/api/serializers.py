@@ -7,12 +7,14 @@ from rest_framework import serializers
 from checkout.hosted_links import hosted_link
 from checkout.models import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.selectors import session_address
-from core.api.serializers import StrictSerializer
+from core.api.serializers import CaptureModeField, StrictSerializer, capture_mode_public
 from core.money import is_currency
 from merchants.credentials import client_token_sign
-from merchants.models import Merchant
 
 MAX_LINES = 250
+# A session lives at most this long from any change of its expiry (PATCH TTL extend).
+MAX_SESSION_TTL_SECONDS = 24 * 60 * 60
+MIN_SESSION_TTL_SECONDS = 60
 
 
 class CartLineInputSerializer(serializers.Serializer):
@@ -27,8 +29,25 @@ class CartLineInputSerializer(serializers.Serializer):
 
 
 class SessionOptionsSerializer(serializers.Serializer):
-    capture_mode = serializers.ChoiceField(Merchant.CaptureMode.choices, required=False)
-    require_billing_address = serializers.BooleanField(required=False)
+    capture_mode = CaptureModeField(required=False)
+    require_billing_address = serializers.BooleanField(
+        required=False, help_text="When true, payment waits for a billing address (validate lists it)"
+    )
+
+
+class OwnerSerializer(StrictSerializer):
+    """Who is buying: `{"type": "user" | "guest", "id": "..."}`.
+
+    A plain string (the first integrations' shape) is read as `{"type": "user", "id": <it>}`;
+    answers are always the object."""
+
+    type = serializers.ChoiceField(CheckoutSession.OwnerType.choices)
+    id = serializers.CharField(max_length=200)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = {"type": CheckoutSession.OwnerType.USER, "id": data}
+        return super().to_internal_value(data)
 
 
 class ReturnUrlsSerializer(serializers.Serializer):
@@ -44,10 +63,11 @@ def _validate_currency(value):
 
 
 class SessionCreateSerializer(StrictSerializer):
-    lines = CartLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    # Optional: a session may be bound to `cart_id` alone and get its lines by PATCH.
+    lines = CartLineInputSerializer(many=True, required=False, allow_empty=True, max_length=MAX_LINES)
     currency = serializers.CharField(min_length=3, max_length=3, required=False, validators=[_validate_currency])
     cart_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    owner = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    owner = OwnerSerializer(required=False, allow_null=True)
     channel = serializers.ChoiceField(CheckoutSession.Channel.choices, required=False)
     locale = serializers.RegexField(r"^[a-z]{2,3}(_[A-Z]{2})?$", required=False)
     metadata = serializers.DictField(required=False)
@@ -61,17 +81,53 @@ class SessionCreateSerializer(StrictSerializer):
         return value
 
 
+class SessionCustomerPatchSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, help_text="Stored as E.164")
+    customer_id = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="The merchant's id for a signed-in customer"
+    )
+    save_for_later = serializers.BooleanField(required=False)
+
+
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
-            "Change metadata and the promotion code",
+            "Customer info, metadata and a longer life",
             request_only=True,
-            value={"metadata": {"order_ref": "A-1002"}, "promotion_codes": ["SUMMER10"]},
-        )
+            value={
+                "customer": {"email": "ada@example.com", "customer_id": "user_1"},
+                "metadata": {"source": "campaign_x"},
+                "extend_ttl_seconds": 900,
+            },
+        ),
+        OpenApiExample(
+            "Give the cart its lines",
+            request_only=True,
+            value={"lines": [{"sku": "MUG", "name": "Mug", "quantity": 2, "unit_amount": 1250}]},
+        ),
     ]
 )
 class SessionUpdateSerializer(SessionCreateSerializer):
-    lines = CartLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES, required=False)
+    """Partial update. TTL: `expires_in_seconds` sets the expiry to now + seconds;
+    `extend_ttl_seconds` adds seconds to the current expiry. Either way the new expiry is
+    between 60 seconds and 24 hours from now (400 naming the field otherwise)."""
+
+    lines = CartLineInputSerializer(many=True, allow_empty=True, max_length=MAX_LINES, required=False)
+    customer = SessionCustomerPatchSerializer(required=False)
+    expires_in_seconds = serializers.IntegerField(
+        min_value=MIN_SESSION_TTL_SECONDS, max_value=MAX_SESSION_TTL_SECONDS, required=False
+    )
+    extend_ttl_seconds = serializers.IntegerField(min_value=1, max_value=MAX_SESSION_TTL_SECONDS, required=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "expires_in_seconds" in attrs and "extend_ttl_seconds" in attrs:
+            raise serializers.ValidationError(
+                {"extend_ttl_seconds": "Send expires_in_seconds or extend_ttl_seconds, not both."}
+            )
+        return attrs
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -108,11 +164,20 @@ class CustomerSerializer(serializers.Serializer):
     email = serializers.EmailField(source="customer_email")
     name = serializers.CharField(source="customer_name")
     phone = serializers.CharField(source="customer_phone")
-    reference = serializers.CharField(source="customer_reference")
+    customer_id = serializers.CharField(source="customer_reference", help_text="The merchant's id for the customer")
+    reference = serializers.CharField(source="customer_reference", help_text="Same as customer_id (older name)")
+    save_for_later = serializers.BooleanField()
+
+
+class OwnerOutputSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="user | guest")
+    id = serializers.CharField()
 
 
 class SelectedShippingSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
+    label = serializers.CharField(source="name", help_text="What the shopper sees, e.g. Next day")
+    cost = serializers.IntegerField(source="amount", help_text="Minor units of `currency`; same as amount")
     name = serializers.CharField()
     carrier = serializers.CharField()
     service_code = serializers.CharField()
@@ -132,12 +197,36 @@ class PickupLocationSerializer(serializers.Serializer):
     opening_hours = serializers.CharField()
 
 
+class SessionNextActionSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="What the client does next, e.g. redirect_to_url")
+    url = serializers.CharField(required=False, help_text="Where to send the shopper, for a redirect")
+    redirect_to_url = serializers.DictField(required=False, help_text="Stripe's shape: {url, return_url}")
+
+
 class PaymentIntentSummarySerializer(serializers.Serializer):
     id = serializers.CharField()
     status = serializers.CharField()
     amount = serializers.IntegerField()
     currency = serializers.CharField()
-    next_action = serializers.DictField(allow_null=True)
+    next_action = SessionNextActionSerializer(allow_null=True)
+
+
+def _with_url(next_action: dict | None) -> dict | None:
+    """The document reads a redirect's target at `next_action.url`; Stripe's shape nests it."""
+    if not next_action or "url" in next_action:
+        return next_action
+    nested = next_action.get("redirect_to_url")
+    if isinstance(nested, dict) and nested.get("url"):
+        return {**next_action, "url": nested["url"]}
+    return next_action
+
+
+class CartSnapshotSerializer(serializers.Serializer):
+    cart_id = serializers.CharField()
+    currency = serializers.CharField()
+    lines = CartLineSerializer(many=True)
+    item_count = serializers.IntegerField(help_text="Sum of the lines' quantities")
+    sub_total = serializers.IntegerField(help_text="Sum of quantity × unit_amount, minor units")
 
 
 class SessionSerializer(serializers.Serializer):
@@ -146,7 +235,7 @@ class SessionSerializer(serializers.Serializer):
     object = serializers.SerializerMethodField()
     checkout_id = serializers.CharField(source="public_id")
     cart_id = serializers.CharField()
-    owner = serializers.CharField()
+    owner = OwnerOutputSerializer(allow_null=True, help_text="null when the session was created without one")
     status = serializers.CharField()
     status_reason = serializers.CharField()
     channel = serializers.CharField()
@@ -157,6 +246,7 @@ class SessionSerializer(serializers.Serializer):
     calculation_is_current = serializers.BooleanField()
     totals = serializers.SerializerMethodField()
     lines = CartLineSerializer(many=True)
+    cart_snapshot = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
     shipping_address = serializers.SerializerMethodField()
     billing_address = serializers.SerializerMethodField()
@@ -190,6 +280,19 @@ class SessionSerializer(serializers.Serializer):
         calc = session.current_calculation
         return TotalsSerializer(calc).data if calc else None
 
+    @extend_schema_field(CartSnapshotSerializer)
+    def get_cart_snapshot(self, session):
+        lines = list(session.lines.all())
+        return CartSnapshotSerializer(
+            {
+                "cart_id": session.cart_id,
+                "currency": session.currency,
+                "lines": lines,
+                "item_count": sum(line.quantity for line in lines),
+                "sub_total": sum(line.quantity * line.unit_amount for line in lines),
+            }
+        ).data
+
     @extend_schema_field(CustomerSerializer)
     def get_customer(self, session):
         return CustomerSerializer(session).data
@@ -210,12 +313,14 @@ class SessionSerializer(serializers.Serializer):
     @extend_schema_field(PaymentIntentSummarySerializer(allow_null=True))
     def get_payment_intent(self, session):
         summary = self.context.get("payment_intent")
-        return summary
+        if summary is None:
+            return None
+        return {**summary, "next_action": _with_url(summary.get("next_action"))}
 
     @extend_schema_field(SessionOptionsSerializer)
     def get_options(self, session):
         return {
-            "capture_mode": session.capture_mode or session.merchant.capture_mode,
+            "capture_mode": capture_mode_public(session.capture_mode or session.merchant.capture_mode),
             "require_billing_address": session.require_billing_address,
         }
 
@@ -240,3 +345,24 @@ class SessionEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = SessionEvent
         fields = ["id", "type", "from_status", "to_status", "actor", "data", "created_at"]
+
+
+class BlockerSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=(
+            "cart_empty, missing_email, missing_shipping_address, missing_billing_address, shipping_not_selected, "
+            "shipping_rate_invalid, invalid_promotion, calculation_missing, stale_calculation, "
+            "currency_not_supported, inventory_shortfall, session_not_open"
+        )
+    )
+    message = serializers.CharField()
+    param = serializers.CharField(allow_null=True)
+
+
+class ValidationResultsSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    blockers = BlockerSerializer(many=True)
+
+
+class SessionWithValidationSerializer(SessionSerializer):
+    validation_results = ValidationResultsSerializer(read_only=True)

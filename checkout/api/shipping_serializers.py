@@ -6,6 +6,11 @@ from rest_framework import serializers
 from core.api.serializers import StrictSerializer
 
 
+class EstimatedDeliverySerializer(serializers.Serializer):
+    earliest = serializers.DateField(help_text="Today (UTC) + min_delivery_days")
+    latest = serializers.DateField(help_text="Today (UTC) + max_delivery_days")
+
+
 class ShippingOptionSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="Pass as shipping_option_id to select-shipping")
     name = serializers.CharField()
@@ -15,6 +20,9 @@ class ShippingOptionSerializer(serializers.Serializer):
     currency = serializers.CharField()
     min_delivery_days = serializers.IntegerField()
     max_delivery_days = serializers.IntegerField()
+    estimated_delivery = EstimatedDeliverySerializer(
+        required=False, help_text="Only with include_estimated_delivery_dates=true"
+    )
 
 
 class ShippingOptionsSerializer(serializers.Serializer):
@@ -33,12 +41,33 @@ class ShippingOptionsSerializer(serializers.Serializer):
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
+            "The API document's example",
+            request_only=True,
+            value={"shipping_option_id": "ship_1", "carrier": "DHL", "service_code": "express"},
+        ),
+        OpenApiExample(
             "Choose an option", request_only=True, value={"shipping_option_id": "shr_8cJ2kQw0ZtYb3NnVx5LmRp1s"}
-        )
+        ),
+        OpenApiExample(
+            "By carrier and service", request_only=True, value={"carrier": "DHL", "service_code": "express"}
+        ),
     ]
 )
 class SelectShippingInputSerializer(StrictSerializer):
-    shipping_option_id = serializers.CharField(max_length=40)
+    """Names the option by `shipping_option_id`, or by `carrier` + `service_code`, or both
+    (then they must describe the same option: 400 naming the one that does not)."""
+
+    shipping_option_id = serializers.CharField(max_length=40, required=False)
+    carrier = serializers.CharField(max_length=100, required=False)
+    service_code = serializers.CharField(max_length=100, required=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "shipping_option_id" not in attrs:
+            missing = [name for name in ("carrier", "service_code") if name not in attrs]
+            if missing:
+                raise serializers.ValidationError({missing[0]: "Send shipping_option_id, or carrier and service_code."})
+        return attrs
 
 
 @extend_schema_serializer(

@@ -7,7 +7,9 @@ from checkout.api.serializers import (
     SessionEventSerializer,
     SessionSerializer,
     SessionUpdateSerializer,
+    SessionWithValidationSerializer,
 )
+from checkout.pricing_selectors import session_blockers_for
 from checkout.selectors import (
     payment_intent_summaries_for,
     payment_intent_summary_for,
@@ -20,14 +22,28 @@ from core.api.actors import actor_for
 from core.api.pagination import CursorPage
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView, etag_for, if_match_versions
+from core.exceptions import DomainError
 
+# The API document's own example (section 1), as merchants copy it.
 CREATE_EXAMPLE = OpenApiExample(
-    "A two-line cart",
+    "Bind a cart (the API document's example)",
+    request_only=True,
+    value={
+        "cart_id": "cart_123",
+        "owner": {"type": "user", "id": "user_1"},
+        "currency": "GBP",
+        "channel": "web",
+        "metadata": {"source": "campaign_x"},
+        "options": {"capture_mode": "auto", "require_billing_address": True},
+    },
+)
+CREATE_WITH_LINES_EXAMPLE = OpenApiExample(
+    "A guest's two-line cart, with return URLs",
     request_only=True,
     value={
         "cart_id": "cart_8812",
         "currency": "USD",
-        "owner": "customer_42",
+        "owner": {"type": "guest", "id": "g_42"},
         "lines": [
             {"sku": "TSHIRT-M", "name": "T-shirt (M)", "quantity": 2, "unit_amount": 1999, "tax_code": "apparel"},
             {"sku": "MUG", "name": "Mug", "quantity": 1, "unit_amount": 1250},
@@ -40,6 +56,20 @@ CREATE_EXAMPLE = OpenApiExample(
         "metadata": {"order_ref": "A-1001"},
     },
 )
+TRUE_VALUES = {"1", "true", "yes"}
+FALSE_VALUES = {"0", "false", "no"}
+
+
+def query_flag(request, name: str, *, default: bool) -> bool:
+    """A true/false query parameter; anything else is a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in TRUE_VALUES:
+        return True
+    if raw.lower() in FALSE_VALUES:
+        return False
+    raise DomainError(f"{name} must be true or false.", param=name)
 
 
 def session_response(session, *, status=200, context=None):
@@ -50,13 +80,29 @@ def session_response(session, *, status=200, context=None):
     )
 
 
+def session_response_validated(session):
+    """The session with `validation_results` (as POST /validate): reads only what session_get
+    prefetched, plus the promotion and a partial hold when the session has them."""
+    blockers = session_blockers_for(session)
+    response = session_response(session)
+    response.data["validation_results"] = {"valid": not blockers, "blockers": blockers}
+    return response
+
+
 class SessionListCreateApi(ApiView):
     @extend_schema(
         operation_id="sessions_create",
         tags=["Sessions"],
         request=SessionCreateSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        examples=[CREATE_EXAMPLE],
+        examples=[CREATE_EXAMPLE, CREATE_WITH_LINES_EXAMPLE],
+        description=(
+            "Binds a cart to a new session (status `created`). `lines` may be left out: the session is then "
+            "bound to `cart_id` alone with an empty `cart_snapshot`, and gets its lines by PATCH; calculate, "
+            "reserve and payment refuse an empty cart (409 `cart_empty`). `owner` is `{type: user|guest, id}` "
+            "(a plain string is read as a user's id). `options.capture_mode` is `auto` or `manual` "
+            "(`automatic` is accepted as an alias of `auto`); answers always say `auto` or `manual`."
+        ),
         responses={201: SessionSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def post(self, request):
@@ -97,14 +143,22 @@ class SessionDetailApi(ApiView):
         return super().get_permissions()
 
     @extend_schema(
-        operation_id="sessions_retrieve", tags=["Sessions"], responses={200: SessionSerializer, **ERROR_RESPONSES}
+        operation_id="sessions_retrieve",
+        tags=["Sessions"],
+        description="The session and its canonical state, with `validation_results`: what still blocks payment.",
+        responses={200: SessionWithValidationSerializer, **ERROR_RESPONSES},
     )
     def get(self, request, checkout_id):
-        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+        return session_response_validated(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
 
     @extend_schema(
         operation_id="sessions_update",
         tags=["Sessions"],
+        description=(
+            "Partial update: customer info (`customer`), metadata, owner, lines, options, TTL "
+            "(`expires_in_seconds` from now, or `extend_ttl_seconds` added to the current expiry; at most "
+            "24 hours from now). Send the ETag in `If-Match`; a stale one is 412."
+        ),
         request=SessionUpdateSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER],
         responses={200: SessionSerializer, **MUTATION_ERROR_RESPONSES},
@@ -126,12 +180,17 @@ class SessionDetailApi(ApiView):
         tags=["Sessions"],
         parameters=[
             IDEMPOTENCY_KEY_HEADER,
-            OpenApiParameter("release_inventory", bool, description="Release the session's stock holds"),
+            OpenApiParameter(
+                "release_inventory",
+                bool,
+                description="true (the default): the session's stock hold is released at once. false: the hold "
+                "stays until its own expiry (at most the merchant's hold_minutes), then lapses.",
+            ),
         ],
         responses={200: SessionSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def delete(self, request, checkout_id):
-        release = request.query_params.get("release_inventory", "false").lower() in {"1", "true", "yes"}
+        release = query_flag(request, "release_inventory", default=True)
         session_services.session_cancel(
             merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request), release_inventory=release
         )
@@ -144,13 +203,17 @@ class SessionRefreshApi(ApiView):
         tags=["Sessions"],
         request=None,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={200: SessionSerializer, **MUTATION_ERROR_RESPONSES},
+        description=(
+            "Extends the session's life, recalculates totals it already has (while editable) and answers the "
+            "session with `validation_results`: what still blocks payment (as POST /validate)."
+        ),
+        responses={200: SessionWithValidationSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def post(self, request, checkout_id):
         session_services.session_refresh(
             merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request)
         )
-        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+        return session_response_validated(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
 
 
 class SessionTimelineApi(ApiView):

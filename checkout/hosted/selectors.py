@@ -74,8 +74,8 @@ def hosted_stage(session: CheckoutSession, payment: PaymentTransaction | None) -
         return "declined"
     if status == Status.COMPLETED:
         return "success"
-    if status in (Status.FAILED, Status.CANCELED):
-        return "closed"
+    if status in (Status.FAILED, Status.CANCELED, Status.CLOSING):
+        return "closed"  # closing: its payment is being given back, nothing more to pay
     # approved, reserved, payment_processing: where the payment stands decides.
     if payment is None or payment.state in (State.PENDING, State.CANCELLED, State.EXPIRED):
         return "payment"

@@ -64,10 +64,21 @@ class ReservationStatus(models.TextChoices):
     EXPIRED = "expired"
 
 
+class AllocationStrategy(models.TextChoices):
+    # All lines or nothing (409 inventory_shortfall): the default.
+    FIFO = "fifo"
+    # What is available of each line, the shortfall reported per line.
+    BEST_FIT = "best_fit"
+    # Named stock lots per line; the ledger tracks no lots, so it is refused.
+    EXPLICIT_LOTS = "explicit_lots"
+
+
 class Reservation(ConcurrentTransitionMixin, models.Model):
-    """A time-limited hold on stock for one session's cart, all lines or none."""
+    """A time-limited hold on stock for one session's cart: every line in full (fifo), or
+    what was available of each line (best_fit)."""
 
     Status = ReservationStatus
+    AllocationStrategy = AllocationStrategy
 
     public_id = models.CharField(max_length=40, unique=True, default=_reservation_id, editable=False)
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="reservations")
@@ -76,6 +87,9 @@ class Reservation(ConcurrentTransitionMixin, models.Model):
     # even if the merchant switches providers meanwhile.
     provider = models.CharField(max_length=40)
     status = FSMField(default=Status.ACTIVE, choices=Status.choices, protected=True)
+    allocation_strategy = models.CharField(
+        max_length=20, choices=AllocationStrategy.choices, default=AllocationStrategy.FIFO
+    )
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -131,7 +145,9 @@ class ReservationLine(models.Model):
 
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="lines")
     sku = models.CharField(max_length=100)
+    # What is held; below `requested` only in a best_fit reservation that fell short.
     quantity = models.PositiveIntegerField()
+    requested = models.PositiveIntegerField(null=True, help_text="What the cart asked for; null: as quantity")
     # False when the provider does not count this SKU (no ledger row, or provider "none").
     tracked = models.BooleanField(default=True)
 
@@ -142,3 +158,11 @@ class ReservationLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.sku}"
+
+    @property
+    def requested_quantity(self) -> int:
+        return self.quantity if self.requested is None else self.requested
+
+    @property
+    def shortfall(self) -> int:
+        return max(self.requested_quantity - self.quantity, 0)

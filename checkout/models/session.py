@@ -1,5 +1,5 @@
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from core.ids import new_public_id
 
@@ -16,6 +16,8 @@ class Status(models.TextChoices):
     DECLINED = "declined"
     RESERVED = "reserved"
     PAYMENT_PROCESSING = "payment_processing"
+    # Its money is being given back before it closes: nothing may pay it any more.
+    CLOSING = "closing"
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELED = "canceled"
@@ -43,6 +45,25 @@ EXPIRABLE = [
     Status.RESERVED,
     Status.PAYMENT_PROCESSING,
 ]
+# Where the close service may claim a session (give its money back, then close it).
+# FAILED: a rollback still gives back what a failed session holds, and it stays failed.
+CLOSABLE = [
+    Status.AWAITING_APPROVAL,
+    Status.APPROVED,
+    Status.DECLINED,
+    Status.RESERVED,
+    Status.PAYMENT_PROCESSING,
+    Status.FAILED,
+]
+# What the close service does once the money is back.
+CLOSE_EXPIRE = "expire"
+CLOSE_FAIL = "fail"
+CLOSE_CANCEL = "cancel"
+
+
+class OwnerType(models.TextChoices):
+    USER = "user"
+    GUEST = "guest"
 
 
 class CheckoutSession(ConcurrentTransitionMixin, models.Model):
@@ -53,6 +74,7 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     """
 
     Status = Status
+    OwnerType = OwnerType
 
     class Channel(models.TextChoices):
         WEB = "web"
@@ -64,7 +86,10 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="checkout_sessions")
     status = FSMField(default=Status.CREATED, choices=Status.choices, protected=True, db_index=True)
     cart_id = models.CharField(max_length=100, blank=True)
-    owner = models.CharField(max_length=200, blank=True, help_text="The merchant's reference for the shopper")
+    # The document's `owner: {type, id}`: who is buying, a signed-in user of the merchant
+    # or a guest. Both empty: no owner given.
+    owner_type = models.CharField(max_length=10, choices=OwnerType.choices, blank=True)
+    owner_id = models.CharField(max_length=200, blank=True, help_text="The merchant's id for the user or guest")
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
     currency = models.CharField(max_length=3)
     locale = models.CharField(max_length=20, default="en_US")
@@ -79,6 +104,9 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     customer_name = models.CharField(max_length=200, blank=True)
     customer_phone = models.CharField(max_length=32, blank=True, help_text="E.164")
     customer_reference = models.CharField(max_length=200, blank=True)
+    # The shopper asked for their payment preferences to be kept for next time; recorded
+    # here and carried in the session resource and events for the merchant to act on.
+    save_for_later = models.BooleanField(default=False)
 
     selected_shipping_rate = models.ForeignKey(
         "checkout.ShippingRate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -101,10 +129,13 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     approval_requested_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     payment_deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # Set while a job or a failed finalization is giving the payment back (void/refund)
-    # before closing the session: finalize refuses the session from then on, and the
-    # payment listener leaves the closing to whoever claimed it.
+    # While `closing`: when it was claimed (a claim left this long is resumed), which
+    # intent it is giving back, how it ends once the money is back, and from where.
     closing_claimed_at = models.DateTimeField(null=True, blank=True)
+    closing_intent_id = models.CharField(max_length=40, blank=True)
+    closing_kind = models.CharField(max_length=10, blank=True)
+    closing_reason = models.CharField(max_length=500, blank=True)
+    closing_from = models.CharField(max_length=32, blank=True)
 
     version = models.PositiveIntegerField(default=1)
     expires_at = models.DateTimeField(db_index=True)
@@ -119,6 +150,12 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return self.public_id
+
+    @property
+    def owner(self) -> dict | None:
+        if not self.owner_type and not self.owner_id:
+            return None
+        return {"type": self.owner_type or OwnerType.USER, "id": self.owner_id}
 
     @property
     def is_editable(self):
@@ -164,17 +201,43 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     def complete(self):
         pass
 
-    @transition(field=status, source=[Status.PAYMENT_PROCESSING, Status.RESERVED], target=Status.FAILED)
+    @transition(field=status, source=CLOSABLE, target=Status.CLOSING)
+    def begin_closing(self, *, kind, reason, at):
+        self.closing_from = self.status
+        self.closing_kind = kind
+        self.closing_reason = reason[:500]
+        self.closing_claimed_at = at
+        self.closing_intent_id = self.payment_intent_id
+
+    @transition(field=status, source=Status.CLOSING, target=RETURN_VALUE(Status.PAYMENT_PROCESSING, Status.FAILED))
+    def reopen(self):
+        # Back where it was: an attempt in flight decides (deadline, rollback), or a
+        # failed session that was only giving back what it held stays failed.
+        back = self.closing_from if self.closing_from == Status.FAILED else Status.PAYMENT_PROCESSING
+        self._forget_closing()
+        return back
+
+    @transition(field=status, source=[Status.PAYMENT_PROCESSING, Status.RESERVED, Status.CLOSING], target=Status.FAILED)
     def fail(self, reason=""):
         self.status_reason = reason
+        self._forget_closing()
 
-    @transition(field=status, source=CANCELABLE, target=Status.CANCELED)
+    @transition(field=status, source=[*CANCELABLE, Status.CLOSING], target=Status.CANCELED)
     def cancel(self, reason=""):
         self.status_reason = reason
+        self._forget_closing()
 
-    @transition(field=status, source=EXPIRABLE, target=Status.EXPIRED)
+    @transition(field=status, source=[*EXPIRABLE, Status.CLOSING], target=Status.EXPIRED)
     def expire(self, reason="The session passed its expiry time."):
         self.status_reason = reason
+        self._forget_closing()
+
+    def _forget_closing(self):
+        self.closing_claimed_at = None
+        self.closing_intent_id = ""
+        self.closing_kind = ""
+        self.closing_reason = ""
+        self.closing_from = ""
 
 
 class CartLine(models.Model):

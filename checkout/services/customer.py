@@ -13,10 +13,12 @@ from checkout.locks import lock_session
 from checkout.models import Address, CheckoutSession
 from checkout.selectors import session_address
 from checkout.services.lifecycle import ensure_editable, session_touch
+from core.exceptions import DomainError
 from core.versioning import check_version
 
 CUSTOMER_FIELDS = {"email": "customer_email", "name": "customer_name", "phone": "customer_phone",
-                   "reference": "customer_reference"}  # fmt: skip
+                   "reference": "customer_reference", "customer_id": "customer_reference",
+                   "save_for_later": "save_for_later"}  # fmt: skip
 
 
 def _phone_region(session: CheckoutSession) -> str:
@@ -29,18 +31,26 @@ def _phone_region(session: CheckoutSession) -> str:
     return session.merchant.country
 
 
+def customer_apply(session: CheckoutSession, changes: dict) -> None:
+    """Sets the customer fields in `changes` on the locked session (no save): the phone
+    stored E.164, the email normalized. Raises DomainError `phone_invalid` (400)."""
+    if "customer_id" in changes and "reference" in changes and changes["customer_id"] != changes["reference"]:
+        raise DomainError("customer_id and reference name the same thing; send one of them.", param="customer_id")
+    if "phone" in changes:
+        changes = {**changes, "phone": phone_e164(changes["phone"], region=_phone_region(session))}
+    if changes.get("email"):
+        changes = {**changes, "email": email_normalize(changes["email"])}
+    for name, value in changes.items():
+        setattr(session, CUSTOMER_FIELDS[name], value)
+
+
 def _customer_set(*, merchant_id, checkout_id, changes, actor, expected_versions, event_type) -> CheckoutSession:
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
         check_version(expected_versions, session.version)
         ensure_editable(session, actor=actor)
-        if "phone" in changes:
-            # Raising here rolls back the move to `collecting` too: bad input writes nothing.
-            changes = {**changes, "phone": phone_e164(changes["phone"], region=_phone_region(session))}
-        if changes.get("email"):
-            changes = {**changes, "email": email_normalize(changes["email"])}
-        for name, value in changes.items():
-            setattr(session, CUSTOMER_FIELDS[name], value)
+        # Raising here rolls back the move to `collecting` too: bad input writes nothing.
+        customer_apply(session, changes)
         session_touch(session, actor=actor, type=event_type, data={"fields": sorted(changes)})
     return session
 
@@ -48,7 +58,9 @@ def _customer_set(*, merchant_id, checkout_id, changes, actor, expected_versions
 def customer_set(
     *, merchant_id: int, checkout_id: str, changes: dict, actor: str, expected_versions=None
 ) -> CheckoutSession:
-    """Sets any of the customer's email, name, phone (stored E.164) and merchant reference.
+    """Sets any of the customer's email, name, phone (stored E.164), the merchant's id for
+    the customer (`customer_id`, formerly `reference`) and `save_for_later`: the shopper's
+    request to keep their payment preferences, recorded on the session for the merchant.
 
     Locks the session. Raises NotFound (404), PreconditionFailed (412), InvalidStateTransition
     (409) and DomainError `phone_invalid` (400)."""

@@ -12,10 +12,12 @@ never reserved, or released its hold) is reserved and committed in one step unde
 stock locks, with the same check the reserve endpoint makes, so finalizing never
 oversells whichever provider the merchant runs ("none" grants and commits nothing).
 
-What fails after the money was taken (no stock left, promotion used up) is compensated,
-outside any transaction: the payment is voided (authorized) or refunded (captured)
-through payments, the holds are released, the session fails with the reason, and the
-merchant gets the alert event `checkout.finalization_failed`.
+What fails after the money was taken (no stock left, promotion used up) is compensated
+through the close service (checkout.services.closing), outside any transaction: the
+payment is voided (authorized) or refunded (captured) through payments, the holds are
+released, the session fails with the reason, and the merchant gets the alert event
+`checkout.finalization_failed`. An attempt still in flight is left to payments' janitor,
+which gives the money back once it settles.
 """
 
 import logging
@@ -27,17 +29,29 @@ from django_fsm import can_proceed
 
 from checkout.locks import lock_session, lock_session_order, lock_session_pk
 from checkout.models import Address, CheckoutSession, Order, Reservation, ReservationLine
+from checkout.models.session import CLOSE_FAIL
 from checkout.pricing_selectors import session_blockers
 from checkout.providers.inventory import inventory_provider_for
 from checkout.selectors import session_address
-from checkout.services.inventory import reservation_commit, session_holds_release
+from checkout.services.closing import LEAVE_TO_JANITOR, session_close_claim, session_close_run
+from checkout.services.inventory import reservation_commit
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from checkout.services.pricing import promotion_redeem
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 from merchants.events import event_emit
-from payments.exceptions import GatewayUnavailable, OperationInProgress, ReviewPending
-from payments.selectors import payment_intent_get
-from payments.services import payment_intent_cancel, payment_intent_lock, payment_intent_refund, payment_review_open
+from payments.exceptions import ReviewPending
+from payments.selectors import payment_is_held, payment_is_manual_capture, payment_is_settled, payment_review_open
+from payments.services import payment_intent_lock
+from payments.services.returns import (  # noqa: F401 (the outcomes, re-exported for checkout)
+    CANCELED,
+    IN_FLIGHT,
+    NOTHING_HELD,
+    PENDING,
+    REFUNDED,
+    REFUSED,
+    VOIDED,
+    payment_intent_give_back,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +62,7 @@ Status = CheckoutSession.Status
 HARD_BLOCKERS = frozenset({"calculation_missing", "stale_calculation"})
 ALERT_EVENT = "checkout.finalization_failed"
 
-# What happened to the money when it was given back.
-VOIDED = "voided"
-REFUNDED = "refunded"
-CANCELED = "canceled"
-NOTHING_HELD = "nothing_held"
-PENDING = "pending"  # the gateway did not answer: a later run asks again with the same key
-IN_FLIGHT = "in_flight"  # a payment attempt is running: nothing can be given back yet
 ELSEWHERE = "handled_elsewhere"  # another request already claimed the session to give it back
-REFUSED = "refused"  # payments or the gateway said no (a dispute, say): staff must look
 OUTCOME_TEXT = {
     VOIDED: "The payment's authorization was voided.",
     REFUNDED: "The payment was refunded.",
@@ -104,7 +110,7 @@ def session_finalize(*, merchant_id: int, checkout_id: str, actor: str, skip_loc
     With skip_locked (the jobs), a session someone else holds returns None.
     """
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             session = _lock(merchant_id=merchant_id, checkout_id=checkout_id, skip_locked=skip_locked)
             if session is None:
                 return None
@@ -126,15 +132,15 @@ def _finalize_locked(session: CheckoutSession, *, actor: str) -> Finalized:
     existing = lock_session_order(session=session)
     if existing is not None:
         return Finalized(order=existing, created=False)
+    if session.status == Status.CLOSING:
+        raise InvalidStateTransition(
+            "The session is being closed and its payment given back; it cannot be finalized.",
+            explain=f"closing since {session.closing_claimed_at.isoformat() if session.closing_claimed_at else '?'}",
+        )
     if not can_proceed(session.complete):
         raise InvalidStateTransition(
             f"A {session.status} session cannot be finalized.",
             explain="finalize needs a session in payment_processing whose payment succeeded",
-        )
-    if session.closing_claimed_at is not None:
-        raise InvalidStateTransition(
-            "The session is being closed and its payment given back; it cannot be finalized.",
-            explain=f"closing claimed at {session.closing_claimed_at.isoformat()}",
         )
     payment = payment_intent_lock(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
     if payment_review_open(payment):
@@ -193,9 +199,9 @@ def _finalize_locked(session: CheckoutSession, *, actor: str) -> Finalized:
 
 
 def _settled_status(payment) -> str:
-    if payment.state == "completed":
+    if payment_is_settled(payment):
         return Order.PaymentStatus.CAPTURED
-    if payment.state == "authorized" and payment.capture_mode == "manual":
+    if payment_is_held(payment) and payment_is_manual_capture(payment):
         if payment.pending_operation == "void":
             raise InvalidStateTransition("The payment is being voided.", code="operation_in_progress")
         return Order.PaymentStatus.AUTHORIZED
@@ -311,75 +317,49 @@ def _order_snapshot(session, calc, payment, payment_status: str, reservation_id:
 
 
 def payment_give_back(*, merchant_id: int, payment_intent_id: str, actor: str, reason: str) -> str:
-    """Voids, cancels or refunds the payment through payments, whichever its state needs.
-
-    Must run outside any transaction (payments calls the gateway). Safe to repeat:
-    payments reuses the claimed key, and a payment already closed reports nothing_held.
-    """
-    if not payment_intent_id:
-        return NOTHING_HELD
-    state = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id).state
-    try:
-        if state in ("completed", "partially_refunded"):
-            payment_intent_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor)
-            return REFUNDED
-        if state in ("authorized", "pending", "failed"):
-            payment_intent_cancel(
-                merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor, reason=reason
-            )
-            return VOIDED if state == "authorized" else CANCELED
-    except (GatewayUnavailable, OperationInProgress) as exc:
-        logger.warning("could not give back payment %s yet: %s", payment_intent_id, exc.code)
-        return PENDING
-    except InvalidStateTransition:
-        # It moved under us (an attempt started, a webhook settled it): look again.
-        state = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id).state
-    except DomainError as exc:
-        logger.error("payment %s could not be given back: %s", payment_intent_id, exc.code)
-        return REFUSED
-    if state in ("processing", "requires_action"):
-        return IN_FLIGHT
-    if state in ("completed", "partially_refunded", "authorized"):
-        return PENDING
-    return NOTHING_HELD
+    """Voids, cancels or refunds the payment through payments, whichever its state needs
+    (payments decides which); see payments.services.returns.payment_intent_give_back."""
+    return payment_intent_give_back(
+        merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor, reason=reason
+    )
 
 
 def finalization_compensate(*, merchant_id: int, checkout_id: str, cause: DomainError, actor: str) -> str:
-    """After a finalize failed past payment: claim the session, give the money back, then
-    fail the session with the reason and raise the alert. Returns what the money did.
+    """After a finalize failed past payment: claim the session for closing, give the money
+    back, then fail the session with the reason and raise the alert. Returns what the
+    money did.
 
-    Claim (session locked: closing_claimed_at, timeline) → call payments with no lock
-    held → record (session locked: holds released, `fail`, alert event). A give-back
-    that got no answer leaves the claim set; checkout.enforce_deadlines retries it.
+    Through the close service: claim (session locked: `closing`, timeline) → payments
+    called with no lock held → record (session locked: holds released, `fail`). An
+    attempt still in flight is left to payments' janitor; a give-back that got no answer
+    leaves the session closing, and checkout.enforce_deadlines resumes it.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
-        if session.status != Status.PAYMENT_PROCESSING or session.closing_claimed_at is not None:
+        if session.status != Status.PAYMENT_PROCESSING:
             return ELSEWHERE
-        session.closing_claimed_at = timezone.now()
+        timeline_record(
+            session,
+            type="finalization.failed",
+            actor=actor,
+            data={"code": cause.code, "message": cause.message, **cause.extra},
+        )
+        reason = f"The order could not be finalized: {cause.message}"[:500]
+        session_close_claim(session, kind=CLOSE_FAIL, reason=reason, actor=actor, data={"code": cause.code})
+        payment_intent_id = session.payment_intent_id
+        session_pk = session.pk
+
+    result = session_close_run(session_pk=session_pk, actor=actor, on_in_flight=LEAVE_TO_JANITOR)
+    outcome = result.payment
+
+    with transaction.atomic(durable=True):
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
         session_touch(
             session,
             actor=actor,
-            type="finalization.failed",
-            data={"code": cause.code, "message": cause.message, **cause.extra},
+            type="finalization.compensated",
+            data={"code": cause.code, "compensation": outcome, "holds_released": result.released},
         )
-        payment_intent_id = session.payment_intent_id
-
-    outcome = payment_give_back(
-        merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor, reason="The order could not be made."
-    )
-
-    with transaction.atomic():
-        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
-        released = session_holds_release(session, actor=actor, reason="finalization failed")
-        if outcome != PENDING:
-            session.closing_claimed_at = None
-        data = {"code": cause.code, "compensation": outcome, "holds_released": released}
-        if session.status == Status.PAYMENT_PROCESSING:
-            reason = f"The order could not be finalized: {cause.message}"[:500]
-            session_transition(session, "fail", actor=actor, data=data, reason=reason)
-        else:
-            session_touch(session, actor=actor, type="finalization.compensated", data=data)
         event_emit(
             merchant_id=merchant_id,
             type=ALERT_EVENT,

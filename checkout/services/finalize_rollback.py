@@ -22,13 +22,15 @@ from django.utils import timezone
 
 from checkout.locks import lock_session, lock_session_order
 from checkout.models import CheckoutSession
-from checkout.services.finalize import IN_FLIGHT, PENDING, payment_give_back
-from checkout.services.inventory import session_holds_release
-from checkout.services.lifecycle import session_touch, session_transition
+from checkout.models.session import CLOSE_FAIL
+from checkout.services.closing import REOPEN, session_close_claim, session_close_run
+from checkout.services.finalize import IN_FLIGHT
+from checkout.services.lifecycle import timeline_record
 from core.exceptions import Conflict, InvalidStateTransition
 
 Status = CheckoutSession.Status
 ROLLBACK_FROM = (Status.PAYMENT_PROCESSING, Status.FAILED)
+REASON = "Finalization was rolled back."
 
 
 @dataclass(frozen=True)
@@ -39,19 +41,21 @@ class RollbackResult:
 
 
 # A closing claim older than this belongs to a process presumed dead (as the deadline job
-# presumes when it retries one).
+# presumes when it resumes one).
 CLAIM_PRESUMED_DEAD = timedelta(minutes=2)
 
 
 def session_finalize_rollback(*, merchant_id: int, checkout_id: str, actor: str) -> RollbackResult:
-    """Claims the session, gives the money back, then closes it; see the module docstring.
+    """Claims the session for closing, gives the money back, then closes it; see the
+    module docstring. Through the close service (checkout.services.closing).
 
     Locks the session for the claim and again for the record, never during the payment
     call. Raises NotFound (404); Conflict `order_exists` (409) for a finalized session;
     InvalidStateTransition (409) from any status but payment_processing or failed;
-    Conflict `payment_in_progress` (409, nothing changed) while a payment attempt runs.
+    Conflict `closing_in_progress` (409) while another process closes it; Conflict
+    `payment_in_progress` (409, the session reopened) while a payment attempt runs.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
         order = lock_session_order(session=session)
         if order is not None:
@@ -59,45 +63,34 @@ def session_finalize_rollback(*, merchant_id: int, checkout_id: str, actor: str)
                 f"The session was finalized into order {order.public_id}; refund it instead.",
                 code="order_exists",
             )
-        if session.status not in ROLLBACK_FROM:
+        resume = False
+        if session.status == Status.CLOSING:
+            claimed = session.closing_claimed_at
+            if claimed is not None and claimed > timezone.now() - CLAIM_PRESUMED_DEAD:
+                # A compensation or the deadline job is giving the money back right now.
+                raise Conflict(
+                    "Another process is already closing this session; try again shortly.", code="closing_in_progress"
+                )
+            resume = True  # its closer died: finish its give-back, with its keys
+        elif session.status not in ROLLBACK_FROM:
             raise InvalidStateTransition(
                 f"A {session.status} session has no finalization to roll back.",
                 explain="rollback applies to sessions in payment_processing or failed",
             )
-        now = timezone.now()
-        if session.closing_claimed_at is not None and session.closing_claimed_at > now - CLAIM_PRESUMED_DEAD:
-            # A compensation or the deadline job is giving the money back right now.
-            raise Conflict(
-                "Another process is already closing this session; try again shortly.", code="closing_in_progress"
-            )
-        # From here finalize refuses the session, and the payment listener leaves it to us.
-        session.closing_claimed_at = now
-        session_touch(session, actor=actor, type="finalization.rollback_started")
-        payment_intent_id = session.payment_intent_id
-
-    outcome = payment_give_back(
-        merchant_id=merchant_id,
-        payment_intent_id=payment_intent_id,
-        actor=actor,
-        reason="The finalization was rolled back.",
-    )
-
-    with transaction.atomic():
-        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
-        if outcome == IN_FLIGHT:
-            session.closing_claimed_at = None
-            session_touch(session, actor=actor, type="finalization.rollback_aborted", data={"payment": outcome})
-            in_flight = True
         else:
-            in_flight = False
-            released = session_holds_release(session, actor=actor, reason="finalization rolled back")
-            if outcome != PENDING:
-                session.closing_claimed_at = None
-            data = {"payment": outcome, "holds_released": released}
-            session_touch(session, actor=actor, type="finalization.rolled_back", data=data)
-            if session.status == Status.PAYMENT_PROCESSING:
-                session_transition(session, "fail", actor=actor, data=data, reason="Finalization was rolled back.")
-    if in_flight:
+            timeline_record(session, type="finalization.rollback_started", actor=actor)
+            session_close_claim(session, kind=CLOSE_FAIL, reason=REASON, actor=actor)
+        session_pk = session.pk
+
+    result = session_close_run(session_pk=session_pk, actor=actor, on_in_flight=REOPEN)
+    data = {"payment": result.payment, "holds_released": result.released}
+    with transaction.atomic(durable=True):
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        if result.payment == IN_FLIGHT and not result.closed:
+            timeline_record(session, type="finalization.rollback_aborted", actor=actor, data=data)
+        else:
+            timeline_record(session, type="finalization.rolled_back", actor=actor, data={**data, "resumed": resume})
+    if result.payment == IN_FLIGHT and not result.closed:
         # Raised after the commit: the abort stays on the timeline.
         raise Conflict("A payment attempt is still running; roll back once it has settled.", code="payment_in_progress")
-    return RollbackResult(session=session, holds_released=released, payment=outcome)
+    return RollbackResult(session=session, holds_released=result.released, payment=result.payment)

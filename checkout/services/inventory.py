@@ -18,13 +18,14 @@ from django_fsm import can_proceed
 
 from checkout.locks import lock_active_reservations, lock_reservation, lock_session, lock_session_pk
 from checkout.models import CheckoutSession, Reservation, ReservationLine
+from checkout.models.inventory import AllocationStrategy
 from checkout.providers.inventory import (
     LineAvailability,
     inventory_provider_for,
     inventory_provider_named,
 )
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
-from core.exceptions import DomainError, InvalidStateTransition
+from core.exceptions import Conflict, DomainError, InvalidStateTransition
 
 DEFAULT_HOLD_MINUTES = 15
 DEFAULT_MAX_HOLD_MINUTES = 60
@@ -49,7 +50,7 @@ def max_hold_minutes(merchant) -> int:
     return max(_minutes_setting(merchant, "max_hold_minutes", DEFAULT_MAX_HOLD_MINUTES), hold_minutes(merchant))
 
 
-def _hold_until(session: CheckoutSession, minutes: int, now):
+def _hold_until(session: CheckoutSession, minutes: float, now):
     return min(now + timedelta(minutes=minutes), session.expires_at)
 
 
@@ -68,11 +69,13 @@ def _record(session, reservation: Reservation, change: str, *, actor: str, **dat
 
 
 def _shortfall(checks: list[LineAvailability], message: str) -> DomainError:
+    short = [check for check in checks if check.short]
     return DomainError(
         message,
         code="inventory_shortfall",
         status_code=409,
         param="lines",
+        explain="; ".join(f"{c.sku}: requested {c.requested}, available {c.available}" for c in short),
         extra={
             "lines": [
                 {"sku": check.sku, "requested": check.requested, "available": check.available}
@@ -90,8 +93,55 @@ def _wanted(session: CheckoutSession) -> dict[str, int]:
     return wanted
 
 
-def session_reserve(*, merchant_id: int, checkout_id: str, actor: str) -> Reservation:
-    """Holds the session's whole cart, or nothing, and moves the session to `reserved`.
+def _is_partial(reservation: Reservation) -> bool:
+    return any(line.shortfall for line in reservation.lines.all())
+
+
+def session_partial_hold_release(session: CheckoutSession, *, actor: str) -> bool:
+    """Releases the session's active hold if it is partial (its cart is about to change);
+    the caller holds the session lock. True when one was released."""
+    for reservation in lock_active_reservations(session=session):
+        if _is_partial(reservation):
+            _release_locked(reservation, session=session, actor=actor, reason="cart changed")
+            return True
+    return False
+
+
+def _hold_minutes_for(session: CheckoutSession, expires_in_seconds: int | None) -> float:
+    """The hold's length: the merchant's hold_minutes, or `expires_in_seconds` when asked,
+    which may not exceed max_hold_minutes (400 naming it)."""
+    if expires_in_seconds is None:
+        return hold_minutes(session.merchant)
+    limit = max_hold_minutes(session.merchant)
+    if expires_in_seconds > limit * 60:
+        raise DomainError(
+            f"A hold can last at most {limit * 60} seconds for this merchant.",
+            param="expires_in_seconds",
+            explain="the merchant's extra_settings['max_hold_minutes'] bounds every hold",
+        )
+    return expires_in_seconds / 60
+
+
+def session_reserve(
+    *,
+    merchant_id: int,
+    checkout_id: str,
+    actor: str,
+    expires_in_seconds: int | None = None,
+    allocation_strategy: str = AllocationStrategy.FIFO,
+) -> Reservation:
+    """Holds stock for the session's cart and moves the session to `reserved`.
+
+    `allocation_strategy`:
+    - `fifo` (default): every line in full, or nothing: 409 `inventory_shortfall`, whose
+      `explain` and `lines` say what is short.
+    - `best_fit`: what is available of each line; a line short of stock holds less (its
+      `shortfall` says how much), and `validate` reports the hold as a blocker until the
+      cart is changed to fit. Still 409 `inventory_shortfall` when nothing at all can be held.
+    - `explicit_lots`: refused (400 `allocation_strategy_unsupported`): the stock ledger
+      counts SKUs, not lots.
+    `expires_in_seconds` sets the hold's length (default the merchant's hold_minutes; at
+    most max_hold_minutes, 400 beyond); never past the session's expiry.
 
     Locks the session, its previous hold if any, then the stock rows by sku; availability
     is read under those locks and the hold written in the same transaction, so two carts
@@ -100,9 +150,16 @@ def session_reserve(*, merchant_id: int, checkout_id: str, actor: str) -> Reserv
 
     Raises NotFound (404); InvalidStateTransition (409) when the status does not allow
     it, the session is past its expiry, or it already holds a live reservation;
-    DomainError `inventory_shortfall` (409, `lines` short) with nothing held;
-    ServiceUnavailable (503) for an unknown provider.
+    Conflict `cart_empty` (409); DomainError `inventory_shortfall` (409) with nothing
+    held; ServiceUnavailable (503) for an unknown provider.
     """
+    if allocation_strategy == AllocationStrategy.EXPLICIT_LOTS:
+        raise DomainError(
+            "allocation_strategy explicit_lots is not supported: this stock ledger counts SKUs, not lots.",
+            code="allocation_strategy_unsupported",
+            param="allocation_strategy",
+            explain="use fifo (all lines or nothing) or best_fit (what is available of each line)",
+        )
     now = timezone.now()
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
@@ -114,28 +171,50 @@ def session_reserve(*, merchant_id: int, checkout_id: str, actor: str) -> Reserv
             )
         if session.expires_at <= now:
             raise InvalidStateTransition("The session has expired.", explain="session expires_at has passed")
+        minutes = _hold_minutes_for(session, expires_in_seconds)
+        wanted = _wanted(session)
+        if not wanted:
+            raise Conflict(
+                "The cart has no lines to reserve; add them with PATCH /sessions/{id}.",
+                code="cart_empty",
+                param="lines",
+            )
         for previous in lock_active_reservations(session=session):
-            if not previous.is_lapsed(now):
+            if previous.is_lapsed(now):
+                _expire_locked(previous, session=session, actor=actor)
+            elif _is_partial(previous):
+                # A best_fit hold that fell short is replaced by the new attempt.
+                _release_locked(previous, session=session, actor=actor, reason="replaced by a new reservation")
+            else:
                 raise InvalidStateTransition(
                     f"The session already holds reservation {previous.public_id}; extend or release it.",
                     explain="one active reservation per session",
                 )
-            _expire_locked(previous, session=session, actor=actor)
 
         provider = inventory_provider_for(session.merchant)
-        checks = provider.check(merchant_id=merchant_id, wanted=_wanted(session), now=now)
-        if any(check.short for check in checks):
+        checks = provider.check(merchant_id=merchant_id, wanted=wanted, now=now)
+        short = [check for check in checks if check.short]
+        partial = allocation_strategy == AllocationStrategy.BEST_FIT
+        nothing_to_hold = len(short) == len(checks) and all(check.available == 0 for check in short)
+        if short and (not partial or nothing_to_hold):
             raise _shortfall(checks, "Not enough stock to hold every line; nothing was reserved.")
 
         reservation = Reservation.objects.create(
             merchant_id=merchant_id,
             session=session,
             provider=provider.name,
-            expires_at=_hold_until(session, hold_minutes(session.merchant), now),
+            allocation_strategy=allocation_strategy,
+            expires_at=_hold_until(session, minutes, now),
         )
         ReservationLine.objects.bulk_create(
             [
-                ReservationLine(reservation=reservation, sku=check.sku, quantity=check.requested, tracked=check.tracked)
+                ReservationLine(
+                    reservation=reservation,
+                    sku=check.sku,
+                    quantity=min(check.requested, check.available) if check.short else check.requested,
+                    requested=check.requested,
+                    tracked=check.tracked,
+                )
                 for check in checks
             ]
         )
@@ -143,10 +222,26 @@ def session_reserve(*, merchant_id: int, checkout_id: str, actor: str) -> Reserv
         data = {
             "reservation_id": reservation.public_id,
             "provider": provider.name,
+            "allocation_strategy": allocation_strategy,
             "expires_at": reservation.expires_at.isoformat(),
-            "lines": [{"sku": check.sku, "quantity": check.requested} for check in checks],
+            "lines": [
+                {
+                    "sku": check.sku,
+                    "quantity": min(check.requested, check.available) if check.short else check.requested,
+                    "requested": check.requested,
+                }
+                for check in checks
+            ],
         }
-        if first:
+        if short:
+            # A partial hold leaves the session where it was (editable): the shopper is
+            # shown the shortfall, changes the cart (which releases this hold) and
+            # reserves again. Payment refuses the session while the hold is partial.
+            data["partial"] = True
+            if session.status == CheckoutSession.Status.CREATED:
+                session_transition(session, "start_collecting", actor=actor)
+            session_touch(session, actor=actor, type="reservation.partial", data=data)
+        elif first:
             timeline_record(session, type="reservation.created", actor=actor, data=data)
             session_transition(session, "reserve", actor=actor, data={"reservation_id": reservation.public_id})
         else:
@@ -259,7 +354,20 @@ def reservation_commit(*, reservation_id: str, actor: str = "system:finalize", m
                 explain=f"transition 'commit' is not allowed from '{reservation.status}'",
             )
         provider = inventory_provider_named(reservation.provider)
-        quantities = {line.sku: line.quantity for line in reservation.lines.all()}
+        held = list(reservation.lines.all())
+        if any(line.shortfall for line in held):
+            raise DomainError(
+                "The hold is short of the cart (a best_fit reservation); it cannot be committed as the order.",
+                code="inventory_shortfall",
+                status_code=409,
+                param="lines",
+                explain="; ".join(
+                    f"{line.sku}: requested {line.requested_quantity}, reserved {line.quantity}"
+                    for line in held
+                    if line.shortfall
+                ),
+            )
+        quantities = {line.sku: line.quantity for line in held}
         lapsed = reservation.is_lapsed(now)
         if lapsed:
             # Its quantities stopped counting when it lapsed, so the check below sees

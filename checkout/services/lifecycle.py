@@ -67,10 +67,13 @@ def _event_data(session: CheckoutSession, event_type: str, before: dict, after: 
     return {"before": before, "after": after, **(extra or {})}
 
 
-def session_transition(session: CheckoutSession, name: str, *, actor: str, data=None, event_data=None, **kwargs):
+def session_transition(
+    session: CheckoutSession, name: str, *, actor: str, data=None, event_data=None, announce=True, **kwargs
+):
     """Runs the named @transition, saves, writes the timeline and the merchant event.
 
-    `event_data` adds keys to the merchant event (e.g. the order id on completion).
+    `event_data` adds keys to the merchant event (e.g. the order id on completion);
+    `announce=False` skips the event for a return to a status already announced.
     Raises InvalidStateTransition (409) when the session's state does not allow it.
     """
     method = getattr(session, name)
@@ -93,7 +96,7 @@ def session_transition(session: CheckoutSession, name: str, *, actor: str, data=
         from_status=from_status,
         to_status=session.status,
     )
-    event_type = STATUS_EVENTS.get(session.status)
+    event_type = STATUS_EVENTS.get(session.status) if announce else None
     if event_type:
         event_emit(
             merchant_id=session.merchant_id,

@@ -9,20 +9,52 @@ import logging
 
 from django.db import transaction
 
+from checkout.inventory_selectors import session_hold_is_partial
 from checkout.locks import lock_session
-from checkout.models import CheckoutSession, SessionEvent
+from checkout.models import Address, CheckoutSession, SessionEvent
+from checkout.models.session import TERMINAL
+from checkout.selectors import session_address
 from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from core.exceptions import Conflict, NotFound
 from payments import hooks
+from payments.exceptions import PayableClosed
+from payments.selectors import payment_intent_get, payment_is_closed, payment_is_unpaid
 from payments.services import payment_intent_cancel, payment_intent_create, payment_intent_lock
+from payments.services.returns import payment_return_request, payment_return_run
 
 logger = logging.getLogger(__name__)
 
 Status = CheckoutSession.Status
-# An intent in one of these states may be replaced by a fresh one (nothing is held).
-REPLACEABLE = {"pending", "failed"}
-CLOSED = {"cancelled", "expired"}
+NOT_PAYABLE = "session_not_payable"
+
+
+def _not_payable_message(session: CheckoutSession) -> str:
+    if session.status == Status.CLOSING:
+        return "This checkout session is closing and its payment is being given back; it can no longer be paid."
+    return f"This checkout session is {session.status}; it can no longer be paid."
+
+
+def session_payable_check(*, merchant_id: int, reference: str, payment_intent_id: str | None):
+    """Payments' question, registered in CheckoutConfig.ready(): may this payment still
+    be paid? Runs inside payments' transaction and locks the session first (house order
+    session → payment) until it commits, so the session cannot start closing between
+    this answer and payments' claim. None when the reference is no session of ours.
+
+    At creation (no intent id): refused once closing or terminal. At confirm: only the
+    session's current intent, while it is in payment_processing.
+    """
+    try:
+        session = lock_session(merchant_id=merchant_id, checkout_id=reference)
+    except NotFound:
+        return None
+    if payment_intent_id is None:
+        payable = session.status != Status.CLOSING and session.status not in TERMINAL
+    else:
+        payable = session.status == Status.PAYMENT_PROCESSING and session.payment_intent_id == payment_intent_id
+    if payable:
+        return hooks.PAYABLE
+    return hooks.Payability(payable=False, code=NOT_PAYABLE, message=_not_payable_message(session))
 
 
 def _current_grand_total(session: CheckoutSession) -> int:
@@ -52,12 +84,15 @@ def session_payment_intent_create(
     Locks the session (then, through payments, the previous intent if it must be
     cancelled). Idempotent: an open intent for the same amount is returned as it is; a
     pending or failed one for another amount is cancelled and replaced. The first intent
-    moves the session to payment_processing. Raises 409 calculation_missing,
-    stale_calculation, nothing_to_pay, payment_in_progress, invalid_state_transition, and
-    approval_required for a merchant-approval merchant's session not yet approved.
+    moves the session to payment_processing. Raises 409 session_not_payable for a
+    closing or terminal session, calculation_missing, stale_calculation, nothing_to_pay,
+    payment_in_progress, invalid_state_transition, and approval_required for a
+    merchant-approval merchant's session not yet approved.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        if session.status == Status.CLOSING or session.status in TERMINAL:
+            raise PayableClosed(_not_payable_message(session))
         if session.merchant.approval_mode == "merchant" and session.approved_at is None:
             raise Conflict(
                 "The merchant must approve this order before it can be paid.",
@@ -65,22 +100,36 @@ def session_payment_intent_create(
                 explain="place the order (POST /sessions/{id}/place) and wait for the merchant's approval",
             )
         amount = _current_grand_total(session)
+        if session.require_billing_address and session_address(session, Address.Kind.BILLING) is None:
+            # options.require_billing_address: the merchant needs it before money moves.
+            raise Conflict(
+                "This session requires a billing address before payment.",
+                code="missing_billing_address",
+                param="billing_address",
+            )
+        if session_hold_is_partial(session):
+            # A best_fit hold short of the cart: the order could not be fulfilled as paid.
+            raise Conflict(
+                "The stock hold covers only part of the cart; change the cart and reserve again before paying.",
+                code="inventory_shortfall",
+                param="lines",
+            )
         if session.payment_intent_id:
             # Locked (session → payment), so a confirm cannot move it to authorized between
             # this check and the cancel below: cancelling a pending or failed intent never
             # calls the gateway, and this transaction must not.
             existing = payment_intent_lock(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
             same = existing.amount == amount and existing.currency == session.currency
-            if same and existing.state not in CLOSED:
+            if same and not payment_is_closed(existing):
                 return session, existing
-            if existing.state in REPLACEABLE:
+            if payment_is_unpaid(existing):
                 payment_intent_cancel(
                     merchant_id=merchant_id,
                     payment_intent_id=existing.public_id,
                     actor=actor,
                     reason="Replaced: the session's total changed.",
                 )
-            elif existing.state not in CLOSED:
+            elif not payment_is_closed(existing):
                 raise Conflict(
                     "This session's payment is already under way; cancel it first.", code="payment_in_progress"
                 )
@@ -117,17 +166,21 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
 
     Runs in its own transaction under the session's lock (never inside the payment's,
     so the lock order session → payment is kept). Idempotent: a notice already on the
-    timeline is skipped; a notice about an intent the session no longer uses is ignored.
-    A success keeps the session in payment_processing, ready to finalize; a failure with
-    no attempt left, or a cancelled intent, fails the session and releases its holds.
+    timeline is skipped. A success keeps the session in payment_processing, ready to
+    finalize; a failure with no attempt left, or a cancelled intent, fails the session
+    and releases its holds. A success the session can no longer take (it closed, or the
+    intent is not its current one) is given back: payments is asked to return it, which
+    it does now (after this commit) or, once the attempt settles, on the janitor's run.
     """
     type = f"payment.{notice.type}"
-    with transaction.atomic():
+    give_back = False
+    with transaction.atomic(durable=True):
         try:
             session = lock_session(merchant_id=notice.merchant_id, checkout_id=notice.reference)
         except NotFound:
             return
-        if session.payment_intent_id != notice.payment_intent_id or _already_recorded(session, notice, type):
+        current = session.payment_intent_id == notice.payment_intent_id
+        if _already_recorded(session, notice, type):
             return
         data = {
             "payment_intent_id": notice.payment_intent_id,
@@ -136,18 +189,54 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
             "currency": notice.currency,
             **({"reason": notice.reason} if notice.reason else {}),
         }
-        timeline_record(session, type=type, actor="system:payments", data=data)
-        closing = notice.type == hooks.CANCELED or (notice.type == hooks.FAILED and not notice.retryable)
-        # A session claimed for closing (deadline expiry, failed finalization) is closed
-        # by whoever claimed it, with the reason that matters, once the payment is back.
-        if closing and session.status == Status.PAYMENT_PROCESSING and session.closing_claimed_at is None:
-            reason = "The payment was canceled." if notice.type == hooks.CANCELED else "The payment failed."
-            session_transition(session, "fail", actor="system:payments", data=data, reason=reason)
-            # Stock held for a session that can no longer pay goes back on sale now, not
-            # when the hold would have lapsed.
-            session_holds_release(session, actor="system:payments", reason=reason)
-        elif notice.type == hooks.SUCCEEDED and session.status != Status.PAYMENT_PROCESSING:
-            logger.warning("payment %s succeeded for %s session %s", notice.payment_intent_id, session.status, session)
+        # A won dispute hands captured money back to the merchant: on a session that no
+        # longer takes it (it closed while the bank held the money), it goes back too.
+        took_money = notice.type in (hooks.SUCCEEDED, hooks.AUTHORIZED, hooks.DISPUTE_WON)
+        if notice.type == hooks.RETURNED:
+            timeline_record(session, type=type, actor="system:payments", data=data)
+            return
+        keeps_it = current and (
+            session.status == Status.PAYMENT_PROCESSING
+            or (session.status == Status.COMPLETED and notice.type == hooks.DISPUTE_WON)
+        )
+        if took_money and not keeps_it:
+            closer_has_it = session.status == Status.CLOSING and session.closing_intent_id == notice.payment_intent_id
+            if not closer_has_it:
+                # Belt and braces: the payable check refuses new attempts on a closed
+                # session, but an attempt that started before (3-D Secure finished late,
+                # a late webhook) can still succeed. Nothing may keep that money.
+                reason = f"The payment succeeded after its checkout session was {session.status}."
+                timeline_record(session, type=type, actor="system:payments", data=data)
+                payment_return_request(
+                    merchant_id=notice.merchant_id,
+                    payment_intent_id=notice.payment_intent_id,
+                    actor="system:checkout",
+                    reason=reason,
+                )
+                timeline_record(session, type="payment.returning", actor="system:checkout", data=data)
+                give_back = True
+        elif current:
+            timeline_record(session, type=type, actor="system:payments", data=data)
+            closing = notice.type == hooks.CANCELED or (notice.type == hooks.FAILED and not notice.retryable)
+            # A closing session is closed by whoever claimed it, with the reason that
+            # matters, once the payment is back.
+            if closing and session.status == Status.PAYMENT_PROCESSING:
+                reason = "The payment was canceled." if notice.type == hooks.CANCELED else "The payment failed."
+                session_transition(session, "fail", actor="system:payments", data=data, reason=reason)
+                # Stock held for a session that can no longer pay goes back on sale now,
+                # not when the hold would have lapsed.
+                session_holds_release(session, actor="system:payments", reason=reason)
+    if give_back:
+        payment = _payment_pk(notice)
+        if payment is not None:
+            payment_return_run(payment_pk=payment, actor="system:checkout")
+
+
+def _payment_pk(notice: hooks.PaymentNotice) -> int | None:
+    try:
+        return payment_intent_get(merchant_id=notice.merchant_id, payment_intent_id=notice.payment_intent_id).pk
+    except NotFound:
+        return None
 
 
 def session_risk_facts(*, merchant_id: int, reference: str) -> dict:

@@ -10,9 +10,10 @@ count a use. `promotion_redeem` counts it, with a compare-and-set, when an order
 finalized, so an abandoned session never uses up a limited code.
 """
 
+import time
 from dataclasses import asdict
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -29,40 +30,107 @@ from checkout.pricing import (
 from checkout.pricing_selectors import promotion_codes_problem, promotion_terms_for_codes
 from checkout.providers.tax import tax_country, tax_provider_for
 from checkout.services.lifecycle import ensure_editable, session_touch
-from core.exceptions import DomainError, InvalidStateTransition
+from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
+
+# Bounds of calculate's `timeout_ms`: below 100 ms nothing useful finishes; above 30 s a
+# client has long given up.
+MIN_TIMEOUT_MS = 100
+MAX_TIMEOUT_MS = 30_000
 
 
-def session_calculate(*, merchant_id: int, checkout_id: str, actor: str, promotion_codes=None) -> Calculation:
+class CalculationTimeout(ServiceUnavailable):
+    status_code = 504
+    code = "calculation_timeout"
+    default_message = "The calculation did not finish within timeout_ms; nothing was changed. Retry, or allow longer."
+
+
+class _Deadline:
+    """The calculation's time budget: the database enforces it on every statement
+    (PostgreSQL statement_timeout, so a slow query is cancelled, not waited for), and each
+    provider answer is checked against it."""
+
+    def __init__(self, timeout_ms: int | None):
+        self.timeout_ms = timeout_ms
+        self.ends = time.monotonic() + timeout_ms / 1000 if timeout_ms else None
+
+    def start(self):
+        if self.timeout_ms and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # SET LOCAL: the limit ends with this transaction.
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{self.timeout_ms}ms"])
+
+    def check(self, what: str):
+        if self.ends is not None and time.monotonic() > self.ends:
+            raise CalculationTimeout(
+                explain=f"{what} answered after the {self.timeout_ms} ms budget", param="timeout_ms"
+            )
+
+
+def _is_query_canceled(exc: OperationalError) -> bool:
+    # psycopg's QueryCanceled (SQLSTATE 57014): our statement_timeout fired.
+    return getattr(exc.__cause__, "sqlstate", None) == "57014"
+
+
+def session_calculate(
+    *,
+    merchant_id: int,
+    checkout_id: str,
+    actor: str,
+    promotion_codes=None,
+    force: bool | None = None,
+    timeout_ms: int | None = None,
+) -> Calculation:
     """Computes the session's totals and stores them as a new Calculation.
 
     Locks the session row for the transaction, then reads lines, addresses, shipping,
     promotions and tax rates in a fixed number of queries, whatever the number of lines.
     `promotion_codes`, when given, replaces the session's codes ([] removes them).
 
+    `force` (default: recompute) false returns the current calculation unchanged when it
+    is still current and no codes change; true or absent recomputes even then (tax rates
+    and a promotion's validity can move without the session changing).
+    `timeout_ms` bounds the whole calculation, lock wait and provider calls included:
+    past it, 504 calculation_timeout and nothing is written.
+
     Allowed while the session is created or collecting (a created one moves to
     collecting). Past that, the current calculation is returned unchanged when it is
-    still current and no codes change; anything else is 409 invalid_state_transition.
-    Raises NotFound (404), DomainError invalid_promotion / currency_not_supported (400),
-    shipping_rate_invalid (409), ServiceUnavailable tax_provider_unavailable (503).
+    still current, no codes change and force is not true; anything else is 409
+    invalid_state_transition. Raises NotFound (404), DomainError invalid_promotion /
+    currency_not_supported (400), cart_empty / shipping_rate_invalid (409),
+    ServiceUnavailable tax_provider_unavailable (503), CalculationTimeout (504).
     """
-    with transaction.atomic():
-        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
-        if not session.is_editable:
+    deadline = _Deadline(timeout_ms)
+    try:
+        with transaction.atomic():
+            deadline.start()
+            session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
             unchanged = promotion_codes is None or _upper(_normalized(promotion_codes)) == _upper(
                 session.promotion_codes
             )
-            if session.calculation_is_current and unchanged:
+            if not session.is_editable:
+                if session.calculation_is_current and unchanged and force is not True:
+                    return session.current_calculation
+                raise InvalidStateTransition(
+                    f"A {session.status} session can no longer be recalculated.",
+                    explain="totals may change only while the session is created or collecting",
+                )
+            if force is False and session.calculation_is_current and unchanged:
                 return session.current_calculation
-            raise InvalidStateTransition(
-                f"A {session.status} session can no longer be recalculated.",
-                explain="totals may change only while the session is created or collecting",
-            )
-        return session_calculate_locked(session, actor=actor, promotion_codes=promotion_codes)
+            return session_calculate_locked(session, actor=actor, promotion_codes=promotion_codes, deadline=deadline)
+    except OperationalError as exc:
+        if _is_query_canceled(exc):
+            raise CalculationTimeout(
+                explain=f"a statement ran past the {timeout_ms} ms budget", param="timeout_ms"
+            ) from exc
+        raise
 
 
-def session_calculate_locked(session: CheckoutSession, *, actor: str, promotion_codes=None) -> Calculation:
+def session_calculate_locked(
+    session: CheckoutSession, *, actor: str, promotion_codes=None, deadline: _Deadline | None = None
+) -> Calculation:
     """session_calculate for a caller that already holds the session's row lock in its
     transaction (session_refresh). Every check that can raise runs before the first write."""
+    deadline = deadline or _Deadline(None)
     merchant = session.merchant
     if session.currency not in merchant.supported_currencies:
         raise DomainError(
@@ -73,6 +141,12 @@ def session_calculate_locked(session: CheckoutSession, *, actor: str, promotion_
     explicit = promotion_codes is not None
     codes = _normalized(promotion_codes) if explicit else list(session.promotion_codes or [])
     lines = list(session.lines.all())
+    if not lines:
+        raise Conflict(
+            "The cart has no lines yet; add them with PATCH /sessions/{id} before calculating.",
+            code="cart_empty",
+            param="lines",
+        )
     addresses = {address.kind: address for address in session.addresses.all()}
     shipping = _shipping_input(session)
     sub_total = sum(line.quantity * line.unit_amount for line in lines)
@@ -97,6 +171,7 @@ def session_calculate_locked(session: CheckoutSession, *, actor: str, promotion_
         {shipping.tax_code} if shipping and shipping.tax_code else set()
     )
     tax_table = tax_provider_for(merchant).tax_table(merchant_id=merchant.pk, country=country, tax_codes=tax_codes)
+    deadline.check("the tax provider")
     result = compute(
         PricingInput(
             currency=session.currency,

@@ -9,7 +9,8 @@ from django.utils import timezone
 from checkout.locks import lock_session
 from checkout.models import CartLine, CheckoutSession
 from checkout.selectors import session_with_children
-from checkout.services.inventory import session_holds_release
+from checkout.services.customer import customer_apply
+from checkout.services.inventory import session_holds_release, session_partial_hold_release
 from checkout.services.lifecycle import (
     ensure_editable,
     session_snapshot,
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 # Changing any of these can move the totals, so the current calculation goes stale.
 PRICING_FIELDS = frozenset({"lines", "promotion_codes", "currency"})
+MAX_SESSION_TTL_SECONDS = 24 * 60 * 60
 
 
 def _build_lines(session: CheckoutSession, lines: list[dict]) -> list[CartLine]:
@@ -58,6 +60,20 @@ def _check_currency(merchant: Merchant, currency: str) -> None:
         )
 
 
+def _owner_fields(owner: dict | None) -> dict:
+    owner = owner or {}
+    return {"owner_type": owner.get("type", ""), "owner_id": owner.get("id", "")}
+
+
+def _new_expiry(session: CheckoutSession, changes: dict, now):
+    """The expiry a PATCH asks for, or None. Bounded to [60 s, 24 h] from now."""
+    if "expires_in_seconds" in changes:
+        return now + timedelta(seconds=changes["expires_in_seconds"]), "expires_in_seconds"
+    if "extend_ttl_seconds" in changes:
+        return max(session.expires_at, now) + timedelta(seconds=changes["extend_ttl_seconds"]), "extend_ttl_seconds"
+    return None, None
+
+
 def session_create(*, merchant: Merchant, data: dict, actor: str) -> CheckoutSession:
     """Binds a snapshot of the merchant's cart to a new session.
 
@@ -72,7 +88,7 @@ def session_create(*, merchant: Merchant, data: dict, actor: str) -> CheckoutSes
         session = CheckoutSession.objects.create(
             merchant=merchant,
             cart_id=data.get("cart_id", ""),
-            owner=data.get("owner", ""),
+            **_owner_fields(data.get("owner")),
             channel=data.get("channel", CheckoutSession.Channel.WEB),
             currency=currency,
             locale=data.get("locale", "en_US"),
@@ -85,7 +101,9 @@ def session_create(*, merchant: Merchant, data: dict, actor: str) -> CheckoutSes
             promotion_codes=data.get("promotion_codes", []),
             expires_at=timezone.now() + timedelta(minutes=merchant.session_ttl_minutes),
         )
-        lines = CartLine.objects.bulk_create(_build_lines(session, data["lines"]))
+        # No lines: the session is bound to `cart_id` alone and gets its lines by PATCH;
+        # calculate, reserve and payment refuse it (409 cart_empty) until then.
+        lines = CartLine.objects.bulk_create(_build_lines(session, data.get("lines") or []))
         session_with_children(session, lines=lines)
         timeline_record(session, type="status.created", actor=actor, to_status=session.status)
         event_emit(
@@ -108,10 +126,25 @@ def session_update(
         ensure_editable(session, actor=actor)
         if "currency" in changes:
             _check_currency(session.merchant, changes["currency"])
-        simple = ("cart_id", "owner", "channel", "currency", "locale", "metadata", "promotion_codes")
+        simple = ("cart_id", "channel", "currency", "locale", "metadata", "promotion_codes")
         for field in simple:
             if field in changes:
                 setattr(session, field, changes[field])
+        if "owner" in changes:
+            for field, value in _owner_fields(changes["owner"]).items():
+                setattr(session, field, value)
+        if "customer" in changes:
+            customer_apply(session, changes["customer"])
+        now = timezone.now()
+        expires_at, ttl_param = _new_expiry(session, changes, now)
+        if expires_at is not None:
+            if expires_at > now + timedelta(seconds=MAX_SESSION_TTL_SECONDS):
+                raise DomainError(
+                    "A session can live at most 24 hours from now.",
+                    param=ttl_param,
+                    explain=f"the expiry asked for, {expires_at.isoformat()}, is past now + 86400 seconds",
+                )
+            session.expires_at = expires_at
         options = changes.get("options") or {}
         if "capture_mode" in options:
             session.capture_mode = options["capture_mode"]
@@ -120,6 +153,8 @@ def session_update(
         for field, value in (changes.get("return_urls") or {}).items():
             setattr(session, field, value)
         if "lines" in changes:
+            # A best_fit hold that fell short was for the old cart: give it back.
+            session_partial_hold_release(session, actor=actor)
             session.lines.all().delete()
             CartLine.objects.bulk_create(_build_lines(session, changes["lines"]))
         session_touch(
@@ -132,11 +167,13 @@ def session_update(
     return session
 
 
-def session_cancel(*, merchant_id: int, checkout_id: str, actor: str, release_inventory: bool = False):
+def session_cancel(*, merchant_id: int, checkout_id: str, actor: str, release_inventory: bool = True):
     """Cancels the session (409 once paid, completed or expired).
 
-    Holds are always released with the session; `release_inventory` is recorded so the
-    merchant's intent shows in the timeline.
+    `release_inventory` (the default) gives its stock holds back at once. With False the
+    active hold is left to lapse at its own expires_at (at most the merchant's
+    hold_minutes, never past the session's expiry), for a merchant that re-checks the
+    cart before letting the stock go; the tidy job then records it expired.
     """
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
@@ -147,7 +184,8 @@ def session_cancel(*, merchant_id: int, checkout_id: str, actor: str, release_in
             data={"release_inventory": release_inventory},
             reason="Canceled by the merchant.",
         )
-        session_holds_release(session, actor=actor, reason="session canceled")
+        if release_inventory:
+            session_holds_release(session, actor=actor, reason="session canceled")
     return session
 
 

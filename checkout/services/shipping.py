@@ -24,24 +24,67 @@ def _unavailable(option_id: str) -> DomainError:
     )
 
 
+def _matching_option(quote, *, option_id: str | None, carrier: str | None, service_code: str | None):
+    """The quoted option the request names. Carrier and service code compare without case
+    ("DHL" and "dhl" are one carrier)."""
+    if option_id is not None:
+        option = quote.option(option_id)
+        if option is None:
+            raise _unavailable(option_id)
+        for param, asked, actual in (
+            ("carrier", carrier, option.carrier),
+            ("service_code", service_code, option.service_code),
+        ):
+            if asked is not None and asked.casefold() != actual.casefold():
+                raise DomainError(
+                    f"Shipping option {option_id!r} is {option.carrier} {option.service_code}, not {param} {asked!r}.",
+                    code="shipping_option_mismatch",
+                    param=param,
+                )
+        return option
+    for option in quote.options:
+        if (
+            option.carrier.casefold() == carrier.casefold()
+            and option.service_code.casefold() == service_code.casefold()
+        ):
+            return option
+    raise DomainError(
+        f"No shipping option {carrier} {service_code} is offered for this cart and address; "
+        "list the current ones with GET shipping-options.",
+        code="shipping_option_unavailable",
+        param="service_code",
+    )
+
+
 def shipping_select(
-    *, merchant_id: int, checkout_id: str, option_id: str, actor: str, expected_versions=None
+    *,
+    merchant_id: int,
+    checkout_id: str,
+    actor: str,
+    option_id: str | None = None,
+    carrier: str | None = None,
+    service_code: str | None = None,
+    expected_versions=None,
 ) -> CheckoutSession:
     """Chooses one of the options the session qualifies for now, and drops any pickup.
 
     Eligibility is decided under the session lock, against the cart and address that the
     lock freezes, so an address or cart change cannot slip in between check and write.
-    Raises NotFound (404), PreconditionFailed (412), InvalidStateTransition (409) and
-    DomainError `shipping_option_unavailable` (400).
+    The option is named by id, or by carrier + service_code; given with an id they must
+    describe that same option. Raises NotFound (404), PreconditionFailed (412),
+    InvalidStateTransition (409) and DomainError `shipping_option_unavailable` /
+    `shipping_option_mismatch` (400).
     """
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
         check_version(expected_versions, session.version)
         ensure_editable(session, actor=actor)
-        option = session_shipping_quote(session).option(option_id)
-        rate = ShippingRate.objects.filter(merchant_id=merchant_id, public_id=option_id).first() if option else None
+        option = _matching_option(
+            session_shipping_quote(session), option_id=option_id, carrier=carrier, service_code=service_code
+        )
+        rate = ShippingRate.objects.filter(merchant_id=merchant_id, public_id=option.id).first()
         if rate is None:
-            raise _unavailable(option_id)
+            raise _unavailable(option.id)
         if session.selected_shipping_rate_id == rate.pk and session.pickup_location_id is None:
             return session  # already chosen: nothing moves, so neither do version and totals
         session.selected_shipping_rate = rate

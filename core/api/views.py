@@ -8,6 +8,31 @@ from core.idempotency import idempotency_key_claim, idempotency_key_complete, id
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+# `object` of a created resource -> (its id field, its path). Apps register theirs (in
+# their api modules), so every 201 names where the new resource lives without each view
+# having to remember: {"checkout.session": ("checkout_id", "/v1/checkout/sessions/{}")}.
+_CREATED_LOCATIONS: dict[str, tuple[str, str]] = {}
+
+
+def register_created_location(object_name: str, *, id_field: str, path: str) -> None:
+    """`path` has one `{}` for the id, e.g. "/v1/checkout/reservations/{}"."""
+    _CREATED_LOCATIONS[object_name] = (id_field, path)
+
+
+def created_location(data) -> str | None:
+    """Where a 201's resource lives: its `links.self`, else its registered path."""
+    if not isinstance(data, dict):
+        return None
+    links = data.get("links")
+    if isinstance(links, dict) and isinstance(links.get("self"), str):
+        return links["self"]
+    registered = _CREATED_LOCATIONS.get(data.get("object"))
+    if registered is None:
+        return None
+    id_field, path = registered
+    value = data.get(id_field)
+    return path.format(value) if isinstance(value, str) and value else None
+
 
 class _Replay(Exception):
     def __init__(self, stored):
@@ -63,6 +88,11 @@ class ApiView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 201 and "Location" not in response:
+            location = created_location(getattr(response, "data", None))
+            if location is not None:
+                # Set before the response is stored, so a replay carries it too.
+                response["Location"] = request.build_absolute_uri(location)
         record = self._idempotency_record
         if record is not None:
             self._idempotency_record = None

@@ -1,12 +1,14 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.serializers import CaptureModeField
 from core.money import is_currency
 from merchants.models import Merchant
 
 
 class MerchantSettingsSerializer(serializers.ModelSerializer):
     merchant_id = serializers.CharField(source="public_id", read_only=True)
+    capture_mode = CaptureModeField(read_only=True)
 
     class Meta:
         model = Merchant
@@ -47,7 +49,7 @@ class MerchantSettingsUpdateSerializer(serializers.Serializer):
     supported_currencies = serializers.ListField(
         child=serializers.CharField(min_length=3, max_length=3), min_length=1, max_length=50, required=False
     )
-    capture_mode = serializers.ChoiceField(Merchant.CaptureMode.choices, required=False)
+    capture_mode = CaptureModeField(required=False)
     session_ttl_minutes = serializers.IntegerField(min_value=5, max_value=60 * 24, required=False)
     payment_time_limit_minutes = serializers.IntegerField(min_value=1, max_value=60 * 24, required=False)
     max_payment_attempts = serializers.IntegerField(min_value=1, max_value=20, required=False)

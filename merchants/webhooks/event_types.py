@@ -22,6 +22,8 @@ EVENT_TYPES = {
     "payment.succeeded": "Funds are captured.",
     "payment.failed": "The payment attempt failed.",
     "payment.canceled": "The payment was canceled.",
+    "payment.returned": "A payment that succeeded after its session closed was given back (voided or refunded).",
+    "payment.over_refunded": "The gateway refunded more than was left to refund on a payment; staff were alerted.",
     "refund.created": "A refund was requested.",
     "refund.approved": "A refund was approved (by the merchant's rules or a reviewer).",
     "refund.needs_info": "A reviewer asked for more information about a refund.",

@@ -83,6 +83,17 @@ class DisputeInfo:
 
 
 @dataclass(frozen=True)
+class RefundInfo:
+    """A refund as the gateway reports it later (Stripe's refund.updated, refund.failed,
+    charge.refund.updated): `status` is SUCCEEDED, FAILED or PROCESSING (still pending)."""
+
+    gateway_refund_id: str
+    status: str
+    amount: int | None = None
+    failure_code: str = ""
+
+
+@dataclass(frozen=True)
 class GatewayNotice:
     """An inbound event, verified and normalized.
 
@@ -98,6 +109,7 @@ class GatewayNotice:
     result: GatewayResult | None
     payload: dict
     dispute: DisputeInfo | None = None
+    refund: RefundInfo | None = None
 
 
 def outside_transaction() -> None:

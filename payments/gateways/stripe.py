@@ -205,7 +205,9 @@ class StripeGateway(base.Gateway):
             )
         )
         data = _as_dict(refund)
-        status = base.SUCCEEDED if data.get("status") in ("succeeded", "pending") else base.FAILED
+        # A pending refund is not money back yet: it stays in flight until Stripe's
+        # refund.updated / refund.failed event settles it.
+        status = REFUND_STATUS.get(data.get("status"), base.FAILED)
         return base.GatewayResult(status=status, reference=data.get("id", ""), amount=data.get("amount"), raw=data)
 
     def retrieve(self, *, reference, idempotency_key):
@@ -230,6 +232,7 @@ class StripeGateway(base.Gateway):
     def notice_from_payload(self, payload):
         obj = (payload.get("data") or {}).get("object") or {}
         is_intent = obj.get("object") == "payment_intent"
+        is_refund = obj.get("object") == "refund"
         metadata = obj.get("metadata") or {}
         return base.GatewayNotice(
             event_id=payload.get("id", ""),
@@ -240,4 +243,24 @@ class StripeGateway(base.Gateway):
             result=result_from_intent(obj) if is_intent else None,
             payload=payload,
             dispute=dispute_from_object(obj) if obj.get("object") == "dispute" else None,
+            refund=refund_from_object(obj) if is_refund else None,
         )
+
+
+# Stripe's refund statuses; requires_action (some local methods) waits like pending.
+REFUND_STATUS = {
+    "succeeded": base.SUCCEEDED,
+    "pending": base.PROCESSING,
+    "requires_action": base.PROCESSING,
+    "failed": base.FAILED,
+    "canceled": base.FAILED,
+}
+
+
+def refund_from_object(obj: dict) -> base.RefundInfo:
+    return base.RefundInfo(
+        gateway_refund_id=obj.get("id", ""),
+        status=REFUND_STATUS.get(obj.get("status"), base.PROCESSING),
+        amount=obj.get("amount"),
+        failure_code=obj.get("failure_reason") or "",
+    )

@@ -20,7 +20,7 @@ from fraud.selectors import review_is_open
 from fraud.services import BLOCK as FRAUD_BLOCK
 from fraud.services import payment_assess
 from payments import hooks
-from payments.exceptions import AttemptsExhausted, GatewayUnavailable, failure_error
+from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PayableClosed, failure_error
 from payments.gateways import base, gateway_named
 from payments.locks import lock_payment, lock_payment_by_pk
 from payments.models import PaymentAttempt, PaymentTransaction, State
@@ -89,10 +89,7 @@ def _fraud_assess(payment: PaymentTransaction, attempt: PaymentAttempt, *, ip: s
 
 def _fraud_block(payment: PaymentTransaction, attempt: PaymentAttempt, decision, *, actor: str) -> None:
     """A blocked attempt fails here, with what fired logged; the gateway never hears of it."""
-    attempt.status = Status.FAILED
-    attempt.failure_code = "fraud_block"
-    attempt.decline_code = "fraudulent"
-    attempt.settled_at = timezone.now()
+    attempt.fail(code="fraud_block", decline_code="fraudulent", at=timezone.now())
     attempt.save()
     payment_transition(
         payment,
@@ -111,7 +108,18 @@ def call_is_stale(moment) -> bool:
 def _confirm_claim(
     *, merchant_id, payment_intent_id, payment_method_id, actor, ip="", device_fingerprint=""
 ) -> _Claim:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        # The payable's owner locks its row first (house order: session → payment) and
+        # says whether it may still be paid; the lock holds until the claim commits, so
+        # it cannot start closing in between: either it sees our attempt, or we its close.
+        reference = (
+            PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+            .values_list("reference", flat=True)
+            .first()
+        )
+        verdict = hooks.payable_check(
+            merchant_id=merchant_id, reference=reference or "", payment_intent_id=payment_intent_id
+        )
         payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
         method = (
             payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
@@ -120,6 +128,10 @@ def _confirm_claim(
         )
         if payment.state in (State.CANCELLED, State.EXPIRED):
             raise InvalidStateTransition(f"A {payment.state} payment intent cannot be confirmed.")
+        if payment.state in (State.PENDING, State.FAILED) and not verdict.payable:
+            if attempts_remaining(payment) <= 0:
+                raise AttemptsExhausted()  # the more precise answer: why the session failed
+            raise PayableClosed(verdict.message or None)
         if payment.state == State.FAILED:
             reopen_if_failed(payment, actor=actor)
         if payment.state == State.PENDING:
@@ -161,11 +173,14 @@ def _confirm_claim(
         attempt = payment.attempts.filter(status__in=[Status.PENDING, Status.UNKNOWN]).first()
         if attempt is None:
             return _Claim(payment.pk)
+        if not verdict.payable:
+            # No repeat on a payable that closed: the janitor settles the attempt, and
+            # money it took is given back.
+            return _Claim(payment.pk)
         if attempt.status == Status.UNKNOWN or call_is_stale(attempt.claimed_at):
             # The earlier call ended without an answer (or its process died): repeat it,
             # under the same key, so the gateway answers what it did instead of charging anew.
-            attempt.status = Status.PENDING
-            attempt.claimed_at = timezone.now()
+            attempt.reclaim(at=timezone.now())
             attempt.save()
             payment_log(payment, type="attempt.reclaimed", actor=actor, attempt=attempt)
             return _Claim(payment.pk, attempt.pk)
@@ -173,7 +188,7 @@ def _confirm_claim(
 
 
 def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: int, actor: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
         attempt.refresh_from_db()
@@ -202,14 +217,14 @@ def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: 
 
 def _record_no_answer(*, attempt_pk: int, error: Exception, duration_ms: int, actor: str) -> bool:
     """Marks the attempt `unknown`; returns False when a webhook has settled it meanwhile."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
         attempt.refresh_from_db()
         attempt.call_count += 1
         attempt.duration_ms = duration_ms
         if attempt.status == Status.PENDING:
-            attempt.status = Status.UNKNOWN
+            attempt.lose_answer()
         attempt.save()
         payment_log(
             payment,
@@ -355,7 +370,7 @@ def payment_sync(*, payment_pk: int, actor: str, source: str, claimed: bool = Fa
     result = gateway_named(attempt.gateway).retrieve(
         reference=attempt.gateway_reference, idempotency_key=attempt.idempotency_key
     )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_payment_by_pk(payment_pk)
         attempt.refresh_from_db()
         payment_log(payment, type="gateway.retrieve", actor=actor, attempt=attempt, data={"status": result.status})

@@ -5,7 +5,8 @@ from django.db import transaction
 from core.exceptions import DomainError, InvalidStateTransition
 from core.money import is_currency
 from merchants.models import Merchant
-from payments.exceptions import AttemptsExhausted
+from payments import hooks
+from payments.exceptions import AttemptsExhausted, PayableClosed
 from payments.locks import lock_payment
 from payments.models import PaymentMethod, PaymentTransaction, State
 from payments.selectors import attempts_remaining, payment_method_get
@@ -27,7 +28,8 @@ def payment_intent_create(
 
     Writes the intent and its first event in one transaction (a savepoint when the caller
     already holds one, e.g. checkout under its session lock). Raises DomainError (400) for
-    a non-positive amount or a currency the merchant does not take.
+    a non-positive amount or a currency the merchant does not take, PayableClosed (409
+    session_not_payable) when the payable's owner says it can no longer be paid.
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise DomainError("amount must be a positive integer in minor units.", param="amount")
@@ -40,6 +42,9 @@ def payment_intent_create(
     if capture_mode not in PaymentTransaction.CaptureMode.values:
         raise DomainError("capture_mode must be automatic or manual.", param="capture_mode")
     with transaction.atomic():
+        verdict = hooks.payable_check(merchant_id=merchant_id, reference=reference, payment_intent_id=None)
+        if not verdict.payable:
+            raise PayableClosed(verdict.message or None)
         payment = PaymentTransaction.objects.create(
             merchant=merchant,
             amount=amount,

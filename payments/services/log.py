@@ -107,8 +107,10 @@ def payment_transition(
     return payment
 
 
-def payment_listeners_tell(payment: PaymentTransaction, notice_type: str) -> None:
+def payment_listeners_tell(payment: PaymentTransaction, notice_type: str, *, reason: str | None = None) -> None:
     """Queues the listeners' notice of the payment as it is now (sent on commit)."""
+    if reason is None:
+        reason = (payment.last_error or {}).get("code", "") if payment.state == State.FAILED else ""
     hooks.payment_listeners_notify(
         hooks.PaymentNotice(
             type=notice_type,
@@ -120,6 +122,6 @@ def payment_listeners_tell(payment: PaymentTransaction, notice_type: str) -> Non
             state=payment.state,
             version=payment.version,
             retryable=payment.state == State.FAILED and attempts_remaining(payment) > 0,
-            reason=(payment.last_error or {}).get("code", "") if payment.state == State.FAILED else "",
+            reason=reason,
         )
     )

@@ -14,6 +14,8 @@ from payments.models import PaymentAttempt, PaymentTransaction, State
 from payments.services.confirm import call_is_stale, payment_sync
 from payments.services.log import payment_transition
 from payments.services.operations import operation_claim, operation_run, payment_release
+from payments.services.outcomes import attempts_cancel_open
+from payments.services.returns import payment_return_run
 
 logger = logging.getLogger(__name__)
 Status = PaymentAttempt.Status
@@ -41,7 +43,7 @@ def payments_expire_due(*, now=None, batch_size: int = BATCH) -> int:
                 else ("The authorization lapsed.")
             )
             held = payment.attempts.exclude(gateway_reference="").exists()
-            payment.attempts.filter(status__in=PaymentAttempt.OPEN).update(status=Status.CANCELED, settled_at=now)
+            attempts_cancel_open(payment, at=now)
             payment.release_pending = held
             payment_transition(payment, "expire", actor="system:expiry", reason=why)
             _close_lapsed_review(payment)
@@ -91,7 +93,21 @@ def payments_settle_open(*, now=None, batch_size: int = BATCH) -> int:
     for pk in PaymentTransaction.objects.filter(release_pending=True).values_list("pk", flat=True)[:batch_size]:
         settled += payment_release(payment_pk=pk, actor="system:janitor")
     settled += _resume_operations(batch_size=batch_size)
+    settled += payments_return_due(batch_size=batch_size)
     return settled
+
+
+def payments_return_due(*, batch_size: int = BATCH) -> int:
+    """Gives back the payments marked for return (their payable closed under them) whose
+    attempt has settled since; one still in flight waits for the next run."""
+    returned = 0
+    due = PaymentTransaction.objects.filter(return_requested_at__isnull=False).order_by("return_requested_at")
+    for pk in list(due.values_list("pk", flat=True)[:batch_size]):
+        try:
+            returned += payment_return_run(payment_pk=pk, actor="system:janitor")
+        except DomainError as exc:
+            logger.warning("janitor could not give back payment %s: %s", pk, exc.code)
+    return returned
 
 
 def _resume_operations(*, batch_size: int) -> int:

@@ -17,11 +17,11 @@ from fraud.selectors import review_is_open
 from payments.exceptions import GatewayUnavailable, OperationInProgress
 from payments.gateways import base, gateway_named
 from payments.locks import lock_payment, lock_payment_by_pk
-from payments.models import PaymentAttempt, PaymentTransaction, State
+from payments.models import PaymentTransaction, State
 from payments.selectors import payment_queryset
 from payments.services.confirm import call_is_stale
 from payments.services.log import payment_log, payment_transition
-from payments.services.outcomes import operation_clear
+from payments.services.outcomes import attempts_cancel_open, operation_clear
 from payments.services.refunds import payment_refund_check, payment_refund_record, payment_refundable_amount
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def operation_run(operation: _Operation, *, actor: str) -> PaymentTransaction:
         else:
             result = gateway.void(reference=operation.reference, idempotency_key=operation.key)
     except GatewayUnavailable as exc:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             payment = lock_payment_by_pk(operation.payment_pk)
             if payment.pending_operation_key == operation.key:
                 # No answer: free it for an immediate retry, which reuses the key.
@@ -93,7 +93,7 @@ def operation_run(operation: _Operation, *, actor: str) -> PaymentTransaction:
             payment_log(payment, type=f"gateway.{operation.kind}", actor=actor, data={"status": "no_answer"})
         raise exc
     except DomainError as exc:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             payment = lock_payment_by_pk(operation.payment_pk)
             if payment.pending_operation_key == operation.key:
                 operation_clear(payment)
@@ -106,7 +106,7 @@ def operation_run(operation: _Operation, *, actor: str) -> PaymentTransaction:
 
 
 def _record(operation: _Operation, result: base.GatewayResult, *, actor: str) -> PaymentTransaction:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_payment_by_pk(operation.payment_pk)
         payment_log(
             payment,
@@ -115,13 +115,24 @@ def _record(operation: _Operation, result: base.GatewayResult, *, actor: str) ->
             data={"status": result.status, "amount": result.amount, "reference": result.reference},
         )
         mine = payment.pending_operation_key == operation.key
-        if mine:
+        # A refund the gateway answered `pending` keeps its claim (nothing else may move
+        # the money meanwhile) until the gateway's refund event settles it.
+        refund_pending = mine and operation.kind == REFUND and result.status == base.PROCESSING
+        if mine and not refund_pending:
             operation_clear(payment)
         now = timezone.now()
         if payment.state == State.AUTHORIZED and operation.kind == CAPTURE and result.status == base.SUCCEEDED:
             payment_transition(payment, "capture", actor=actor, amount=result.amount or operation.amount, at=now)
         elif payment.state == State.AUTHORIZED and operation.kind == VOID and result.status == base.CANCELED:
             payment_transition(payment, "void", actor=actor, reason="Voided on request.")
+        elif refund_pending:
+            payment_log(
+                payment,
+                type="refund.pending",
+                actor=actor,
+                data={"gateway_reference": result.reference, "amount": operation.amount, "key": operation.key},
+            )
+            payment.save()
         elif mine and operation.kind == REFUND and result.status == base.SUCCEEDED:
             # Only the run that still holds the key records the refund: a second run that
             # repeated the call under the same key must not add the amount twice.
@@ -149,7 +160,7 @@ def payment_intent_capture(
     above what is capturable, OperationInProgress (409) while another capture or void runs,
     GatewayUnavailable (502/503): retrying reuses the claimed key.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
         if payment.state != State.AUTHORIZED:
             raise InvalidStateTransition(
@@ -203,13 +214,15 @@ def payment_intent_refund(
     (400) for more than is refundable, OperationInProgress (409) while another operation
     runs, GatewayUnavailable (502/503): retrying reuses the claimed key.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
         payment_refund_check(payment)
         refundable = payment_refundable_amount(payment)
         amount = refundable if amount is None else amount
         if not 0 < amount <= refundable:
-            raise DomainError(f"amount must be between 1 and {refundable}.", code="amount_too_large", param="amount")
+            raise DomainError(
+                f"amount must be between 1 and {max(refundable, 0)}.", code="amount_too_large", param="amount"
+            )
         operation = operation_claim(payment, REFUND, amount, actor=actor)
     return operation_run(operation, actor=actor)
 
@@ -242,12 +255,10 @@ def payment_release(*, payment_pk: int, actor: str) -> bool:
         except DomainError as exc:
             # Already settled or canceled there: nothing of ours is held any more.
             result_data = {"status": "refused", "code": exc.code}
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_payment_by_pk(payment_pk)
         payment.release_pending = False
         payment.save()
         payment_log(payment, type="gateway.release", actor=actor, data=result_data)
-        PaymentAttempt.objects.filter(transaction=payment, status__in=PaymentAttempt.OPEN).update(
-            status=PaymentAttempt.Status.CANCELED, settled_at=timezone.now()
-        )
+        attempts_cancel_open(payment, at=timezone.now())
     return True

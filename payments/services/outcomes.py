@@ -54,7 +54,7 @@ def outcome_apply(
     if status == base.REQUIRES_ACTION:
         if state != State.PROCESSING:
             return _ignored(payment, attempt, result, actor=actor, source=source, why=f"payment is {state}")
-        attempt.status = Status.REQUIRES_ACTION
+        attempt.require_action()
         attempt.save()
         action = result.action or {"type": "redirect_to_url", "url": result.action_url}
         expires_at = now + timedelta(minutes=settings.PAYMENTS_3DS_TIMEOUT_MINUTES)
@@ -75,8 +75,10 @@ def outcome_apply(
             state = payment.state
         if state != State.PROCESSING:
             return _ignored(payment, attempt, result, actor=actor, source=source, why=f"payment is {state}")
-        attempt.status = Status.SUCCEEDED if status == base.SUCCEEDED else Status.AUTHORIZED
-        attempt.settled_at = now
+        if status == base.SUCCEEDED:
+            attempt.succeed(at=now)
+        else:
+            attempt.authorize(at=now)
         attempt.save()
         amount = result.amount or payment.amount
         if status == base.SUCCEEDED:
@@ -96,19 +98,27 @@ def outcome_apply(
         if state not in (State.PROCESSING, State.REQUIRES_ACTION):
             return _ignored(payment, attempt, result, actor=actor, source=source, why=f"payment is {state}")
         error = _error(result) if status == base.FAILED else {"code": "payment_canceled", "decline_code": None}
-        attempt.status = Status.FAILED if status == base.FAILED else Status.CANCELED
-        attempt.failure_code = error["code"]
-        attempt.decline_code = error["decline_code"] or ""
-        attempt.failure_message = (result.message or "")[:500]
-        attempt.settled_at = now
+        settle = attempt.fail if status == base.FAILED else attempt.cancel
+        settle(code=error["code"], decline_code=error["decline_code"] or "", message=result.message or "", at=now)
         attempt.save()
         payment_transition(payment, "fail", actor=actor, attempt=attempt, error=error, data={"source": source})
         return None
 
     if status == base.PROCESSING and attempt.status in (Status.PENDING, Status.UNKNOWN):
-        attempt.status = Status.PROCESSING
+        attempt.mark_processing()
     attempt.save()
     return None
+
+
+def attempts_cancel_open(payment: PaymentTransaction, *, at) -> int:
+    """Cancels the payment's open attempts (it expired or was released); the caller holds
+    the payment's lock. One transition per row, never a bulk update of the status."""
+    cancelled = 0
+    for attempt in payment.attempts.filter(status__in=PaymentAttempt.OPEN).order_by("number"):
+        attempt.cancel(at=at)
+        attempt.save()
+        cancelled += 1
+    return cancelled
 
 
 def operation_clear(payment: PaymentTransaction) -> None:

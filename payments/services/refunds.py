@@ -6,12 +6,18 @@ call → record discipline as a capture: the caller stores its outgoing idempote
 and locks nothing while `payment_gateway_refund` runs, then records under the lock.
 """
 
+import logging
+
+from merchants.events import event_emit
 from payments import hooks
 from payments.exceptions import PaymentDisputed, PaymentNotCaptured
 from payments.gateways import base, gateway_named
 from payments.models import PaymentTransaction, State
 from payments.selectors import current_attempt, payment_queryset
 from payments.services.log import payment_listeners_tell, payment_log, payment_transition
+from payments.services.outcomes import operation_clear
+
+logger = logging.getLogger(__name__)
 
 REFUNDABLE_STATES = (State.COMPLETED, State.PARTIALLY_REFUNDED, State.REFUNDED)
 
@@ -34,11 +40,17 @@ def payment_refund_check(payment: PaymentTransaction) -> None:
         raise PaymentNotCaptured(explain=f"refunds need a captured payment, not '{payment.state}'")
 
 
-def payment_refundable_amount(payment: PaymentTransaction) -> int:
-    """Captured and not yet refunded (nor charged back), less a refund this payment has in
-    flight at the gateway; refund requests still in the refunds app are the caller's."""
+def payment_refundable_amount(payment: PaymentTransaction, *, exclude_reservation=None) -> int:
+    """The one rule for what may still be refunded: captured, less what is refunded (or
+    charged back), less every refund in flight from either path: a compensation's
+    refund claimed on the payment (payment_intent_refund) and what the apps above hold
+    in refund requests not yet recorded (registered reservations; `exclude_reservation`
+    leaves out the caller's own). The caller holds the payment's lock, so the sum stays
+    true until its transaction ends. May be negative when more is reserved than is left
+    (a chargeback came in): nothing more may be refunded then."""
     in_flight = (payment.pending_operation_amount or 0) if payment.pending_operation == "refund" else 0
-    return max(payment.amount_captured - payment.amount_refunded - in_flight, 0)
+    reserved = hooks.refund_reservations_total(payment_pk=payment.pk, exclude=exclude_reservation)
+    return payment.amount_captured - payment.amount_refunded - in_flight - reserved
 
 
 def payment_gateway_refund(*, payment_pk: int, amount: int, idempotency_key: str) -> base.GatewayResult:
@@ -77,19 +89,82 @@ def payment_refund_record(
 
     The caller holds the payment's lock in an open transaction. COMPLETED becomes
     PARTIALLY_REFUNDED or REFUNDED; a further partial refund changes the amount only.
-    During a dispute, or after a lost one, the state stays and the amount is kept within
-    what was captured (the log keeps the whole story).
+    During a dispute, or after a lost one, the state stays.
+
+    Never clamps silently: a refund the gateway confirmed above what was left to refund
+    (captured − refunded) is an alert (an error log, a `refund.excess` event row, the
+    merchant's `payment.over_refunded` event); the amount stops at what was captured,
+    which is all the payment can hold, and the event keeps the excess.
     """
     total = payment.amount_refunded + amount
     data = {"refund": refund_id, "amount": amount, "gateway_reference": gateway_reference}
     payment_log(payment, type="refund.recorded", actor=actor, data=data)
+    if total > payment.amount_captured:
+        excess = total - payment.amount_captured
+        _alert_excess(payment, refund_id=refund_id, amount=amount, excess=excess, actor=actor)
+        total = payment.amount_captured
     if total >= payment.amount_captured and payment.state in (State.COMPLETED, State.PARTIALLY_REFUNDED):
         return payment_transition(payment, "refund_fully", actor=actor, data=data)
     if payment.state == State.COMPLETED:
         return payment_transition(payment, "refund_partially", actor=actor, data=data, amount_refunded=total)
-    payment.amount_refunded = min(total, payment.amount_captured)
+    payment.amount_refunded = total
     payment.version += 1
     payment.save()
     if payment.state == State.PARTIALLY_REFUNDED:
         payment_listeners_tell(payment, hooks.PARTIALLY_REFUNDED)
     return payment
+
+
+def _alert_excess(payment: PaymentTransaction, *, refund_id: str, amount: int, excess: int, actor: str) -> None:
+    data = {
+        "refund": refund_id,
+        "amount": amount,
+        "excess": excess,
+        "amount_captured": payment.amount_captured,
+        "amount_refunded_before": payment.amount_refunded,
+    }
+    logger.error("refund %s of %s exceeds what was left to refund by %s", refund_id, payment.public_id, excess)
+    payment_log(payment, type="refund.excess", actor=actor, data=data)
+    event_emit(
+        merchant_id=payment.merchant_id,
+        type="payment.over_refunded",
+        payment_intent_id=payment.public_id,
+        correlation_id=payment.reference,
+        data={"payment_intent_id": payment.public_id, "currency": payment.currency, **data},
+    )
+
+
+def payment_refund_update(payment: PaymentTransaction, info: base.RefundInfo, *, actor: str) -> None:
+    """The gateway settled a refund it had answered `pending`. The caller holds the
+    payment's lock in the event's transaction. A refund request's refund is recorded by
+    the refunds app (its registered listener); a compensation's (payment_intent_refund)
+    here, against the claim it still holds. Idempotent: a settled refund is left alone."""
+    data = {"gateway_reference": info.gateway_refund_id, "status": info.status, "amount": info.amount}
+    if info.status not in (base.SUCCEEDED, base.FAILED):
+        payment_log(payment, type="refund.still_pending", actor=actor, data=data)
+        return
+    update = hooks.RefundUpdate(
+        merchant_id=payment.merchant_id,
+        payment_pk=payment.pk,
+        payment_intent_id=payment.public_id,
+        gateway_refund_id=info.gateway_refund_id,
+        status=info.status,
+        amount=info.amount,
+        failure_code=info.failure_code,
+        actor=actor,
+    )
+    if hooks.refund_listeners_notify(update):
+        return
+    ours = payment.events.filter(type="refund.pending", data__gateway_reference=info.gateway_refund_id).last()
+    if ours is None or payment.pending_operation != "refund" or payment.pending_operation_key != ours.data.get("key"):
+        payment_log(payment, type="refund.update_ignored", actor=actor, data=data)
+        return
+    key, amount = payment.pending_operation_key, payment.pending_operation_amount
+    operation_clear(payment)
+    if info.status == base.SUCCEEDED:
+        payment_refund_record(
+            payment, refund_id=key, amount=amount, gateway_reference=info.gateway_refund_id, actor=actor
+        )
+    else:
+        payment.save()
+        payment_log(payment, type="refund.failed", actor=actor, data={**data, "refund": key, "code": info.failure_code})

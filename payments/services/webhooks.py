@@ -19,6 +19,7 @@ from payments.models import GatewayEvent, PaymentAttempt, PaymentTransaction
 from payments.services.disputes import payment_dispute_apply
 from payments.services.log import payment_log
 from payments.services.outcomes import outcome_apply
+from payments.services.refunds import payment_refund_update
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def gateway_event_process(*, event_pk: int) -> str:
 
 
 def _handle(notice, *, gateway: str) -> None:
-    if notice.result is None and notice.dispute is None:
+    if notice.result is None and notice.dispute is None and notice.refund is None:
         return  # an event about something we do not track (a charge, a payout)
     payment, attempt = _find(notice)
     if payment is None or attempt is None:
@@ -120,6 +121,9 @@ def _handle(notice, *, gateway: str) -> None:
     )
     if notice.dispute is not None:
         payment_dispute_apply(payment, notice.dispute, gateway=gateway, event_id=notice.event_id, actor=actor)
+        return
+    if notice.refund is not None:
+        payment_refund_update(payment, notice.refund, actor=actor)
         return
     outcome_apply(payment, attempt, notice.result, actor=actor, source=f"webhook:{notice.type}")
 

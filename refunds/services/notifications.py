@@ -29,22 +29,37 @@ def _context(refund: RefundRequest) -> dict:
 
 
 def refund_reviewers_email(*, refund_pk: int) -> int:
-    """Emails the refund approvers that a refund waits for them; returns how many got it."""
+    """Emails the refund approvers that a refund waits for them; returns how many got it.
+
+    Once per review round: the round (the refund's version) is claimed by compare-and-set
+    before sending, so of two runs (a redelivered task, a retry) only one sends; a send
+    that fails gives the claim back for the task's retry."""
     refund = refund_queryset().get(pk=refund_pk)
     if refund.state != RefundRequest.State.UNDER_REVIEW:
         return 0
-    if refund.events.filter(type="reviewers.emailed", data__version=refund.version).exists():
+    claimed = (
+        RefundRequest.objects.filter(pk=refund_pk, state=RefundRequest.State.UNDER_REVIEW, version=refund.version)
+        .exclude(reviewers_emailed_version=refund.version)
+        .update(reviewers_emailed_version=refund.version, reviewers_emailed_at=timezone.now())
+    )
+    if not claimed:
         return 0
     recipients = refund_reviewer_emails()
     if recipients:
-        send_mail(
-            subject=f"Refund {refund.public_id} awaits review: {_context(refund)['amount']} for {refund.merchant.name}"[
-                :200
-            ],
-            message=render_to_string("refunds/emails/review_requested.txt", _context(refund)),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-        )
+        try:
+            send_mail(
+                subject=(
+                    f"Refund {refund.public_id} awaits review: {_context(refund)['amount']} for {refund.merchant.name}"
+                )[:200],
+                message=render_to_string("refunds/emails/review_requested.txt", _context(refund)),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=recipients,
+            )
+        except Exception:
+            RefundRequest.objects.filter(pk=refund_pk, reviewers_emailed_version=refund.version).update(
+                reviewers_emailed_version=None, reviewers_emailed_at=None
+            )
+            raise
     refund_log(
         refund, type="reviewers.emailed", actor=SYSTEM_ACTOR, data={"version": refund.version, "to": len(recipients)}
     )

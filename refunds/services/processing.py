@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from payments import hooks
 from payments.exceptions import GatewayUnavailable
 from payments.gateways import base
 from payments.services.confirm import call_is_stale
@@ -59,7 +60,7 @@ def _fail(refund, payment, *, code: str, message: str, definite: bool, actor: st
 
 
 def _claim(refund_pk: int, *, actor: str) -> _Claim | None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         if refund.state == State.APPROVED:
@@ -103,7 +104,7 @@ def _current(claim: _Claim, *, actor: str):
 
 
 def _record_success(claim: _Claim, result: base.GatewayResult, *, actor: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         current = _current(claim, actor=actor)
         if current is None:
             return
@@ -122,8 +123,64 @@ def _record_success(claim: _Claim, result: base.GatewayResult, *, actor: str) ->
             queue_receipt(refund.pk)
 
 
+def _record_pending(claim: _Claim, result: base.GatewayResult, *, actor: str) -> None:
+    """The gateway took the refund but has not paid it yet (Stripe's `pending`): the
+    refund stays PROCESSING, its amount reserved, until the gateway's refund event
+    settles it (refund_gateway_update). A repeat of the call replays the same answer."""
+    with transaction.atomic(durable=True):
+        current = _current(claim, actor=actor)
+        if current is None:
+            return
+        _, refund = current
+        refund.gateway_reference = result.reference
+        refund.call_started_at = None
+        refund.save()
+        data = {"status": "pending", "reference": result.reference, "key": claim.key}
+        refund_log(refund, type="gateway.refund", actor=actor, data=data)
+
+
+def refund_gateway_update(update: hooks.RefundUpdate) -> bool:
+    """Payments' refund listener (RefundsConfig.ready): the gateway settled a refund it
+    had answered `pending`. Runs inside payments' transaction, the payment locked; locks
+    the refund (house order payment → refund). Returns whether the refund was ours."""
+    found = RefundRequest.objects.filter(payment_id=update.payment_pk, gateway_reference=update.gateway_refund_id)
+    refund_pk = found.values_list("pk", flat=True).first()
+    if refund_pk is None:
+        return False
+    payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
+    refund.payment = payment
+    if refund.state != State.PROCESSING:
+        return True  # settled already (a redelivered event)
+    data = {"status": update.status, "reference": update.gateway_refund_id, "amount": update.amount}
+    refund_log(refund, type="gateway.refund_updated", actor=update.actor, data=data)
+    if update.status == base.SUCCEEDED:
+        refund_transition(
+            refund, "complete", actor=update.actor, gateway_reference=update.gateway_refund_id, at=timezone.now()
+        )
+        payment_refund_record(
+            payment,
+            refund_id=refund.public_id,
+            amount=refund.amount,
+            gateway_reference=update.gateway_refund_id,
+            actor=update.actor,
+        )
+        if refund.receipt_email:
+            queue_receipt(refund.pk)
+    else:
+        code = update.failure_code or "refund_failed"
+        _fail(
+            refund,
+            payment,
+            code=code,
+            message="The gateway could not pay the refund.",
+            definite=True,
+            actor=update.actor,
+        )
+    return True
+
+
 def _record_refusal(claim: _Claim, *, code: str, message: str, actor: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         current = _current(claim, actor=actor)
         if current is None:
             return
@@ -133,7 +190,7 @@ def _record_refusal(claim: _Claim, *, code: str, message: str, actor: str) -> No
 
 
 def _release(claim: _Claim, *, actor: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         current = _current(claim, actor=actor)
         if current is None:
             return
@@ -167,6 +224,8 @@ def refund_process(*, refund_pk: int, actor: str = SYSTEM_ACTOR) -> RefundReques
         else:
             if result.status == base.SUCCEEDED:
                 _record_success(claim, result, actor=actor)
+            elif result.status == base.PROCESSING:
+                _record_pending(claim, result, actor=actor)
             else:
                 code = result.failure_code or "refund_failed"
                 _record_refusal(
@@ -181,7 +240,7 @@ def refund_give_up(*, refund_pk: int, actor: str = SYSTEM_ACTOR) -> RefundReques
     The amount stays reserved (the gateway may have paid) and a retry repeats the call
     with the same key, so it can never pay twice. A call still in flight is left alone.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         if refund.state == State.PROCESSING and refund.call_started_at is None:
@@ -204,7 +263,7 @@ def refund_retry(*, refund_pk: int, user) -> RefundRequest:
     Raises ReviewerNotAllowed (403), InvalidStateTransition (409), PaymentDisputed (409),
     RefundExceedsCaptured (400).
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         reviewer_check(refund, user)

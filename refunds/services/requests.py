@@ -20,12 +20,18 @@ RULES_ACTOR = "system:refund_rules"
 
 
 def refund_room(payment: PaymentTransaction, *, exclude_pk: int | None = None) -> int:
-    """What may still be refunded: captured − refunded − held by refunds in flight.
+    """What may still be refunded, by payments' one rule (which counts the refunds in
+    flight here through the reservations refunds registers, and payments' own).
 
     The caller holds the payment's lock: the sum stays true until its transaction ends,
     which is what keeps concurrent requests from refunding more than was captured.
     """
-    return payment_refundable_amount(payment) - refund_reserved_amount(payment_pk=payment.pk, exclude_pk=exclude_pk)
+    return payment_refundable_amount(payment, exclude_reservation=exclude_pk)
+
+
+def refund_reservations(*, payment_pk: int, exclude=None) -> int:
+    """Registered with payments (RefundsConfig.ready): what refund requests hold."""
+    return refund_reserved_amount(payment_pk=payment_pk, exclude_pk=exclude)
 
 
 def refund_room_check(payment: PaymentTransaction, amount: int, *, exclude_pk: int | None = None) -> None:
@@ -68,7 +74,7 @@ def refund_create(
     Raises NotFound (404), PaymentNotCaptured or PaymentDisputed (409),
     RefundExceedsCaptured (400).
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_payment_for_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
         payment_refund_check(payment)
         if amount is None:
@@ -116,7 +122,7 @@ def refund_provide_info(*, merchant_id: int, refund_id: str, information: str, a
     """The requester's answer to a reviewer's question: NEEDS_INFO → UNDER_REVIEW, and
     the reviewers are emailed again. Locks payment then refund. Raises NotFound (404),
     InvalidStateTransition (409) unless the refund waits for information."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_merchant_refund_and_payment(merchant_id=merchant_id, refund_id=refund_id)
         refund.payment = payment
         refund_transition(

@@ -36,7 +36,7 @@ def refund_approve(*, refund_pk: int, reviewer, note: str = "") -> RefundRequest
     InvalidStateTransition (409), PaymentDisputed (409) while the payment is disputed,
     RefundExceedsCaptured (400) if a chargeback took what this refund had reserved.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         reviewer_check(refund, reviewer, approving=True)
@@ -59,7 +59,7 @@ def refund_approve(*, refund_pk: int, reviewer, note: str = "") -> RefundRequest
 def refund_reject(*, refund_pk: int, reviewer, reason: str) -> RefundRequest:
     """UNDER_REVIEW → REJECTED with the reviewer's reason; its reserved amount is freed.
     Locks payment then refund. Raises ReviewerNotAllowed (403), InvalidStateTransition (409)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         reviewer_check(refund, reviewer)
@@ -80,7 +80,7 @@ def refund_request_info(*, refund_pk: int, reviewer, message: str) -> RefundRequ
     """UNDER_REVIEW → NEEDS_INFO with the reviewer's question; the merchant hears of it
     (refund.needs_info) and answers by API. Raises ReviewerNotAllowed (403),
     InvalidStateTransition (409)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         reviewer_check(refund, reviewer)

@@ -3,7 +3,7 @@ import pytest
 CART = {
     "cart_id": "cart_1",
     "currency": "USD",
-    "owner": "cust_1",
+    "owner": {"type": "user", "id": "cust_1"},
     "lines": [
         {"sku": "TSHIRT-M", "name": "T-shirt", "quantity": 2, "unit_amount": 1999, "tax_code": "apparel"},
         {"sku": "MUG", "name": "Mug", "quantity": 1, "unit_amount": 1250},

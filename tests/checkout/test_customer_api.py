@@ -39,7 +39,7 @@ def test_customer_sets_fields_and_stores_phone_e164(api, session):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["customer"] == {"email": "Jane@example.com", "name": "Jane Doe", "phone": "+14155552671",
-                                "reference": "cus_9"}  # fmt: skip
+                                "reference": "cus_9", "customer_id": "cus_9", "save_for_later": False}  # fmt: skip
     assert body["status"] == "collecting"
     assert body["version"] == session["version"] + 2  # the move to collecting, then the change
     assert response["ETag"] == f'"{body["version"]}"'

@@ -23,7 +23,7 @@ from payments.models import PaymentTransaction
 from tests.checkout.finalize_helpers import pay, place, ready_session, session_url, set_merchant, status_of
 from tests.checkout.inventory_helpers import load_stock
 from tests.payments.conftest import CallCounter
-from tests.payments.helpers import DIGITAL_CART, THREE_DS, create_intent, ok
+from tests.payments.helpers import DIGITAL_CART, THREE_DS, V1, create_intent, ok
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,18 +136,20 @@ def test_a_void_without_an_answer_is_retried_with_the_same_key(api, monkeypatch)
         raise GatewayUnavailable()
 
     monkeypatch.setattr(SimulatorGateway, "void", lost)
-    assert sessions_enforce_deadlines() == 1
+    assert sessions_enforce_deadlines() == 0  # not closed until the money is back
     session = CheckoutSession.objects.get(public_id=checkout_id)
-    assert session.status == "expired" and session.closing_claimed_at is not None
+    assert session.status == "closing" and session.closing_intent_id == payment_id
     assert PaymentTransaction.objects.get(public_id=payment_id).state == "authorized"
+    assert ok(api.post(f"{V1}/sessions/{checkout_id}/payment-intents", {}, format="json"), 409)
 
     monkeypatch.setattr(
         SimulatorGateway, "void", lambda gateway, **kw: keys.append(kw["idempotency_key"]) or original(gateway, **kw)
     )
     assert sessions_enforce_deadlines() == 0  # too soon to retry
-    sessions_enforce_deadlines(now=timezone.now() + RETRY_CLAIM_AFTER + timedelta(seconds=1))
+    assert sessions_enforce_deadlines(now=timezone.now() + RETRY_CLAIM_AFTER + timedelta(seconds=1)) == 1
     assert PaymentTransaction.objects.get(public_id=payment_id).state == "cancelled"
-    assert CheckoutSession.objects.get(public_id=checkout_id).closing_claimed_at is None
+    session = CheckoutSession.objects.get(public_id=checkout_id)
+    assert (session.status, session.closing_claimed_at) == ("expired", None)
     assert len(keys) == 2 and keys[0] == keys[1]
 
 

@@ -253,7 +253,9 @@ def test_rollback_waits_while_another_process_is_closing_the_session(api):
 
     checkout_id = ready_session(api)["checkout_id"]
     payment_id = pay(api, checkout_id)["id"]
-    CheckoutSession.objects.filter(public_id=checkout_id).update(closing_claimed_at=timezone.now())
+    CheckoutSession.objects.filter(public_id=checkout_id).update(
+        status="closing", closing_claimed_at=timezone.now(), closing_intent_id=payment_id, closing_kind="fail"
+    )
 
     _error(api.post(session_url(checkout_id, "finalize/rollback"), {}, format="json"), 409, "closing_in_progress")
     assert PaymentTransaction.objects.get(public_id=payment_id).state == "completed", "no second give-back"

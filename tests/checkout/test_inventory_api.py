@@ -32,9 +32,10 @@ def test_reserve_holds_every_line_and_moves_the_session(api, session):
     assert body["checkout_id"] == session["checkout_id"]
     assert _about(body["expires_at"], 15)
     assert body["lines"] == [
-        {"sku": "MUG", "requested": 1, "reserved": 1, "tracked": True},
-        {"sku": "TSHIRT-M", "requested": 2, "reserved": 2, "tracked": True},
+        {"sku": "MUG", "requested": 1, "reserved": 1, "reserved_quantity": 1, "shortfall": 0, "tracked": True},
+        {"sku": "TSHIRT-M", "requested": 2, "reserved": 2, "reserved_quantity": 2, "shortfall": 0, "tracked": True},
     ]
+    assert (body["allocation_strategy"], body["partial"]) == ("fifo", False)
     after = api.get(f"{BASE}/sessions/{session['checkout_id']}").json()
     assert after["status"] == "reserved"
     assert after["reservation_id"] == body["reservation_id"]

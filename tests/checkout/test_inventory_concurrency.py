@@ -95,3 +95,32 @@ def test_concurrent_commits_of_one_hold_decrement_once(api):
     assert results == ["committed"] * 10, results
     assert StockItem.objects.get(sku="MUG").on_hand == 1
     assert StockMovement.objects.filter(reason="commit", reference=reservation_id).count() == 1
+
+
+def test_best_fit_carts_racing_never_hold_more_than_there_is(api):
+    """best_fit takes what is left of each line: under the race the partial holds must
+    add up to exactly the stock, and every cart gets either its whole line, part, or a
+    shortfall once nothing is left."""
+    load_stock(api, {"FEW": 7})
+    checkout_ids = [new_session(api, [("FEW", 2)]) for _ in range(8)]
+    key = api.secrets.secret_key
+
+    def work(index):
+        response = _client(key).post(
+            f"{BASE}/sessions/{checkout_ids[index]}/reserve", {"allocation_strategy": "best_fit"}, format="json"
+        )
+        body = response.json()
+        if response.status_code == 201:
+            return 201, body["lines"][0]["reserved"], body["partial"]
+        return response.status_code, body["error"]["code"], None
+
+    results = race(len(checkout_ids), work)
+
+    held = sorted(r[1] for r in results if r[0] == 201)
+    assert sum(held) == 7, results
+    assert held.count(1) == 1 and held.count(2) == 3, results  # three whole lines, one part
+    assert [r for r in results if r[0] != 201] == [(409, "inventory_shortfall", None)] * 4, results
+    assert (
+        sum(ReservationLine.objects.filter(sku="FEW", reservation__status="active").values_list("quantity", flat=True))
+        == 7
+    )

@@ -31,8 +31,10 @@ def test_create_returns_canonical_resource(api, cart):
 @pytest.mark.parametrize(
     "mutate,param",
     [
-        (lambda c: c.pop("lines"), "lines"),
-        (lambda c: c.update(lines=[]), "lines"),
+        (lambda c: c.update(owner={"type": "robot", "id": "r1"}), "owner.type"),
+        (lambda c: c.update(owner={"type": "guest"}), "owner.id"),
+        (lambda c: c.update(options={"capture_mode": "sometimes"}), "options.capture_mode"),
+        (lambda c: c.update(lines=None), "lines"),
         (lambda c: c["lines"][0].update(quantity=0), "lines[0].quantity"),
         (lambda c: c["lines"][0].update(unit_amount=19.99), "lines[0].unit_amount"),
         (lambda c: c.update(currency="usd"), "currency"),
@@ -72,7 +74,7 @@ def test_patch_with_if_match_and_stale_etag(api, session):
     assert response.json()["status"] == "collecting"
     stale = api.patch(url, {"owner": "someone"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412
-    assert api.get(url).json()["owner"] == "cust_1"
+    assert api.get(url).json()["owner"] == {"type": "user", "id": "cust_1"}
 
 
 def test_delete_cancels_then_further_changes_are_409(api, session):

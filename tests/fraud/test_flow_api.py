@@ -275,3 +275,17 @@ def test_a_review_waits_for_3ds_before_it_can_be_decided(api):
     early = api.post(f"{V1}/fraud/reviews/{body['review']['id']}/reject", {}, format="json")
     assert early.status_code == 409 and early.json()["error"]["code"] == "payment_in_progress"
     assert FraudAssessment.objects.get(public_id=body["review"]["id"]).status == "in_review"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_session_deadline_leaves_a_held_review_to_the_reviewer(api):
+    from checkout.services.deadlines import sessions_enforce_deadlines
+
+    checkout_id, intent_id, body = _held(api)
+    past = timezone.now() - timedelta(minutes=1)
+    CheckoutSession.objects.filter(public_id=checkout_id).update(payment_deadline_at=past)
+    sessions_enforce_deadlines()
+    assert CheckoutSession.objects.get(public_id=checkout_id).status == "payment_processing"
+    assert PaymentTransaction.objects.get(public_id=intent_id).state == "authorized"
+    ok(api.post(f"{V1}/fraud/reviews/{body['review']['id']}/approve", {}, format="json"))
+    assert finalize(api, checkout_id).status_code in (200, 201)

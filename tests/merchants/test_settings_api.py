@@ -57,3 +57,19 @@ def test_extra_settings_are_merged_key_by_key(api):
     response = api.patch("/v1/checkout/settings", {"extra_settings": {"b": None, "c": 3}}, format="json")
     assert response.status_code == 200
     assert response.json()["extra_settings"] == {"a": 1, "c": 3}
+
+
+@pytest.mark.parametrize("sent,stored,answered", [("auto", "automatic", "auto"), ("automatic", "automatic", "auto"),
+                                                  ("manual", "manual", "manual")])  # fmt: skip
+def test_capture_mode_takes_both_spellings_and_answers_the_documents(api, merchant, sent, stored, answered):
+    if sent != "manual":
+        api.patch("/v1/checkout/settings", {"capture_mode": "manual"}, format="json")
+    response = api.patch("/v1/checkout/settings", {"capture_mode": sent}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["capture_mode"] == answered
+    merchant.refresh_from_db()
+    assert merchant.capture_mode == stored
+    assert api.get("/v1/checkout/settings").json()["capture_mode"] == answered
+    assert api.get("/v1/checkout/capabilities").json()["capture_modes"] == ["auto", "manual"]
+    bad = api.patch("/v1/checkout/settings", {"capture_mode": "later"}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "capture_mode"

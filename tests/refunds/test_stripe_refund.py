@@ -60,3 +60,73 @@ def test_stripe_refusing_a_refund_fails_it_and_got_our_key(
     request, _ = httpserver.log[-1]
     assert request.headers["Idempotency-Key"] == stored.gateway_idempotency_key == f"{stored.public_id}:refund:1"
     assert ok(stripe_api.get(f"{V1}/payment-intents/{intent['id']}"))["amount_refunded"] == 0
+
+
+def _pending_refund(refund_id: str, amount: int, payment_intent: str, status: str = "pending") -> dict:
+    # Stripe's refund object (fields we read), as its API answers a refund not yet paid.
+    return {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount,
+        "currency": "usd",
+        "payment_intent": payment_intent,
+        "status": status,
+        "failure_reason": "expired_or_canceled_card" if status == "failed" else None,
+    }
+
+
+def _deliver(anon_api, commit, event_type: str, refund: dict):
+    import json
+    import time
+
+    from tests.payments.conftest import STRIPE_WEBHOOK_SECRET
+    from tests.payments.test_stripe_gateway import _stripe_signature
+
+    now = int(time.time())
+    body = json.dumps(
+        {
+            "id": f"evt_{event_type}_{refund['id']}",
+            "object": "event",
+            "type": event_type,
+            "created": now,
+            "data": {"object": refund},
+        }
+    ).encode()
+    with commit(execute=True):
+        response = anon_api.post(
+            f"{V1}/webhook/payment", body, content_type="application/json",
+            headers={"Stripe-Signature": _stripe_signature(body, STRIPE_WEBHOOK_SECRET, now)},
+        )  # fmt: skip
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("settled", ["succeeded", "failed"])
+def test_a_pending_stripe_refund_waits_for_its_event(
+    stripe_api, anon_api, stripe_settings, httpserver, django_capture_on_commit_callbacks, settled
+):
+    from payments.models import PaymentAttempt
+
+    _, intent = stripe_paid_intent(stripe_api)
+    ok(confirm(stripe_api, intent["id"]))
+    stripe_pi = PaymentAttempt.objects.get(transaction__public_id=intent["id"]).gateway_reference
+    pending = _pending_refund("re_pending1", 1000, stripe_pi)
+    httpserver.expect_request("/v1/refunds", method="POST").respond_with_json(pending)
+    stripe_settings.STRIPE_API_BASE = httpserver.url_for("").rstrip("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        refund = ok(request_refund(stripe_api, intent["id"], amount=1000), 201)
+
+    waiting = ok(refund_detail(stripe_api, refund["id"]))
+    assert waiting["status"] == "processing", "pending is not money back yet"
+    assert ok(stripe_api.get(f"{V1}/payment-intents/{intent['id']}"))["amount_refunded"] == 0
+    # Still reserved: nothing more than what is left may be asked for meanwhile.
+    assert request_refund(stripe_api, intent["id"], amount=4500).status_code == 400
+
+    event_type = "charge.refund.updated" if settled == "succeeded" else "refund.failed"
+    _deliver(anon_api, django_capture_on_commit_callbacks, event_type, {**pending, "status": settled})
+
+    done = ok(refund_detail(stripe_api, refund["id"]))
+    refunded = ok(stripe_api.get(f"{V1}/payment-intents/{intent['id']}"))["amount_refunded"]
+    if settled == "succeeded":
+        assert (done["status"], refunded) == ("completed", 1000)
+    else:
+        assert (done["status"], refunded) == ("failed", 0)
