@@ -372,3 +372,12 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Real Stripe redirects 3-D Secure to a return_url; servers without it answer use_stripe_sdk.
 STRIPE_SEND_RETURN_URL = env.bool("STRIPE_SEND_RETURN_URL", default=True)
+
+# Fraud: a MaxMind-format (GeoLite2/GeoIP2 Country or City) database for the IP's
+# country; empty: the geolocation rule compares only the countries the payer gave.
+GEOIP_DATABASE = env.str("GEOIP_DATABASE", default="")
+# Proxies of ours in front of the app: how many X-Forwarded-For entries to trust (0: none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# KYC documents go through Django's storage API (a private directory here: never served).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)

@@ -23,6 +23,7 @@ checkout_api = [
     path("", include("checkout.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("refunds.api.urls")),
+    path("", include("fraud.api.urls")),
 ]
 
 urlpatterns = [

@@ -4,6 +4,9 @@ Declines carry shopper-safe text only; the gateway's own words stay in the event
 """
 
 from core.exceptions import Conflict, DomainError
+from fraud.exceptions import FraudBlocked, ReviewPending
+
+__all__ = ["FraudBlocked", "ReviewPending"]  # re-exported: the apps above see payment errors here
 
 
 class CardError(DomainError):
@@ -22,13 +25,6 @@ class InsufficientFunds(CardError):
     # card was declined, decline_code (and explain.reason) says why.
     code = "payment_declined"
     default_message = "The card has insufficient funds."
-
-
-class FraudBlocked(CardError):
-    """Our risk rules refused the payment; the shopper is told only that it was declined."""
-
-    code = "fraud_block"
-    default_message = "The payment was declined."
 
 
 class ExpiredCard(CardError):
@@ -106,6 +102,7 @@ FAILURE_ERRORS = {
     "authentication_required": AuthenticationRequired,
     "authentication_failed": AuthenticationFailed,
     "incorrect_number": IncorrectNumber,
+    "fraud_block": FraudBlocked,
 }
 
 RETRYABLE_FAILURES = frozenset({"processing_error"})

@@ -270,3 +270,29 @@ def paid_lines(*, merchant_id: int, reference: str, payment_intent_id: str) -> l
     if _paid_lines_provider is None:
         return None
     return _paid_lines_provider(merchant_id=merchant_id, reference=reference, payment_intent_id=payment_intent_id)
+
+
+# What the apps above know of the payer of a payment (by its reference), for fraud
+# scoring: {"email", "billing_country", "shipping_country"}. Read inside the confirm's
+# claim transaction: providers only read, never lock or write.
+_risk_facts_providers = []
+
+
+def register_risk_facts_provider(provider):
+    """`provider(merchant_id=, reference=) -> dict` of the facts it knows ({} if none)."""
+    if provider not in _risk_facts_providers:
+        _risk_facts_providers.append(provider)
+    return provider
+
+
+def risk_facts_for(*, merchant_id: int, reference: str) -> dict:
+    facts = {}
+    for provider in list(_risk_facts_providers):
+        facts.update(
+            {
+                key: value
+                for key, value in (provider(merchant_id=merchant_id, reference=reference) or {}).items()
+                if value
+            }
+        )
+    return facts

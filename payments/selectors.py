@@ -3,6 +3,7 @@
 from django.db.models import Q
 
 from core.exceptions import NotFound
+from fraud.selectors import review_is_open
 from merchants.models import Merchant
 from payments import hooks
 from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction, State
@@ -103,6 +104,12 @@ def payment_next_action(payment: PaymentTransaction) -> dict | None:
 def payment_intent_find_by_reference(*, reference: str) -> PaymentTransaction | None:
     """The newest intent made for a payer's reference (a checkout id), by it alone."""
     return payment_queryset().filter(reference=reference).order_by("-created_at", "-pk").first()
+
+
+def payment_review_open(payment: PaymentTransaction) -> bool:
+    """Whether the payment is held for a fraud review: the predicate the apps above ask
+    before treating an authorized payment as paid (finalize, the hosted pages)."""
+    return review_is_open(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
 
 
 def payment_queryset():

@@ -76,7 +76,14 @@ def hosted_card_attempt_wait(*, session: CheckoutSession, ip: str) -> int | None
 
 @sensitive_variables("number", "cvc")
 def hosted_card_pay(
-    *, session: CheckoutSession, number: str, exp_month: int, exp_year: int, cvc: str, ip: str = ""
+    *,
+    session: CheckoutSession,
+    number: str,
+    exp_month: int,
+    exp_year: int,
+    cvc: str,
+    ip: str = "",
+    device_fingerprint: str = "",
 ) -> PaymentTransaction:
     """Vaults the card, then creates (or reuses) the session's intent and confirms it.
 
@@ -101,6 +108,7 @@ def hosted_card_pay(
         payment_method_id=method.public_id,
         actor=ACTOR,
         ip=ip,
+        device_fingerprint=device_fingerprint,
     )
 
 

@@ -39,7 +39,8 @@ from checkout.services.lifecycle import session_touch, session_transition, timel
 from checkout.services.pricing import promotion_redeem
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 from merchants.events import event_emit
-from payments.selectors import payment_is_held, payment_is_manual_capture, payment_is_settled
+from payments.exceptions import ReviewPending
+from payments.selectors import payment_is_held, payment_is_manual_capture, payment_is_settled, payment_review_open
 from payments.services import payment_intent_lock
 from payments.services.returns import (  # noqa: F401 (the outcomes, re-exported for checkout)
     CANCELED,
@@ -152,6 +153,8 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
             explain="finalize needs a session in payment_processing whose payment succeeded",
         )
     payment = payment_intent_lock(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
+    if payment_review_open(payment):
+        raise ReviewPending()
     payment_status = _settled_status(payment)
     calc = session.current_calculation
     blockers = session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)

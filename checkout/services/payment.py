@@ -262,3 +262,21 @@ def _payment_pk(notice: hooks.PaymentNotice) -> int | None:
         return payment_intent_get(merchant_id=notice.merchant_id, payment_intent_id=notice.payment_intent_id).pk
     except NotFound:
         return None
+
+
+def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
+    """Payments' risk-facts provider: what the session (the payment's reference) knows of
+    the payer, for fraud scoring. Reads only; runs inside the confirm's claim."""
+    session = (
+        CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference)
+        .prefetch_related("addresses")
+        .first()
+    )
+    if session is None:
+        return {}
+    countries = {address.kind: address.country for address in session.addresses.all()}
+    return {
+        "email": session.customer_email,
+        "billing_country": countries.get("billing", ""),
+        "shipping_country": countries.get("shipping", ""),
+    }

@@ -33,6 +33,8 @@ EVENT_TYPES = {
     "dispute.created": "The cardholder's bank opened a dispute (chargeback).",
     "dispute.won": "A dispute was closed in the merchant's favour.",
     "dispute.lost": "A dispute was lost: the amount was charged back.",
+    "review.opened": "A payment was held for a fraud review (authorized, not captured).",
+    "review.closed": "A fraud review was closed: approved (captured) or refused/lapsed (voided).",
     "webhook_endpoint.disabled": "A webhook endpoint was disabled (410 Gone or failing for days).",
     "webhook_endpoint.enabled": "A disabled webhook endpoint was enabled again.",
     "webhook_endpoint.deleted": "A webhook endpoint was deleted.",

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from core.api.serializers import CaptureModeField, StrictIntegerField, StrictSerializer, capture_mode_public
 from core.money import is_currency
+from fraud.selectors import review_for_payment, review_payload
 from payments.selectors import ACCEPTED_METHOD_TYPES, attempts_remaining, payment_api_status, payment_next_action
 
 
@@ -187,9 +188,15 @@ class PaymentIntentSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField()
+    review = serializers.SerializerMethodField(help_text="The fraud review holding this payment, if any")
 
     def get_object(self, payment) -> str:
         return "payment_intent"
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_review(self, payment):
+        review = review_for_payment(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
+        return review_payload(review) if review is not None else None
 
     def get_status(self, payment) -> str:
         return payment_api_status(payment)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from core.api.actors import actor_for
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES, RATE_LIMITED_RESPONSE
 from core.api.views import ApiView, etag_for
+from core.client_ip import client_ip
 from core.exceptions import NotFound
 from merchants.credentials import Credential
 from merchants.permissions import IsMerchantSecretOrPublishable
@@ -121,7 +122,7 @@ class PaymentIntentConfirmApi(IntentApi):
             payment_intent_id=payment_intent_id,
             payment_method_id=serializer.validated_data.get("payment_method_id"),
             actor=actor_for(request),
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_ip(request),
         )
         return intent_response(payment)
 
