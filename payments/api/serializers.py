@@ -113,7 +113,7 @@ class CancelSerializer(StrictSerializer):
         OpenApiExample(
             "Pay the session's current total",
             request_only=True,
-            value={"capture_mode": "automatic", "return_url": "https://shop.example/checkout/return"},
+            value={"capture_mode": "auto", "return_url": "https://shop.example/checkout/return"},
         )
     ]
 )

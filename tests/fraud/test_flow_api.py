@@ -76,7 +76,7 @@ def test_a_blocked_email_is_refused_with_fraud_block_and_never_reaches_the_gatew
 
 def test_a_large_payment_is_held_then_approved_captured_and_finalized(api):
     checkout_id, intent_id, body = _held(api)
-    assert body["status"] == "requires_capture" and body["capture_method"] == "automatic"
+    assert body["status"] == "requires_capture" and body["capture_mode"] == "auto"
     review = body["review"]
     assert review["status"] == "open" and review["reasons"] == ["amount 150000 USD is above 100000"]
     charge = SimulatorCharge.objects.get()
