@@ -1,8 +1,9 @@
 .PHONY: run test lint bench
 
 # Run the product on embedded defaults (SQLite, filesystem broker, web + worker + beat).
+# `make run PORT=8001` (or PORT in the environment) serves on another port.
 run:
-	scripts/run.sh
+	PORT="$(or $(PORT),8000)" scripts/run.sh
 
 # Install what is needed, make sure PostgreSQL and Redis run, then ruff and pytest.
 test:

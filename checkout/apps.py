@@ -6,8 +6,20 @@ class CheckoutConfig(AppConfig):
 
     def ready(self):
         # Payments sits below checkout and calls up only through its listener registry.
-        from checkout.services.payment import session_payable_check, session_payment_notice
-        from payments.hooks import register_payable_check, register_payment_listener
+        from checkout.order_selectors import session_paid_lines
+        from checkout.selectors import payment_event_context
+        from checkout.services.payment import session_payable_check, session_payment_notice, session_risk_facts
+        from payments.hooks import (
+            register_event_context,
+            register_paid_lines_provider,
+            register_payable_check,
+            register_payment_listener,
+            register_risk_facts_provider,
+        )
 
         register_payment_listener(session_payment_notice)
         register_payable_check(session_payable_check)
+        register_paid_lines_provider(session_paid_lines)
+        register_risk_facts_provider(session_risk_facts)
+        # The API document's events carry checkout_id: payment events get it from here.
+        register_event_context(payment_event_context)

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from checkout.models import CheckoutSession, FinalizationJob, Order
+from checkout.models import Calculation, CheckoutSession, FinalizationJob, Order
 from checkout.selectors import payment_intent_summary_for, session_get
 from core.exceptions import NotFound
+from payments.hooks import PaidLine
 from payments.selectors import payments_orderable
 
 Status = CheckoutSession.Status
@@ -102,14 +103,10 @@ def sessions_paid_unfinalized(*, limit: int) -> list[PaidSession]:
     Starts from the payments side: only paid intents qualify, so sessions that merely
     wait for a shopper never crowd out the ones that need an order.
     """
-    waiting = CheckoutSession.objects.filter(
-        status=Status.PAYMENT_PROCESSING, order__isnull=True
-    ).exclude(payment_intent_id="")
-    paid = (
-        payments_orderable()
-        .filter(public_id__in=waiting.values("payment_intent_id"))
-        .order_by("id")[:limit]
+    waiting = CheckoutSession.objects.filter(status=Status.PAYMENT_PROCESSING, order__isnull=True).exclude(
+        payment_intent_id=""
     )
+    paid = payments_orderable().filter(public_id__in=waiting.values("payment_intent_id")).order_by("id")[:limit]
     by_intent = {payment.public_id: payment for payment in paid}
     sessions = waiting.filter(payment_intent_id__in=list(by_intent)).select_related("merchant")
     found = []
@@ -127,3 +124,32 @@ def sessions_paid_unfinalized(*, limit: int) -> list[PaidSession]:
             )
         )
     return found
+
+
+def session_paid_lines(*, merchant_id: int, reference: str, payment_intent_id: str) -> list[PaidLine] | None:
+    """The lines a session's payment paid for: the calculation its order was made from,
+    or, before the order, the session's current one. Registered with payments as the
+    paid-lines provider (refunds by line); None for a payment that is not the session's."""
+    session = CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference).first()
+    if session is None:
+        return None
+    order = Order.objects.filter(session=session, payment_intent_id=payment_intent_id).first()
+    if order is not None:
+        calculation = Calculation.objects.filter(session=session, public_id=order.calculation_id).first()
+    elif session.payment_intent_id == payment_intent_id:
+        calculation = Calculation.objects.filter(session=session).order_by("-id").first()
+    else:
+        return None
+    if calculation is None:
+        return None
+    return [
+        PaidLine(
+            line_id=line["line_id"],
+            quantity=line["quantity"],
+            unit_amount=line["unit_amount"],
+            discount_amount=line["discount_amount"],
+            tax_amount=0 if calculation.prices_include_tax else line["tax_amount"],
+            total_amount=line["total_amount"],
+        )
+        for line in calculation.lines
+    ]

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, localcontext
 
-from core.money import allocate, round_half_up
+from core.money import allocate, amounts_check, round_half_up
 
 BPS = 10_000
 
@@ -351,6 +351,17 @@ def compute(data: PricingInput) -> PricingResult:
     tax_lines_result = tax_lines.results()
     tax_total = sum(line.tax_amount for line in lines) + (shipping.tax_amount if shipping else 0)
     grand_total = sub_total - discount_total + shipping_total + fee_total + (0 if inclusive else tax_total)
+    # Shipping rates and fees are the merchant's, so a cart accepted under CART_TOTAL_MAX
+    # can still add up past the columns here: refuse it before anything is stored.
+    amounts_check(
+        "lines",
+        sub_total=sub_total,
+        tax_total=tax_total,
+        shipping_total=shipping_total,
+        fee_total=fee_total,
+        grand_total=grand_total,
+        line_total=max((line.total_amount for line in lines), default=0),
+    )
     return PricingResult(
         currency=data.currency,
         prices_include_tax=inclusive,

@@ -103,3 +103,9 @@ def pickup_location_get(*, merchant_id: int, pickup_location_id: str) -> PickupL
     if location is None:
         raise NotFound("No such pickup location.", param="pickup_location_id")
     return location
+
+
+def payment_event_context(merchant_id: int, reference: str) -> dict:
+    """For payments' events: the session a payment's reference names, if it is one."""
+    exists = CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference).exists()
+    return {"checkout_id": reference} if exists else {}

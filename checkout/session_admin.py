@@ -68,7 +68,14 @@ class CheckoutSessionAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": (
-                    "public_id", "merchant", "status", "status_reason", "channel", "cart_id", "owner_type", "owner_id",
+                    "public_id",
+                    "merchant",
+                    "status",
+                    "status_reason",
+                    "channel",
+                    "cart_id",
+                    "owner_type",
+                    "owner_id",
                 )
             },
         ),  # fmt: skip

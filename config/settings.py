@@ -9,6 +9,7 @@ import base64
 import hashlib
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -35,8 +36,22 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The port the run command serves on; outside production the links below follow it.
+PORT = env.int("PORT", default=8000)
+if not 1 <= PORT <= 65535:
+    raise ImproperlyConfigured(f"PORT must be 1 to 65535, not {PORT}.")
 # The public base address used to build links we hand out (hosted pages, 3-D Secure).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+# Required in production and always absolute: a relative link in an API answer or an
+# email leads the shopper nowhere.
+if IS_PRODUCTION:
+    PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL").rstrip("/")
+else:
+    PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
+_public_base = urlsplit(PUBLIC_BASE_URL)
+if _public_base.scheme not in {"http", "https"} or not _public_base.netloc:
+    raise ImproperlyConfigured(f"PUBLIC_BASE_URL must be an absolute http(s) address, not {PUBLIC_BASE_URL!r}")
+if IS_PRODUCTION and _public_base.scheme != "https":
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be https in production")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -62,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL bytes, lone surrogates and oversized bodies are refused before any view runs.
+    "core.api.guard.RequestGuardMiddleware",
     # Serves static files (admin, hosted pages, API docs) from gunicorn itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -123,6 +140,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+# Nothing is uploaded, but with no MEDIA_URL Django's test server tries every path as a
+# file under MEDIA_ROOT (the working directory) first: a long id became an OSError (500).
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
 # Production serves what `collectstatic` gathered; elsewhere files come straight from the apps.
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
@@ -164,6 +185,24 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# --- Cache (rate limits) --------------------------------------------------------------
+# Rate-limit counters must be shared by every web process: Redis in production (CACHE_URL,
+# or the broker when it is Redis). The local run command keeps them in process memory.
+_broker_is_redis = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+if IS_PRODUCTION:
+    CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if _broker_is_redis else "")
+    if not CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis:// address in production (shared rate limits)")
+else:
+    CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if TESTING and _broker_is_redis else "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://… or locmem://, not {CACHE_URL!r}")
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="payments")
+
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -183,11 +222,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["merchants.permissions.IsMerchantSecret"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": None,
+    # Proxies in front of the app that append to X-Forwarded-For; 0: the peer address is
+    # the client (a client-supplied X-Forwarded-For must never pick its own rate-limit bucket).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -214,6 +256,11 @@ SPECTACULAR_SETTINGS = {
         # Health's `status` shares its field name with the endpoint's; name both explicitly.
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The refusals any operation can answer (400, 412, 413), documented in one place.
+        "core.api.schema.document_request_refusals",
+    ],
 }
 
 OAUTH2_PROVIDER = {
@@ -221,6 +268,11 @@ OAUTH2_PROVIDER = {
     "SCOPES": {"checkout": "Create and manage checkout sessions and payments"},
     "DEFAULT_SCOPES": ["checkout"],
     "ALLOWED_GRANT_TYPES": ["client_credentials"],
+    # RFC 9700: a token in a URL ends up in proxy and browser logs, so only the header is
+    # taken; and only the token's SHA-256 (token_checksum) is stored, so a database read
+    # yields no live token.
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 # Named explicitly because our models point at the (swappable) OAuth2 application.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -256,8 +308,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="payments@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_request_bodies": {"()": "core.logs.DropRequestBodies"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The Stripe SDK logs request bodies (card numbers, on tokenize) at DEBUG: never below INFO,
+    # and the filter drops that record even if someone lowers the level again.
+    "loggers": {"stripe": {"level": "INFO", "filters": ["no_request_bodies"]}},
 }
 
 if IS_PRODUCTION:
@@ -316,3 +372,12 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Real Stripe redirects 3-D Secure to a return_url; servers without it answer use_stripe_sdk.
 STRIPE_SEND_RETURN_URL = env.bool("STRIPE_SEND_RETURN_URL", default=True)
+
+# Fraud: a MaxMind-format (GeoLite2/GeoIP2 Country or City) database for the IP's
+# country; empty: the geolocation rule compares only the countries the payer gave.
+GEOIP_DATABASE = env.str("GEOIP_DATABASE", default="")
+# Proxies of ours in front of the app: how many X-Forwarded-For entries to trust (0: none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# KYC documents go through Django's storage API (a private directory here: never served).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)

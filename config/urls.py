@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from oauth2_provider.views import TokenView
 
 from checkout.receipts import receipt_page
 from core.api.errors import api_not_found, api_server_error
 from core.api.health import HealthApi
+from core.api.schema import SchemaApi
 
 # Unknown API paths answer in the error envelope, like every other API error.
 handler404 = api_not_found
@@ -22,6 +23,7 @@ checkout_api = [
     path("", include("checkout.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("refunds.api.urls")),
+    path("", include("fraud.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,7 +34,7 @@ urlpatterns = [
     path("v1/checkout/", include((checkout_api, "api"), namespace="api")),
     # Anything else under the API (a typo, a trailing slash) is a JSON 404, in DEBUG too.
     re_path(r"^v1/checkout/", api_not_found),
-    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/schema/", SchemaApi.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("pay/", include("checkout.hosted.urls")),
     path("receipts/<str:receipt_id>", receipt_page, name="receipt"),

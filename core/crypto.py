@@ -1,11 +1,15 @@
-"""Encryption at rest for what must be read back (signing secrets, stored API responses).
+"""Encryption at rest for what must be read back (signing secrets, stored API responses),
+and keyed digests for what must only be compared (request fingerprints).
 
 Fernet (AES-128-CBC + HMAC-SHA256) under ENCRYPTION_KEYS: a comma-separated list whose
 first key encrypts and all decrypt, so keys rotate without re-encrypting at once.
 Never log what decrypt returns.
 """
 
+import base64
 import functools
+import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -42,16 +46,34 @@ def decrypt_text(ciphertext: str) -> str:
     return decrypt_bytes(ciphertext.encode()).decode()
 
 
-def keyed_digests(value: str, *, purpose: str) -> list[str]:
-    """HMAC-SHA256 of `value` under a key derived from each of ENCRYPTION_KEYS, the
-    current key's first: store the first, look up by all of them, so a rotated key still
-    finds what was stored under the old one. Not reversible without the key."""
-    import hashlib
-    import hmac
+@functools.lru_cache(maxsize=16)
+def _hmac_keys(keys: str, purpose: str) -> tuple[bytes, ...]:
+    # One subkey per purpose, so a digest made for one use can never be replayed in another
+    # and the Fernet keys themselves are never used raw outside Fernet.
+    _fernet(keys)  # the same validation and error as encryption
+    return tuple(
+        hmac.new(base64.urlsafe_b64decode(key.strip()), f"hmac:{purpose}".encode(), hashlib.sha256).digest()
+        for key in keys.split(",")
+        if key.strip()
+    )
 
+
+def keyed_digests(parts, *, purpose: str) -> list[str]:
+    """HMAC-SHA256 of `parts` (length-prefixed, so no two lists collide) under every key of
+    ENCRYPTION_KEYS, the current key first: store the first, accept any when comparing, so a
+    digest made before a key rotation still matches while its key stays in the list.
+
+    Without the key a digest cannot be tested against guesses, unlike a plain hash.
+    """
     digests = []
-    for key in (k.strip() for k in settings.ENCRYPTION_KEYS.split(",")):
-        if key:
-            derived = hmac.new(key.encode(), purpose.encode(), hashlib.sha256).digest()
-            digests.append(hmac.new(derived, value.encode(), hashlib.sha256).hexdigest())
+    for key in _hmac_keys(settings.ENCRYPTION_KEYS, purpose):
+        mac = hmac.new(key, digestmod=hashlib.sha256)
+        for part in parts:
+            mac.update(len(part).to_bytes(8, "big"))
+            mac.update(part)
+        digests.append(mac.hexdigest())
     return digests
+
+
+def keyed_digest_matches(stored: str, parts, *, purpose: str) -> bool:
+    return any(hmac.compare_digest(stored, digest) for digest in keyed_digests(parts, purpose=purpose))

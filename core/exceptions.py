@@ -67,3 +67,25 @@ class ServiceUnavailable(DomainError):
     error_type = "api_error"
     code = "service_unavailable"
     default_message = "A service this request needs is unavailable; retry later."
+
+
+class ParameterInvalid(DomainError):
+    code = "parameter_invalid"
+    default_message = "The parameter is not valid."
+
+
+class RequestTooLarge(DomainError):
+    status_code = 413
+    code = "request_too_large"
+    default_message = "The request body is larger than this API accepts."
+
+
+class UriTooLong(DomainError):
+    status_code = 414
+    code = "uri_too_long"
+    default_message = "The request URL is longer than this API accepts."
+
+
+class AmountTooLarge(DomainError):
+    code = "amount_too_large"
+    default_message = "The amounts add up to more than this API can charge."

@@ -4,7 +4,6 @@ Runs in autocommit, outside the request's own transactions, so the claim is visi
 concurrent requests at once and survives the request's rollback.
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.crypto import decrypt_bytes, encrypt_bytes
+from core.crypto import decrypt_bytes, encrypt_bytes, keyed_digest_matches, keyed_digests
 from core.exceptions import DomainError, IdempotencyKeyInUse, IdempotencyKeyReused
 from core.models import IdempotencyKey
 
@@ -28,12 +27,18 @@ class StoredResponse:
     body: bytes
 
 
+FINGERPRINT_PURPOSE = "idempotency-fingerprint"
+
+
+def _fingerprint_parts(method: str, path: str, body: bytes) -> tuple[bytes, ...]:
+    return (method.encode(), path.encode(), body or b"")
+
+
 def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), body or b""):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
+    """A keyed HMAC (ENCRYPTION_KEYS), never a plain hash: a plain hash of a body is a
+    guessing oracle for whatever the body holds. Views whose body carries card data pass a
+    redacted body instead (ApiView.idempotency_body)."""
+    return keyed_digests(_fingerprint_parts(method, path, body), purpose=FINGERPRINT_PURPOSE)[0]
 
 
 def idempotency_key_claim(*, merchant_id: int, key: str, method: str, path: str, body: bytes):
@@ -49,7 +54,8 @@ def idempotency_key_claim(*, merchant_id: int, key: str, method: str, path: str,
             code="idempotency_key_invalid",
             param="Idempotency-Key",
         )
-    fingerprint = request_fingerprint(method=method, path=path, body=body)
+    parts = _fingerprint_parts(method, path, body)
+    fingerprint = keyed_digests(parts, purpose=FINGERPRINT_PURPOSE)[0]
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -69,7 +75,8 @@ def idempotency_key_claim(*, merchant_id: int, key: str, method: str, path: str,
     if record is None:
         # Pruned or released between our insert and our read: the caller may simply retry.
         raise IdempotencyKeyInUse()
-    if record.request_fingerprint != fingerprint:
+    # Any key still in ENCRYPTION_KEYS matches: a retry across a key rotation still replays.
+    if not keyed_digest_matches(record.request_fingerprint, parts, purpose=FINGERPRINT_PURPOSE):
         raise IdempotencyKeyReused(param="Idempotency-Key")
     if record.state == IdempotencyKey.State.COMPLETED:
         return None, StoredResponse(

@@ -5,7 +5,24 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
+from core.exceptions import AmountTooLarge
+
 _KNOWN_CURRENCIES = frozenset(list_currencies())
+
+# Every amount is stored in a signed 64-bit column (BigIntegerField).
+AMOUNT_COLUMN_MAX = 2**63 - 1
+# The largest cart a session takes: one line's own maximum (100,000 x 10^12 minor units)
+# and 92 times below the column, so the tax, shipping and fees added on top of a cart
+# that was accepted can never overflow it: a session accepted is a session that can be paid.
+CART_TOTAL_MAX = 10**17
+
+
+def amounts_check(param: str, **amounts: int) -> None:
+    """Raises AmountTooLarge (400, naming `param`) when an amount that added up from valid
+    parts no longer fits its column, rather than letting the database raise a 500."""
+    for name, amount in amounts.items():
+        if abs(amount) > AMOUNT_COLUMN_MAX:
+            raise AmountTooLarge(f"The {name.replace('_', ' ')} adds up to more than this API can charge.", param=param)
 
 
 def is_currency(code: str) -> bool:

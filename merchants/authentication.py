@@ -58,6 +58,12 @@ class SecretKeyAuthentication(authentication.BaseAuthentication):
 
 class MerchantOAuth2Authentication(OAuth2Authentication):
     def authenticate(self, request):
+        # Header only: a token in the URL (or a form body) is written to access logs on
+        # the way. Refused outright, even next to a valid header, so the client fixes it.
+        if "access_token" in request.query_params or "access_token" in getattr(request._request, "POST", {}):
+            raise exceptions.AuthenticationFailed(
+                "Send the access token in the Authorization header (Bearer), never in the URL or the body."
+            )
         result = super().authenticate(request)
         if result is None:
             if bearer_token(request) is not None:

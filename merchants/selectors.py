@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from core.api.serializers import capture_mode_public
 from merchants.models import Merchant
 
@@ -27,3 +29,33 @@ def merchant_capabilities(*, merchant: Merchant) -> dict:
             "max_payment_attempts": merchant.max_payment_attempts,
         },
     }
+
+
+# Card-testing protection (tokenize and confirm), per merchant in `extra_settings`: how
+# many calls each browser credential, each client IP and each checkout session may make
+# per window. Positive integers; a null in PATCH /settings restores the default.
+CARD_RATE_LIMIT_DEFAULTS = {
+    "card_rate_limit_window_seconds": 600,
+    "card_rate_limit_per_key": 1000,
+    "card_rate_limit_per_ip": 20,
+    "card_rate_limit_per_session": 10,
+}
+CARD_RATE_LIMIT_MAX = 10**6
+
+
+@dataclass(frozen=True)
+class CardRateLimits:
+    window_seconds: int
+    per_key: int
+    per_ip: int
+    per_session: int
+
+
+def merchant_card_rate_limits(merchant: Merchant) -> CardRateLimits:
+    extra = merchant.extra_settings or {}
+    values = {}
+    for name, default in CARD_RATE_LIMIT_DEFAULTS.items():
+        value = extra.get(name, default)
+        # Written before validation existed, or by hand: a malformed value means the default.
+        values[name] = value if type(value) is int and 1 <= value <= CARD_RATE_LIMIT_MAX else default
+    return CardRateLimits(*values.values())

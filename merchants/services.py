@@ -11,7 +11,9 @@ from core.ids import random_token
 from core.money import is_currency
 from core.versioning import check_version
 from merchants.credentials import generate_key, key_digest
+from merchants.gateways import gateway_is_configured
 from merchants.models import ApiKey, Merchant, MerchantOAuthClient
+from merchants.webhooks.services import callback_secret_create
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class MerchantSecrets:
     publishable_key: str
     oauth_client_id: str
     oauth_client_secret: str
+    # Readable again later (GET /webhooks/callback-secret): it is encrypted, not hashed.
+    callback_secret: str = ""
 
     def as_dict(self):
         return {
@@ -32,6 +36,7 @@ class MerchantSecrets:
             "publishable_key": self.publishable_key,
             "oauth_client_id": self.oauth_client_id,
             "oauth_client_secret": self.oauth_client_secret,
+            "callback_secret": self.callback_secret,
         }
 
 
@@ -80,12 +85,14 @@ def merchant_create(*, name: str, **settings_values) -> MerchantSecrets:
         _, secret_key = api_key_create(merchant=merchant, kind=ApiKey.Kind.SECRET, name="default")
         _, publishable_key = api_key_create(merchant=merchant, kind=ApiKey.Kind.PUBLISHABLE, name="default")
         application, client_secret = oauth_client_create(merchant=merchant)
+        callback_secret = callback_secret_create(merchant_id=merchant.pk)
     return MerchantSecrets(
         merchant=merchant,
         secret_key=secret_key,
         publishable_key=publishable_key,
         oauth_client_id=application.client_id,
         oauth_client_secret=client_secret,
+        callback_secret=callback_secret,
     )
 
 
@@ -114,6 +121,13 @@ def merchant_settings_update(*, merchant_id: int, changes: dict, expected_versio
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
         check_version(expected_versions, merchant.version)
+        new_gateway = changes.get("gateway")
+        if new_gateway is not None and new_gateway != merchant.gateway and not gateway_is_configured(new_gateway):
+            raise DomainError(
+                f"The {new_gateway} gateway is not available on this platform.",
+                code="gateway_not_configured",
+                param="gateway",
+            )
         for field, value in changes.items():
             if field == "extra_settings":
                 # Merged key by key, as Stripe merges metadata: a null value removes a key,

@@ -30,7 +30,7 @@ from merchants.webhooks.http import HttpResult, post_json
 from merchants.webhooks.locks import lock_delivery, lock_event
 from merchants.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from merchants.webhooks.payload import event_payload, iso_datetime, payload_body
-from merchants.webhooks.selectors import endpoint_get, signing_secrets
+from merchants.webhooks.selectors import endpoint_for_test, signing_secrets
 from merchants.webhooks.services import callback_target_get_or_create, endpoint_disable
 from merchants.webhooks.signing import signed_headers
 
@@ -316,10 +316,11 @@ def event_replay(*, event_id: int) -> int:
 
 
 # --- the test button --------------------------------------------------------------------
-def endpoint_test_send(*, merchant_id: int, endpoint_id: str) -> dict:
+def endpoint_test_send(*, merchant_id: int, endpoint_id: str | None = None) -> dict:
     """Sends a signed `webhook.test` event to the endpoint now, once, and reports how it
-    went. Nothing is stored; disabled endpoints may be tested before re-enabling them."""
-    endpoint = endpoint_get(merchant_id=merchant_id, endpoint_id=endpoint_id)
+    went. Nothing is stored; disabled endpoints may be tested before re-enabling them.
+    Without `endpoint_id`, the merchant's only endpoint (400 when it has none or several)."""
+    endpoint = endpoint_for_test(merchant_id=merchant_id, endpoint_id=endpoint_id)
     event_id, webhook_id = new_public_id("evt"), new_public_id("msg")
     payload = {
         "id": event_id,

@@ -4,6 +4,9 @@ Declines carry shopper-safe text only; the gateway's own words stay in the event
 """
 
 from core.exceptions import Conflict, DomainError
+from fraud.exceptions import FraudBlocked, ReviewPending
+
+__all__ = ["FraudBlocked", "ReviewPending"]  # re-exported: the apps above see payment errors here
 
 
 class CardError(DomainError):
@@ -18,7 +21,9 @@ class PaymentDeclined(CardError):
 
 
 class InsufficientFunds(CardError):
-    code = "insufficient_funds"
+    # The API document names this `payment_declined:insufficient_funds`: the code says the
+    # card was declined, decline_code (and explain.reason) says why.
+    code = "payment_declined"
     default_message = "The card has insufficient funds."
 
 
@@ -97,18 +102,47 @@ FAILURE_ERRORS = {
     "authentication_required": AuthenticationRequired,
     "authentication_failed": AuthenticationFailed,
     "incorrect_number": IncorrectNumber,
+    "fraud_block": FraudBlocked,
 }
 
 RETRYABLE_FAILURES = frozenset({"processing_error"})
 
 
-def failure_error(*, failure_code: str, decline_code: str = "", message: str = "", extra=None) -> CardError:
-    """The domain error for a recorded failure; decline_code travels in the envelope."""
-    error_class = FAILURE_ERRORS.get(failure_code, PaymentDeclined)
-    return error_class(
-        message or None,
-        extra={"decline_code": decline_code or None, **(extra or {})},
+# What the shopper can do next, by failure code: the frontend's guidance in `explain`.
+NEXT_STEPS = {
+    "insufficient_funds": "use_another_payment_method",
+    "expired_card": "use_another_payment_method",
+    "incorrect_cvc": "correct_card_details",
+    "incorrect_number": "correct_card_details",
+    "processing_error": "retry",
+    "authentication_required": "retry_with_authentication",
+    "authentication_failed": "use_another_payment_method",
+}
+
+
+def decline_explain(*, code: str, decline_code: str, message: str, failure_code: str) -> dict:
+    """The `explain` payload of a card error: one readable reason and what to do next."""
+    return {
+        "reason": f"{code}:{decline_code}" if decline_code and decline_code != code else code,
+        "decline_code": decline_code or None,
+        "shopper_message": message,
+        "retryable": failure_code in RETRYABLE_FAILURES,
+        "next_step": NEXT_STEPS.get(failure_code, "use_another_payment_method"),
+    }
+
+
+def card_error(error_class, *, failure_code: str, decline_code: str = "", message: str = "", extra=None):
+    error = error_class(message or None, extra={"decline_code": decline_code or None, **(extra or {})})
+    error.explain = decline_explain(
+        code=error.code, decline_code=decline_code, message=error.message, failure_code=failure_code
     )
+    return error
+
+
+def failure_error(*, failure_code: str, decline_code: str = "", message: str = "", extra=None) -> CardError:
+    """The domain error for a recorded failure; decline_code and explain travel in the envelope."""
+    error_class = FAILURE_ERRORS.get(failure_code, PaymentDeclined)
+    return card_error(error_class, failure_code=failure_code, decline_code=decline_code, message=message, extra=extra)
 
 
 class PayableClosed(Conflict):

@@ -55,6 +55,24 @@ class PaymentNotice:
 
 
 _listeners = []
+_event_context_providers = []
+
+
+def register_event_context(provider):
+    """`provider(merchant_id, reference) -> dict` names what the payer's reference is, for
+    the merchant's events (checkout answers {"checkout_id": ...} for its sessions). Runs
+    inside the payment's transaction: it may read, never write or lock."""
+    if provider not in _event_context_providers:
+        _event_context_providers.append(provider)
+    return provider
+
+
+def event_context(*, merchant_id: int, reference: str) -> dict:
+    context = {}
+    if reference:
+        for provider in _event_context_providers:
+            context.update(provider(merchant_id, reference) or {})
+    return context
 
 
 def register_payment_listener(listener):
@@ -216,3 +234,65 @@ def register_refund_listener(listener):
 
 def refund_listeners_notify(update: RefundUpdate) -> bool:
     return any([listener(update) for listener in list(_refund_listeners)])
+
+
+# --- What a payment paid for, line by line --------------------------------------------
+# Payments knows amounts, not carts. The app that owns the payable (checkout: the session
+# and its order) registers one provider in its AppConfig.ready(); refunds asks it, through
+# payments, which lines a payment paid for, so a refund by lines can be checked and priced.
+
+
+@dataclass(frozen=True)
+class PaidLine:
+    line_id: str
+    quantity: int
+    unit_amount: int
+    # The line's own share of the cart's discount, and the tax added on top of the price
+    # (0 where prices include tax); total_amount = quantity × unit_amount − discount + tax.
+    discount_amount: int
+    tax_amount: int
+    total_amount: int
+
+
+_paid_lines_provider = None
+
+
+def register_paid_lines_provider(provider):
+    """`provider(*, merchant_id, reference, payment_intent_id) -> list[PaidLine] | None`:
+    the lines the payment paid for, None when it paid for no lines the provider knows.
+    It only reads, in the caller's transaction."""
+    global _paid_lines_provider
+    _paid_lines_provider = provider
+    return provider
+
+
+def paid_lines(*, merchant_id: int, reference: str, payment_intent_id: str) -> list[PaidLine] | None:
+    if _paid_lines_provider is None:
+        return None
+    return _paid_lines_provider(merchant_id=merchant_id, reference=reference, payment_intent_id=payment_intent_id)
+
+
+# What the apps above know of the payer of a payment (by its reference), for fraud
+# scoring: {"email", "billing_country", "shipping_country"}. Read inside the confirm's
+# claim transaction: providers only read, never lock or write.
+_risk_facts_providers = []
+
+
+def register_risk_facts_provider(provider):
+    """`provider(merchant_id=, reference=) -> dict` of the facts it knows ({} if none)."""
+    if provider not in _risk_facts_providers:
+        _risk_facts_providers.append(provider)
+    return provider
+
+
+def risk_facts_for(*, merchant_id: int, reference: str) -> dict:
+    facts = {}
+    for provider in list(_risk_facts_providers):
+        facts.update(
+            {
+                key: value
+                for key, value in (provider(merchant_id=merchant_id, reference=reference) or {}).items()
+                if value
+            }
+        )
+    return facts

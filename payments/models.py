@@ -55,6 +55,10 @@ class PaymentMethod(models.Model):
     exp_month = models.PositiveSmallIntegerField()
     exp_year = models.PositiveSmallIntegerField()
     fingerprint = models.CharField(max_length=64, db_index=True)
+    # Kept on file for the merchant's later payments (attach-method's save_method). An
+    # unsaved token pays for one payment intent only, so a token lifted from one checkout
+    # cannot be replayed against another.
+    saved = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

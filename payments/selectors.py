@@ -3,7 +3,9 @@
 from django.db.models import Q
 
 from core.exceptions import NotFound
+from fraud.selectors import review_is_open
 from merchants.models import Merchant
+from payments import hooks
 from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction, State
 
 # Our states → the status merchants know from Stripe. FAILED reads as
@@ -21,6 +23,10 @@ API_STATUS = {
 }
 
 CARD_BRANDS = ["visa", "mastercard", "amex", "discover"]
+# What a payment intent can be paid with today, and the names the API document uses for
+# the others, so a request naming them is refused by name rather than silently narrowed.
+ACCEPTED_METHOD_TYPES = ("card",)
+DOCUMENTED_METHOD_TYPES = ("card", "paypal", "apple_pay", "bank_transfer", "buy_now_pay_later")
 
 
 # Named predicates: the apps above payments ask these, never compare state strings.
@@ -77,16 +83,33 @@ def payment_api_status(payment: PaymentTransaction) -> str:
 
 
 def payment_next_action(payment: PaymentTransaction) -> dict | None:
-    """Stripe's shape: {"type": "redirect_to_url", "redirect_to_url": {"url", "return_url"}}."""
+    """The API document's shape, {"type": "redirect", "url"}, with why (`reason`) and the
+    same in Stripe's shape (`redirect_to_url`) for integrations written against Stripe."""
     action = payment.next_action
     if payment.state != State.REQUIRES_ACTION or not action:
         return None
     if action.get("type") == "redirect_to_url":
+        url, return_url = action.get("url", ""), payment.return_url or None
         return {
-            "type": "redirect_to_url",
-            "redirect_to_url": {"url": action.get("url", ""), "return_url": payment.return_url or None},
+            "type": "redirect",
+            "url": url,
+            "return_url": return_url,
+            # Cards are the only method today, and a card only ever redirects for 3-D Secure.
+            "reason": "3ds_challenge",
+            "redirect_to_url": {"url": url, "return_url": return_url},
         }
     return action
+
+
+def payment_intent_find_by_reference(*, reference: str) -> PaymentTransaction | None:
+    """The newest intent made for a payer's reference (a checkout id), by it alone."""
+    return payment_queryset().filter(reference=reference).order_by("-created_at", "-pk").first()
+
+
+def payment_review_open(payment: PaymentTransaction) -> bool:
+    """Whether the payment is held for a fraud review: the predicate the apps above ask
+    before treating an authorized payment as paid (finalize, the hosted pages)."""
+    return review_is_open(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
 
 
 def payment_queryset():
@@ -151,7 +174,7 @@ def payment_methods_available(*, merchant: Merchant, country: str = "", currency
             "currencies": [currency] if currency else list(merchant.supported_currencies),
             "country": country or None,
             "three_d_secure": channel != "pos",
-            "capture_methods": ["automatic", "manual"],
+            "capture_methods": ["auto", "manual"],
         }
     ]
 
@@ -159,3 +182,24 @@ def payment_methods_available(*, merchant: Merchant, country: str = "", currency
 def gateway_event_list(*, status: str | None = None):
     qs = GatewayEvent.objects.order_by("-received_at")
     return qs.filter(status=status) if status else qs
+
+
+def payment_paid_lines(payment: PaymentTransaction):
+    """The lines `payment` paid for (payments.hooks.PaidLine), as the payable's owner
+    tells; None when it names none."""
+    return hooks.paid_lines(
+        merchant_id=payment.merchant_id, reference=payment.reference, payment_intent_id=payment.public_id
+    )
+
+
+def payment_reference(*, merchant_id: int, payment_intent_id: str) -> str:
+    """What the intent pays for (its payer's reference, e.g. a checkout session), else the
+    intent's own id; "" for an unknown intent (the view answers 404 after)."""
+    if "\x00" in payment_intent_id:
+        return ""  # PostgreSQL refuses NUL in a query; no intent has one
+    row = (
+        PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+        .values_list("reference", "public_id")
+        .first()
+    )
+    return (row[0] or row[1]) if row else ""

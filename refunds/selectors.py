@@ -59,3 +59,18 @@ def dispute_open_list():
         .filter(status=Dispute.Status.OPEN)
         .order_by("evidence_due_by", "id")
     )
+
+
+def refund_line_quantities(*, payment_pk: int) -> dict[str, int]:
+    """Units of each line already refunded or held by a refund in flight (the same refunds
+    that count against the amount); the caller holds the payment's lock."""
+    counting = (
+        Q(state__in=RefundRequest.RESERVING)
+        | Q(state=RefundRequest.State.COMPLETED)
+        | Q(state=RefundRequest.State.FAILED, outcome_unknown=True)
+    )
+    quantities: dict[str, int] = {}
+    for lines in RefundRequest.objects.filter(counting, payment_id=payment_pk).values_list("lines", flat=True):
+        for line in lines or []:
+            quantities[line["line_id"]] = quantities.get(line["line_id"], 0) + int(line["quantity"])
+    return quantities

@@ -1,4 +1,8 @@
+import uuid
+
 import pytest
+from django.conf import settings as django_settings
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tests.factories import merchant_with_keys
@@ -38,6 +42,17 @@ def other_api(db):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_namespace():
+    """Rate-limit counters live in the shared Redis: each test counts from zero, without
+    flushing a database the broker may share. (Not through the `settings` fixture: some
+    tests name a parameter `settings`.)"""
+    prefix = f"test-{uuid.uuid4().hex}"
+    caches = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in django_settings.CACHES.items()}
+    with override_settings(CACHES=caches):
+        yield
 
 
 pytest_plugins = ["tests.celery_worker"]

@@ -81,6 +81,30 @@ def _build_customer(api):
     return grant(api, 100)["customer_id"]
 
 
+def _build_fraud_rule(api):
+    return api.get("/v1/checkout/fraud/rules").json()["data"][0]["id"]
+
+
+def _build_list_entry(api):
+    body = {"list": "block", "kind": "email", "value": "isolated@example.com"}
+    return api.post("/v1/checkout/fraud/list-entries", body, format="json").json()["id"]
+
+
+def _build_review(api):
+    from tests.fraud.test_flow_api import BIG_CART
+    from tests.payments.helpers import attach, confirm, create_intent, tokenize
+
+    checkout_id = api.post("/v1/checkout/sessions", BIG_CART, format="json").json()["checkout_id"]
+    api.post(f"/v1/checkout/sessions/{checkout_id}/calculate", {}, format="json")
+    intent = create_intent(api, checkout_id)
+    attach(api, intent["id"], tokenize(api))
+    return confirm(api, intent["id"]).json()["review"]["id"]
+
+
+def _build_kyc(api):
+    return api.post(f"/v1/checkout/sessions/{_build_session(api)}/kyc/start").json()["kyc_id"]
+
+
 # URL kwarg → function(api of merchant A) returning the id of an object A owns.
 BUILDERS = {
     "endpoint_id": _build_webhook_endpoint,
@@ -95,6 +119,13 @@ BUILDERS = {
     "gift_card_id": _build_gift_card,
     "code": _build_gift_card_code,
     "customer_id": _build_customer,
+
+
+    "rule_id": _build_fraud_rule,
+    "entry_id": _build_list_entry,
+    "assessment_id": _build_review,
+    "review_id": _build_review,
+    "kyc_id": _build_kyc,
 }
 FAKE_IDS = {"checkout_id": "cs_doesnotexist000000000000"}
 

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from checkout.api.order_serializers import (
     FinalizationJobSerializer,
+    FinalizeInputSerializer,
     FinalizeResultSerializer,
     NoBodySerializer,
     OrderSerializer,
@@ -54,7 +55,7 @@ class SessionFinalizeApi(ApiView):
     @extend_schema(
         operation_id="sessions_finalize",
         tags=[TAG],
-        request=None,
+        request=FinalizeInputSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={
             201: FinalizeResultSerializer,
@@ -66,16 +67,23 @@ class SessionFinalizeApi(ApiView):
             "Turns a paid session (payment captured, or authorized with manual capture) into its order: "
             "commits the stock, redeems the promotion, writes the order and its receipt, and sends "
             "`checkout.completed`. Exactly one order per session: a repeated or concurrent call answers 200 "
-            "with the same order."
+            "with the same order. Answers the API document's `status: completed`, `order_id` and "
+            "`receipt_id` at the top level, and the whole `order`. `order_service_hint` is stored on the "
+            "order as given; `create_order: false` is refused (400 `option_unsupported`)."
         ),
     )
     def post(self, request, checkout_id):
-        _no_body(request)
+        serializer = FinalizeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         result = finalize_services.session_finalize(
-            merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request)
+            merchant_id=self.merchant.pk,
+            checkout_id=checkout_id,
+            actor=actor_for(request),
+            order_service_hint=serializer.validated_data["order_service_hint"],
         )
         body = {
             "object": "checkout.finalization",
+            "status": "completed",
             "checkout_id": checkout_id,
             "created": result.created,
             "order": result.order,
@@ -87,7 +95,7 @@ class SessionFinalizeAsyncApi(ApiView):
     @extend_schema(
         operation_id="sessions_finalize_async",
         tags=[TAG],
-        request=None,
+        request=FinalizeInputSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={202: FinalizationJobSerializer, **MUTATION_ERROR_RESPONSES},
         description=(
@@ -96,9 +104,13 @@ class SessionFinalizeAsyncApi(ApiView):
         ),
     )
     def post(self, request, checkout_id):
-        _no_body(request)
+        serializer = FinalizeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         job = finalize_jobs.finalization_job_create(
-            merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request)
+            merchant_id=self.merchant.pk,
+            checkout_id=checkout_id,
+            actor=actor_for(request),
+            order_service_hint=serializer.validated_data["order_service_hint"],
         )
         job = finalization_job_get(merchant_id=self.merchant.pk, job_id=job.public_id)
         return Response(FinalizationJobSerializer(job).data, status=202)

@@ -1,6 +1,7 @@
 """Hosted and embedded checkout (SPEC.md section 4, item 12): the link to the hosted page,
 a short-lived token for an embedded checkout, and the outcome for the return page."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -20,6 +21,10 @@ from core.api.views import ApiView
 TAG = "Hosted checkout"
 
 
+def _seconds_left(expires_at) -> int:
+    return max(int((expires_at - timezone.now()).total_seconds()), 0)
+
+
 class SessionHostedUrlApi(ApiView):
     @extend_schema(
         operation_id="sessions_hosted_url",
@@ -28,8 +33,9 @@ class SessionHostedUrlApi(ApiView):
         parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={200: HostedUrlSerializer, **MUTATION_ERROR_RESPONSES},
         description=(
-            "A link to the hosted checkout page carrying the session's client token, valid for an hour and "
-            "never past the session's expiry (409 `session_expired` once it has passed). Writes nothing."
+            "A link to the hosted checkout page carrying the session's client token (`url`), valid for an hour "
+            "and never past the session's expiry: `expires_at` and its TTL, `ttl_seconds` (409 "
+            "`session_expired` once it has passed). Writes nothing."
         ),
     )
     def post(self, request, checkout_id):
@@ -42,6 +48,7 @@ class SessionHostedUrlApi(ApiView):
             "checkout_id": checkout_id,
             "url": link.url,
             "expires_at": link.expires_at,
+            "ttl_seconds": _seconds_left(link.expires_at),
         }
         return Response(HostedUrlSerializer(body).data)
 
@@ -65,6 +72,7 @@ class SessionEmbedTokenApi(ApiView):
             "checkout_id": checkout_id,
             "token": issued.token,
             "expires_at": issued.expires_at,
+            "ttl_seconds": _seconds_left(issued.expires_at),
         }
         return Response(EmbedTokenSerializer(body).data)
 

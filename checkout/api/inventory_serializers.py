@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from checkout.models import Reservation
 from checkout.services.inventory import HOLD_MINUTES_CEILING
-from core.api.serializers import StrictSerializer
+from core.api.serializers import StrictIntegerField, StrictSerializer
 
 MAX_STOCK_ITEMS = 500
 MAX_ON_HAND = 10**9
@@ -85,7 +85,7 @@ class ReserveInputSerializer(StrictSerializer):
     ]
 )
 class ExtendInputSerializer(StrictSerializer):
-    minutes = serializers.IntegerField(
+    minutes = StrictIntegerField(
         min_value=1,
         max_value=HOLD_MINUTES_CEILING,
         required=False,
@@ -127,7 +127,7 @@ class StockItemSerializer(serializers.Serializer):
 
 class StockLevelInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=100)
-    on_hand = serializers.IntegerField(min_value=0, max_value=MAX_ON_HAND)
+    on_hand = StrictIntegerField(min_value=0, max_value=MAX_ON_HAND)
 
 
 @extend_schema_serializer(
@@ -158,7 +158,7 @@ class StockListSerializer(serializers.Serializer):
 
 @extend_schema_serializer(examples=[OpenApiExample("Two returned to stock", request_only=True, value={"delta": 2})])
 class StockAdjustInputSerializer(StrictSerializer):
-    delta = serializers.IntegerField(
+    delta = StrictIntegerField(
         min_value=-MAX_ON_HAND, max_value=MAX_ON_HAND, help_text="Added to on_hand; negative removes"
     )
 

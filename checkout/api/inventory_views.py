@@ -24,7 +24,7 @@ from checkout.inventory_selectors import (
 from checkout.services import inventory as inventory_services
 from checkout.services import stock as stock_services
 from core.api.actors import actor_for
-from core.api.pagination import CursorPage
+from core.api.pagination import CursorPage, paginated
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES, ErrorEnvelope
 from core.api.views import ApiView
 from core.exceptions import DomainError
@@ -142,7 +142,7 @@ class SessionHoldsApi(ApiView):
         tags=[TAG],
         description="Every stock hold the session has taken, newest first.",
         parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
-        responses={200: ReservationSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(ReservationSerializer), **ERROR_RESPONSES},
     )
     def get(self, request, checkout_id):
         paginator = CursorPage()
@@ -185,7 +185,7 @@ class InventoryApi(ApiView):
             OpenApiParameter("limit", int),
             OpenApiParameter("cursor", str),
         ],
-        responses={200: StockItemSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(StockItemSerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
         paginator = CursorPage()

@@ -1,17 +1,74 @@
 """Shapes of approval, finalization, orders, receipts and the hosted/embedded endpoints."""
 
+import json
+
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from checkout.api.serializers import AddressSerializer, TotalsSerializer
 from checkout.receipts import receipt_context
 from core.api.serializers import StrictSerializer
+from core.exceptions import DomainError
+
+# A hint travels with the order to the merchant's order system; it is not a document store.
+ORDER_SERVICE_HINT_MAX_BYTES = 4096
+ORDER_SERVICE_HINT_MAX_DEPTH = 5
 
 
 class NoBodySerializer(StrictSerializer):
     """An action that takes no input: any field sent is a 400 naming it."""
+
+
+def _depth(value, level=1) -> int:
+    if isinstance(value, dict):
+        return max([_depth(v, level + 1) for v in value.values()], default=level)
+    if isinstance(value, list):
+        return max([_depth(v, level + 1) for v in value], default=level)
+    return level - 1
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "The API document's body",
+            request_only=True,
+            value={"create_order": True, "order_service_hint": {"fulfilment_center": "LON-1", "priority": "standard"}},
+        ),
+        OpenApiExample("No body: the same as create_order true", request_only=True, value={}),
+    ]
+)
+class FinalizeInputSerializer(StrictSerializer):
+    create_order = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Must be true (the default): a finalized session always hands off exactly one order. "
+        "false is 400 option_unsupported",
+    )
+    order_service_hint = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=f"Any JSON object (at most {ORDER_SERVICE_HINT_MAX_BYTES} bytes, {ORDER_SERVICE_HINT_MAX_DEPTH} "
+        "levels), stored on the order as given and answered in order.order_service_hint",
+    )
+
+    def validate_create_order(self, value):
+        if not value:
+            raise DomainError(
+                "create_order must be true: finalizing always hands off exactly one order (order_id, receipt_id).",
+                code="option_unsupported",
+                param="create_order",
+                explain="leave create_order out, or send true; to stop without an order, cancel the session",
+            )
+        return value
+
+    def validate_order_service_hint(self, value):
+        if len(json.dumps(value, separators=(",", ":")).encode()) > ORDER_SERVICE_HINT_MAX_BYTES:
+            raise serializers.ValidationError(f"At most {ORDER_SERVICE_HINT_MAX_BYTES} bytes of JSON.")
+        if _depth(value) > ORDER_SERVICE_HINT_MAX_DEPTH:
+            raise serializers.ValidationError(f"At most {ORDER_SERVICE_HINT_MAX_DEPTH} levels of nesting.")
+        return value
 
 
 class DeclineInputSerializer(StrictSerializer):
@@ -69,6 +126,7 @@ class OrderSerializer(serializers.Serializer):
     amount_captured = serializers.IntegerField()
     payment_method = PaymentMethodBriefSerializer(allow_null=True)
     receipt = serializers.SerializerMethodField()
+    order_service_hint = serializers.DictField(help_text="finalize's order_service_hint, as given")
     created_at = serializers.DateTimeField()
 
     def get_object(self, order) -> str:
@@ -96,13 +154,17 @@ def receipt_url(order) -> str:
 
 class FinalizeResultSerializer(serializers.Serializer):
     object = serializers.CharField()
+    status = serializers.ChoiceField(["completed"], help_text="The API document's outcome: the session is completed")
     checkout_id = serializers.CharField()
+    order_id = serializers.CharField(source="order.public_id")
+    receipt_id = serializers.CharField(source="order.receipt_id")
     created = serializers.BooleanField(help_text="false when the session was already finalized")
     order = OrderSerializer()
 
 
 class FinalizationJobSerializer(serializers.Serializer):
     object = serializers.SerializerMethodField()
+    id = serializers.CharField(source="public_id")
     job_id = serializers.CharField(source="public_id")
     checkout_id = serializers.CharField(source="session.public_id")
     status = serializers.CharField(help_text="queued, running, succeeded or failed")
@@ -116,8 +178,13 @@ class FinalizationJobSerializer(serializers.Serializer):
     def get_object(self, job) -> str:
         return "finalization"
 
+    receipt_id = serializers.SerializerMethodField()
+
     def get_order_id(self, job) -> str | None:
         return job.order.public_id if job.order_id else None
+
+    def get_receipt_id(self, job) -> str | None:
+        return job.order.receipt_id if job.order_id else None
 
 
 class RollbackResultSerializer(serializers.Serializer):
@@ -136,6 +203,7 @@ class HostedUrlSerializer(serializers.Serializer):
     checkout_id = serializers.CharField()
     url = serializers.CharField()
     expires_at = serializers.DateTimeField()
+    ttl_seconds = serializers.IntegerField(help_text="Seconds the link stays valid from now (its TTL)")
 
 
 class EmbedTokenSerializer(serializers.Serializer):
@@ -143,6 +211,7 @@ class EmbedTokenSerializer(serializers.Serializer):
     checkout_id = serializers.CharField()
     token = serializers.CharField()
     expires_at = serializers.DateTimeField()
+    ttl_seconds = serializers.IntegerField()
 
 
 class HostedStatusSerializer(serializers.Serializer):

@@ -1,52 +1,101 @@
 """Paying for a session: create its payment intent, read what the shopper must do next."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from checkout.api.permissions import SecretOrSessionClientToken
+from checkout.hosted_links import HOSTED_LINK_TTL, session_token
 from checkout.selectors import payment_intent_summary_for, session_get
 from checkout.services.payment import session_payment_intent_create
 from core.api.actors import actor_for
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.serializers import CaptureModeField, StrictSerializer
 from core.api.views import ApiView
-from payments.selectors import payment_intent_summary
+from core.exceptions import DomainError
+from payments.api.serializers import NextActionSerializer, PaymentIntentSerializer
+from payments.selectors import ACCEPTED_METHOD_TYPES, DOCUMENTED_METHOD_TYPES, payment_intent_get
+
+DOCUMENT_EXAMPLE = {
+    "amount": 10000,
+    "currency": "GBP",
+    "capture_mode": "auto",
+    "payment_methods": ["card"],
+    "metadata": {},
+}
 
 
-class SessionPaymentIntentCreateSerializer(serializers.Serializer):
-    capture_mode = serializers.ChoiceField(["automatic", "manual"], required=False)
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "The API document's example (card: the method this product takes today)",
+            request_only=True,
+            value=DOCUMENT_EXAMPLE,
+        ),
+        OpenApiExample("Pay the session's amount due", request_only=True, value={}),
+    ]
+)
+class SessionPaymentIntentCreateSerializer(StrictSerializer):
+    amount = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Minor units. Optional: the session's amount due is authoritative, and a different "
+        "amount is 400 amount_mismatch",
+    )
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$", required=False, help_text="Optional; must be the session's (400 currency_mismatch)"
+    )
+    capture_mode = CaptureModeField(required=False)
+    payment_methods = serializers.ListField(
+        child=serializers.ChoiceField(DOCUMENTED_METHOD_TYPES),
+        required=False,
+        min_length=1,
+        max_length=len(DOCUMENTED_METHOD_TYPES),
+        help_text="Method types to accept. Only `card` is offered today; naming another is 400 "
+        "payment_method_unavailable (never silently dropped)",
+    )
     return_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
     metadata = serializers.DictField(required=False)
-
-    def validate(self, attrs):
-        unknown = sorted(set(getattr(self, "initial_data", None) or {}) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({unknown[0]: "Unknown field."})
-        return attrs
 
     def validate_metadata(self, value):
         if len(value) > 20 or any(len(str(k)) > 40 or len(str(v)) > 500 for k, v in value.items()):
             raise serializers.ValidationError("At most 20 keys, keys up to 40 and values up to 500 characters.")
         return value
 
+    def validate_payment_methods(self, value):
+        unavailable = [name for name in dict.fromkeys(value) if name not in ACCEPTED_METHOD_TYPES]
+        if unavailable:
+            raise DomainError(
+                f"Not available for this merchant: {', '.join(unavailable)}. "
+                f"Accepted: {', '.join(ACCEPTED_METHOD_TYPES)}.",
+                code="payment_method_unavailable",
+                param="payment_methods",
+                explain={"unavailable": unavailable, "accepted": list(ACCEPTED_METHOD_TYPES)},
+            )
+        return list(dict.fromkeys(value))
 
-class SessionPaymentIntentSerializer(serializers.Serializer):
-    object = serializers.CharField()
-    id = serializers.CharField()
-    status = serializers.CharField()
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
-    next_action = serializers.DictField(allow_null=True)
-    checkout_id = serializers.CharField()
-    calculation_id = serializers.CharField()
+
+class SessionPaymentIntentSerializer(PaymentIntentSerializer):
+    checkout_id = serializers.CharField(source="reference")
+    calculation_id = serializers.SerializerMethodField()
+    client_secret = serializers.SerializerMethodField(
+        help_text="For the shopper's browser: a client token for this session alone (Bearer), valid an "
+        "hour, never past the session. It can confirm this intent, nothing of other sessions."
+    )
+
+    def get_calculation_id(self, payment) -> str:
+        return self.context["calculation_id"]
+
+    def get_client_secret(self, payment) -> str:
+        return self.context["client_secret"]
 
 
-class NextActionSerializer(serializers.Serializer):
+class NextActionResponseSerializer(serializers.Serializer):
     object = serializers.CharField()
     checkout_id = serializers.CharField()
     payment_intent_id = serializers.CharField(allow_null=True)
     status = serializers.CharField(allow_null=True)
-    next_action = serializers.DictField(allow_null=True)
+    next_action = NextActionSerializer(allow_null=True)
 
 
 class SessionPaymentIntentApi(ApiView):
@@ -58,20 +107,34 @@ class SessionPaymentIntentApi(ApiView):
         request=SessionPaymentIntentCreateSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={201: SessionPaymentIntentSerializer, **MUTATION_ERROR_RESPONSES},
+        description=(
+            "A payment intent for the session's amount due (its current calculation). `amount` and "
+            "`currency` may be sent as the API document shows, but the session is authoritative: a "
+            "different value is 400 `amount_mismatch` / `currency_mismatch`. Answers the intent "
+            "(`payment_intent_id`, `status`, `client_secret`, `next_action`). Calling it again while the "
+            "intent is open returns the same intent."
+        ),
     )
     def post(self, request, checkout_id):
         serializer = SessionPaymentIntentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        # Cards are all an intent takes today; the list was checked above, nothing to store.
+        data.pop("payment_methods", None)
         session, payment = session_payment_intent_create(
-            merchant_id=self.merchant.pk, checkout_id=checkout_id, actor=actor_for(request), **serializer.validated_data
+            merchant_id=self.merchant.pk,
+            checkout_id=checkout_id,
+            actor=actor_for(request),
+            expected_amount=data.pop("amount", None),
+            expected_currency=data.pop("currency", None),
+            **data,
         )
-        body = {
-            "object": "payment_intent",
-            **payment_intent_summary(payment),
-            "checkout_id": session.public_id,
+        payment = payment_intent_get(merchant_id=self.merchant.pk, payment_intent_id=payment.public_id)
+        context = {
             "calculation_id": session.current_calculation.public_id,
+            "client_secret": session_token(session, ttl=HOSTED_LINK_TTL).token,
         }
-        return Response(SessionPaymentIntentSerializer(body).data, status=201)
+        return Response(SessionPaymentIntentSerializer(payment, context=context).data, status=201)
 
 
 class SessionNextActionApi(ApiView):
@@ -80,7 +143,9 @@ class SessionNextActionApi(ApiView):
     @extend_schema(
         operation_id="sessions_next_action",
         tags=["Payments"],
-        responses={200: NextActionSerializer, **ERROR_RESPONSES},
+        responses={200: NextActionResponseSerializer, **ERROR_RESPONSES},
+        description="What the shopper's browser must do next for the session's payment: `next_action` "
+        "(`{type: redirect, url, reason: 3ds_challenge}`), or null when nothing is asked of it.",
     )
     def get(self, request, checkout_id):
         session = session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id)
@@ -92,4 +157,4 @@ class SessionNextActionApi(ApiView):
             "status": summary.get("status"),
             "next_action": summary.get("next_action"),
         }
-        return Response(NextActionSerializer(body).data)
+        return Response(NextActionResponseSerializer(body).data)

@@ -7,8 +7,15 @@ from rest_framework import serializers
 from checkout.hosted_links import hosted_link
 from checkout.models import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.selectors import session_address
-from core.api.serializers import CaptureModeField, StrictSerializer, capture_mode_public
-from core.money import is_currency
+from core.api.serializers import (
+    CaptureModeField,
+    OptionalEmailField,
+    StrictIntegerField,
+    StrictSerializer,
+    capture_mode_public,
+)
+from core.exceptions import AmountTooLarge
+from core.money import CART_TOTAL_MAX, is_currency
 from merchants.credentials import client_token_sign
 
 MAX_LINES = 250
@@ -20,11 +27,11 @@ MIN_SESSION_TTL_SECONDS = 60
 class CartLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=300)
-    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
-    unit_amount = serializers.IntegerField(min_value=0, max_value=10**12, help_text="Minor units")
+    quantity = StrictIntegerField(min_value=1, max_value=100_000)
+    unit_amount = StrictIntegerField(min_value=0, max_value=10**12, help_text="Minor units")
     tax_code = serializers.CharField(max_length=50, required=False, allow_blank=True)
     requires_shipping = serializers.BooleanField(required=False, default=True)
-    weight_grams = serializers.IntegerField(min_value=0, max_value=10**7, required=False, default=0)
+    weight_grams = StrictIntegerField(min_value=0, max_value=10**7, required=False, default=0)
     image_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
 
 
@@ -75,6 +82,16 @@ class SessionCreateSerializer(StrictSerializer):
     return_urls = ReturnUrlsSerializer(required=False)
     promotion_codes = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=5)
 
+    def validate_lines(self, lines):
+        # Each line is within its own limits, but 250 of them can still add up past what
+        # a 64-bit total holds: refuse the cart now, not at calculate or at payment.
+        if sum(line["quantity"] * line["unit_amount"] for line in lines) > CART_TOTAL_MAX:
+            raise AmountTooLarge(
+                f"The lines add up to more than {CART_TOTAL_MAX} minor units, the most one session can charge.",
+                param="lines",
+            )
+        return lines
+
     def validate_metadata(self, value):
         if len(value) > 50 or any(len(str(k)) > 40 or len(str(v)) > 500 for k, v in value.items()):
             raise serializers.ValidationError("At most 50 keys, keys up to 40 and values up to 500 characters.")
@@ -116,10 +133,10 @@ class SessionUpdateSerializer(SessionCreateSerializer):
 
     lines = CartLineInputSerializer(many=True, allow_empty=True, max_length=MAX_LINES, required=False)
     customer = SessionCustomerPatchSerializer(required=False)
-    expires_in_seconds = serializers.IntegerField(
+    expires_in_seconds = StrictIntegerField(
         min_value=MIN_SESSION_TTL_SECONDS, max_value=MAX_SESSION_TTL_SECONDS, required=False
     )
-    extend_ttl_seconds = serializers.IntegerField(min_value=1, max_value=MAX_SESSION_TTL_SECONDS, required=False)
+    extend_ttl_seconds = StrictIntegerField(min_value=1, max_value=MAX_SESSION_TTL_SECONDS, required=False)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -168,7 +185,7 @@ class AddressSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.Serializer):
-    email = serializers.EmailField(source="customer_email")
+    email = OptionalEmailField(source="customer_email")
     name = serializers.CharField(source="customer_name")
     phone = serializers.CharField(source="customer_phone")
     customer_id = serializers.CharField(source="customer_reference", help_text="The merchant's id for the customer")

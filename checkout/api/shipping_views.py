@@ -24,7 +24,7 @@ from checkout.api.views import query_flag, session_response
 from checkout.selectors import pickup_location_list, session_get, session_shipping_quote
 from checkout.services import shipping as shipping_services
 from core.api.actors import actor_for
-from core.api.pagination import CursorPage
+from core.api.pagination import CursorPage, paginated
 from core.api.schema import ERROR_RESPONSES
 from core.api.views import ApiView, etag_for, if_match_versions
 
@@ -117,7 +117,7 @@ class SessionPickupLocationApi(ApiView):
         tags=[TAG],
         description="The merchant's active pickup locations.",
         parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
-        responses={200: PickupLocationSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(PickupLocationSerializer), **ERROR_RESPONSES},
     )
     def get(self, request, checkout_id):
         session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id)  # another merchant's session: 404

@@ -4,6 +4,7 @@ from checkout.api import (
     approval_views,
     customer_views,
     finalize_views,
+    fraud_views,
     hosted_api_views,
     inventory_views,
     payment_views,
@@ -111,6 +112,19 @@ urlpatterns += [
         name="session-embed-token",
     ),
     path("hosted/<str:checkout_id>/status", hosted_api_views.HostedStatusApi.as_view(), name="hosted-status"),
+]
+
+# Fraud: a session's score and its review's assignee.
+urlpatterns += [
+    path(
+        "sessions/<str:checkout_id>/fraud/score", fraud_views.SessionFraudScoreApi.as_view(), name="session-fraud-score"
+    ),
+    path("sessions/<str:checkout_id>/kyc/start", fraud_views.SessionKycStartApi.as_view(), name="session-kyc-start"),
+    path(
+        "sessions/<str:checkout_id>/manual-review/assign",
+        fraud_views.SessionReviewAssignApi.as_view(),
+        name="session-manual-review-assign",
+    ),
 ]
 
 # Gift cards and store credit applied to a session.

@@ -19,7 +19,7 @@ from checkout.selectors import (
 )
 from checkout.services import sessions as session_services
 from core.api.actors import actor_for
-from core.api.pagination import CursorPage
+from core.api.pagination import CursorPage, paginated
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView, etag_for, if_match_versions
 from core.exceptions import DomainError
@@ -121,7 +121,7 @@ class SessionListCreateApi(ApiView):
             OpenApiParameter("limit", int, description="Page size, 1 to 100 (default 20)"),
             OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
         ],
-        responses={200: SessionSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(SessionSerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
         paginator = CursorPage()
@@ -221,7 +221,7 @@ class SessionTimelineApi(ApiView):
         operation_id="sessions_timeline",
         tags=["Sessions"],
         parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
-        responses={200: SessionEventSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(SessionEventSerializer), **ERROR_RESPONSES},
     )
     def get(self, request, checkout_id):
         paginator = CursorPage()

@@ -18,6 +18,7 @@ DEMO_RATES = [
     {"name": "Express", "carrier": "UPS", "service_code": "2nd_day_air", "amount": 1899,
      "min_delivery_days": 1, "max_delivery_days": 2},
 ]  # fmt: skip
+DEMO_RATE_CURRENCIES = ["USD", "GBP", "EUR"]
 DEMO_TAX_RATES = [("US", "Sales tax", 850), ("GB", "VAT", 2000), ("DE", "MwSt", 1900)]
 
 
@@ -25,10 +26,13 @@ def demo_shop_ensure(*, merchant: Merchant) -> None:
     """Gives the demo merchant a rate table, a pickup point and tax rates, where it has none."""
     with transaction.atomic():
         Merchant.objects.select_for_update().get(pk=merchant.pk)
-        if not ShippingRate.objects.filter(merchant=merchant).exists():
+        # The API document's examples are in GBP: a newcomer copying them gets options too.
+        for currency in dict.fromkeys([merchant.default_currency, *DEMO_RATE_CURRENCIES]):
+            if ShippingRate.objects.filter(merchant=merchant, currency=currency).exists():
+                continue
             for rate in DEMO_RATES:
                 # Empty countries: ships everywhere, so any address a newcomer types works.
-                ShippingRate.objects.create(merchant=merchant, countries=[], currency=merchant.default_currency, **rate)
+                ShippingRate.objects.create(merchant=merchant, countries=[], currency=currency, **rate)
         if not PickupLocation.objects.filter(merchant=merchant).exists():
             PickupLocation.objects.create(
                 merchant=merchant,

@@ -212,6 +212,13 @@ class CardForm(AccessibleErrorsMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
     )
 
+    # Filled by static/hosted/fingerprint.js; anything but a SHA-256 hex digest is dropped.
+    device_fingerprint = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def clean_device_fingerprint(self):
+        value = self.cleaned_data.get("device_fingerprint") or ""
+        return value if re.fullmatch(r"[0-9a-f]{64}", value) else ""
+
     # Services name card fields the way the tokenize API does.
     PARAMS = {"card.number": "number", "card.exp_year": "expiry", "card.exp_month": "expiry", "card.cvc": "cvc"}
 

@@ -6,7 +6,7 @@ from checkout.models import CheckoutSession
 from checkout.selectors import session_get
 from core.exceptions import NotFound
 from payments.models import PaymentTransaction, State
-from payments.selectors import attempts_remaining, payment_intent_get
+from payments.selectors import attempts_remaining, payment_intent_get, payment_review_open
 
 Status = CheckoutSession.Status
 
@@ -79,6 +79,8 @@ def hosted_stage(session: CheckoutSession, payment: PaymentTransaction | None) -
     # approved, reserved, payment_processing: where the payment stands decides.
     if payment is None or payment.state in (State.PENDING, State.CANCELLED, State.EXPIRED):
         return "payment"
+    if payment.state == State.AUTHORIZED and payment_review_open(payment):
+        return "processing"  # held for a fraud review: "we're checking your payment"
     if payment.state in PAID_STATES:
         return "success"
     if payment.state in (State.PROCESSING, State.REQUIRES_ACTION):

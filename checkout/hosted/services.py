@@ -22,6 +22,7 @@ from checkout.services.shipping import pickup_location_select, shipping_select
 from core.exceptions import DomainError
 from payments.models import PaymentTransaction
 from payments.services import payment_intent_confirm, payment_method_tokenize
+from payments.services.card_limits import card_attempt_count
 
 logger = logging.getLogger(__name__)
 ACTOR = "shopper"
@@ -66,9 +67,23 @@ def hosted_calculate(*, session: CheckoutSession) -> None:
     session_calculate(merchant_id=session.merchant_id, checkout_id=session.public_id, actor=ACTOR)
 
 
+def hosted_card_attempt_wait(*, session: CheckoutSession, ip: str) -> int | None:
+    """Counts a card submitted on the hosted page against the merchant's card-testing
+    limits, per client IP and per session, as the API counts tokenize and confirm; the
+    seconds to wait when over a limit, else None."""
+    return card_attempt_count(merchant=session.merchant, ip=ip, session=session.public_id)
+
+
 @sensitive_variables("number", "cvc")
 def hosted_card_pay(
-    *, session: CheckoutSession, number: str, exp_month: int, exp_year: int, cvc: str, ip: str = ""
+    *,
+    session: CheckoutSession,
+    number: str,
+    exp_month: int,
+    exp_year: int,
+    cvc: str,
+    ip: str = "",
+    device_fingerprint: str = "",
 ) -> PaymentTransaction:
     """Vaults the card, then creates (or reuses) the session's intent and confirms it.
 
@@ -93,6 +108,7 @@ def hosted_card_pay(
         payment_method_id=method.public_id,
         actor=ACTOR,
         ip=ip,
+        device_fingerprint=device_fingerprint,
     )
 
 

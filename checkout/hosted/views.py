@@ -18,10 +18,11 @@ from checkout.hosted.summary import delivery_choices
 from checkout.models import Address, CheckoutSession
 from checkout.order_selectors import order_for_session
 from checkout.selectors import session_address, session_requires_shipping
+from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
 from payments.exceptions import CardError, GatewayUnavailable
 from payments.models import State
-from payments.selectors import attempts_remaining
+from payments.selectors import attempts_remaining, payment_review_open
 from payments.services import payment_intent_authentication_complete
 
 logger = logging.getLogger(__name__)
@@ -216,6 +217,12 @@ def payment_view(request, session, payment):
     form = CardForm(request.POST)
     if not form.is_valid():
         return _payment_page(request, session, payment, form)
+    wait = services.hosted_card_attempt_wait(session=session, ip=request.META.get("REMOTE_ADDR", ""))
+    if wait:
+        form.add_error(None, "Too many payment attempts. Please wait a few minutes and try again.")
+        response = _payment_page(request, session, payment, form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     month, year = form.cleaned_data["expiry"]
     try:
         paid = services.hosted_card_pay(
@@ -224,7 +231,8 @@ def payment_view(request, session, payment):
             exp_month=month,
             exp_year=year,
             cvc=form.cleaned_data["cvc"],
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_ip(request),
+            device_fingerprint=form.cleaned_data["device_fingerprint"],
         )
     except CardError as error:
         if error.param in CardForm.PARAMS:
@@ -311,7 +319,8 @@ def processing(request, session, payment):
     action_url = (payment.next_action or {}).get("url", "") if payment.state == State.REQUIRES_ACTION else ""
     # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
     refresh = None if action_url else REFRESH_SECONDS
-    return page(request, session, "processing.html", action_url=action_url, refresh=refresh)
+    checking = payment.state == State.AUTHORIZED and payment_review_open(payment)
+    return page(request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking)
 
 
 @require_GET

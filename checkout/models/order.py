@@ -57,6 +57,8 @@ class Order(models.Model):
     amount_captured = models.BigIntegerField(default=0)
     payment_method = models.JSONField(null=True, blank=True, help_text="Brand and last four only")
     locale = models.CharField(max_length=20, default="en_US")
+    # finalize's `order_service_hint`, kept as the merchant sent it for its order system.
+    order_service_hint = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -84,6 +86,7 @@ class FinalizationJob(models.Model):
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     error = models.JSONField(null=True, blank=True, help_text="{code, message} of the failure")
     actor = models.CharField(max_length=100)
+    order_service_hint = models.JSONField(default=dict, blank=True, help_text="Passed on to the order it makes")
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

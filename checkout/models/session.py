@@ -209,9 +209,7 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
         self.closing_claimed_at = at
         self.closing_intent_id = self.payment_intent_id
 
-    @transition(
-        field=status, source=Status.CLOSING, target=RETURN_VALUE(Status.PAYMENT_PROCESSING, Status.FAILED)
-    )
+    @transition(field=status, source=Status.CLOSING, target=RETURN_VALUE(Status.PAYMENT_PROCESSING, Status.FAILED))
     def reopen(self):
         # Back where it was: an attempt in flight decides (deadline, rollback), or a
         # failed session that was only giving back what it held stays failed.

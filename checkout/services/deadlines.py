@@ -37,7 +37,13 @@ from checkout.services.finalize import session_finalize
 from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import session_transition, timeline_record
 from core.exceptions import DomainError
-from payments.selectors import payment_intent_get, payment_is_closed, payment_is_in_flight, payment_is_settled
+from payments.selectors import (
+    payment_intent_get,
+    payment_is_closed,
+    payment_is_in_flight,
+    payment_is_settled,
+    payment_review_open,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +92,10 @@ def _claim(session_pk: int, now) -> str:
             return FINALIZE
         if payment is not None and payment_is_in_flight(payment):
             return SKIP  # the payment decides, not the clock; a later run looks again
+        if payment is not None and payment_review_open(payment):
+            # Held for a fraud review: the reviewer decides, or the authorization's own
+            # validity lapses (payments voids it then and the session fails).
+            return SKIP
         data = {"payment_intent_state": payment.state} if payment is not None else None
         if payment is not None and not payment_is_closed(payment):
             timeline_record(session, type="deadline.passed", actor=ACTOR, data=data)

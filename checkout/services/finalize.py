@@ -40,7 +40,8 @@ from checkout.services.pricing import promotion_redeem
 from checkout.services.wallet import session_wallet_pays
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 from merchants.events import event_emit
-from payments.selectors import payment_is_held, payment_is_manual_capture, payment_is_settled
+from payments.exceptions import ReviewPending
+from payments.selectors import payment_is_held, payment_is_manual_capture, payment_is_settled, payment_review_open
 from payments.services import payment_intent_lock
 from payments.services.returns import (  # noqa: F401 (the outcomes, re-exported for checkout)
     CANCELED,
@@ -99,8 +100,18 @@ def _lock(*, merchant_id: int, checkout_id: str, skip_locked: bool) -> CheckoutS
     return lock_session_pk(pk, skip_locked=True) if pk else None
 
 
-def session_finalize(*, merchant_id: int, checkout_id: str, actor: str, skip_locked: bool = False) -> Finalized | None:
+def session_finalize(
+    *,
+    merchant_id: int,
+    checkout_id: str,
+    actor: str,
+    skip_locked: bool = False,
+    order_service_hint: dict | None = None,
+) -> Finalized | None:
     """Turns the paid session into its order, or returns the order it already has.
+
+    `order_service_hint` is stored on a new order as given; an order that already exists
+    keeps the hint it was made with.
 
     Needs the session in payment_processing with its payment captured, or authorized for
     manual capture. Raises NotFound (404); InvalidStateTransition (409) from another
@@ -115,7 +126,7 @@ def session_finalize(*, merchant_id: int, checkout_id: str, actor: str, skip_loc
             session = _lock(merchant_id=merchant_id, checkout_id=checkout_id, skip_locked=skip_locked)
             if session is None:
                 return None
-            return _finalize_locked(session, actor=actor)
+            return _finalize_locked(session, actor=actor, order_service_hint=order_service_hint)
     except _FailedAfterPayment as failure:
         # The transaction above rolled back: no order, no stock moved, no promotion used.
         cause = failure.cause
@@ -129,7 +140,7 @@ def session_finalize(*, merchant_id: int, checkout_id: str, actor: str, skip_loc
         ) from cause
 
 
-def _finalize_locked(session: CheckoutSession, *, actor: str) -> Finalized:
+def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint: dict | None = None) -> Finalized:
     existing = lock_session_order(session=session)
     if existing is not None:
         return Finalized(order=existing, created=False)
@@ -150,6 +161,8 @@ def _finalize_locked(session: CheckoutSession, *, actor: str) -> Finalized:
         payment, payment_status = None, Order.PaymentStatus.CAPTURED
     else:
         payment = payment_intent_lock(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
+        if payment_review_open(payment):
+            raise ReviewPending()
         payment_status = _settled_status(payment)
     blockers = session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)
     hard = [blocker for blocker in blockers if blocker["code"] in HARD_BLOCKERS]
@@ -184,7 +197,10 @@ def _finalize_locked(session: CheckoutSession, *, actor: str) -> Finalized:
     except DomainError as exc:
         raise _FailedAfterPayment(exc) from exc
 
-    order = Order.objects.create(**_order_snapshot(session, calc, payment, payment_status, reservation_id))
+    order = Order.objects.create(
+        **_order_snapshot(session, calc, payment, payment_status, reservation_id),
+        order_service_hint=order_service_hint or {},
+    )
     timeline_record(
         session,
         type="order.created",
@@ -243,12 +259,14 @@ def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
     checks = provider.check(merchant_id=session.merchant_id, wanted=_wanted(session), now=now)
     short = [check for check in checks if check.short]
     if short:
+        lines = [{"sku": c.sku, "requested": c.requested, "available": c.available} for c in short]
         raise DomainError(
             "There is not enough stock left for this order.",
             code="inventory_shortfall",
             status_code=409,
             param="lines",
-            extra={"lines": [{"sku": c.sku, "requested": c.requested, "available": c.available} for c in short]},
+            explain="; ".join(f"{c.sku}: requested {c.requested}, available {c.available}" for c in short),
+            extra={"lines": lines},
         )
     reservation = Reservation.objects.create(
         merchant_id=session.merchant_id, session=session, provider=provider.name, expires_at=now

@@ -32,8 +32,11 @@ class FinalizationRetry(Exception):
     """The job met a transient error and went back to `queued`; the task retries it."""
 
 
-def finalization_job_create(*, merchant_id: int, checkout_id: str, actor: str) -> FinalizationJob:
-    """Queues the session's finalization, or returns the job already queued or running.
+def finalization_job_create(
+    *, merchant_id: int, checkout_id: str, actor: str, order_service_hint: dict | None = None
+) -> FinalizationJob:
+    """Queues the session's finalization, or returns the job already queued or running
+    (which keeps the order_service_hint it was queued with).
 
     Locks the session. Raises NotFound (404). Everything else (not paid, wrong status)
     is found by the job and reported as its error.
@@ -44,7 +47,9 @@ def finalization_job_create(*, merchant_id: int, checkout_id: str, actor: str) -
         job = active.first()
         if job is not None:
             return job
-        job = FinalizationJob.objects.create(merchant_id=merchant_id, session=session, actor=actor)
+        job = FinalizationJob.objects.create(
+            merchant_id=merchant_id, session=session, actor=actor, order_service_hint=order_service_hint or {}
+        )
         timeline_record(session, type="finalization.queued", actor=actor, data={"job_id": job.public_id})
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
@@ -83,7 +88,12 @@ def finalization_job_run(*, job_pk: int, last_try: bool = False) -> str:
         return job.status if job else "missing"
     job = FinalizationJob.objects.select_related("session").get(pk=job_pk)
     try:
-        result = session_finalize(merchant_id=job.merchant_id, checkout_id=job.session.public_id, actor=job.actor)
+        result = session_finalize(
+            merchant_id=job.merchant_id,
+            checkout_id=job.session.public_id,
+            actor=job.actor,
+            order_service_hint=job.order_service_hint,
+        )
     except TRANSIENT as exc:
         error = {"code": getattr(exc, "code", "temporarily_unavailable"), "message": str(exc)[:500]}
         logger.warning("finalization job %s: transient %s", job.public_id, error["code"])

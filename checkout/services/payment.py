@@ -16,7 +16,7 @@ from checkout.models.session import TERMINAL
 from checkout.selectors import session_address
 from checkout.services.inventory import session_holds_release
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
-from core.exceptions import Conflict, NotFound
+from core.exceptions import Conflict, DomainError, NotFound
 from payments import hooks
 from payments.exceptions import PayableClosed
 from payments.selectors import payment_intent_get, payment_is_closed, payment_is_unpaid
@@ -84,6 +84,24 @@ def _card_amount_due(session: CheckoutSession) -> tuple[int, list[dict]]:
     return allocation.amount_due, wallet_balance_parts(session)
 
 
+def _check_expected(session: CheckoutSession, amount: int, expected_amount, expected_currency) -> None:
+    due = {"amount_due": amount, "currency": session.currency, "calculation_id": session.current_calculation.public_id}
+    if expected_currency is not None and expected_currency != session.currency:
+        raise DomainError(
+            f"currency must be the session's, {session.currency}.",
+            code="currency_mismatch",
+            param="currency",
+            explain=due,
+        )
+    if expected_amount is not None and expected_amount != amount:
+        raise DomainError(
+            f"amount must be the session's amount due, {amount} (minor units); calculate again if the cart changed.",
+            code="amount_mismatch",
+            param="amount",
+            explain=due,
+        )
+
+
 def session_payment_intent_create(
     *,
     merchant_id: int,
@@ -92,8 +110,14 @@ def session_payment_intent_create(
     capture_mode: str | None = None,
     return_url: str = "",
     metadata: dict | None = None,
+    expected_amount: int | None = None,
+    expected_currency: str | None = None,
 ):
     """An intent for the session's current grand total, in its currency.
+
+    The session is authoritative: an `expected_amount` or `expected_currency` the caller
+    sends (the API document's body carries them) must be the amount due, else DomainError
+    400 amount_mismatch / currency_mismatch, with nothing written.
 
     Locks the session (then, through payments, the previous intent if it must be
     cancelled). Idempotent: an open intent for the same amount is returned as it is; a
@@ -130,6 +154,7 @@ def session_payment_intent_create(
             )
         # Gift cards and store credit applied to the session come first; the card pays the rest.
         amount, balance_parts = _card_amount_due(session)
+        _check_expected(session, amount, expected_amount, expected_currency)
         if session.payment_intent_id:
             # Locked (session → payment), so a confirm cannot move it to authorized between
             # this check and the cancel below: cancelling a pending or failed intent never
@@ -263,3 +288,21 @@ def _payment_pk(notice: hooks.PaymentNotice) -> int | None:
         return payment_intent_get(merchant_id=notice.merchant_id, payment_intent_id=notice.payment_intent_id).pk
     except NotFound:
         return None
+
+
+def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
+    """Payments' risk-facts provider: what the session (the payment's reference) knows of
+    the payer, for fraud scoring. Reads only; runs inside the confirm's claim."""
+    session = (
+        CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference)
+        .prefetch_related("addresses")
+        .first()
+    )
+    if session is None:
+        return {}
+    countries = {address.kind: address.country for address in session.addresses.all()}
+    return {
+        "email": session.customer_email,
+        "billing_country": countries.get("billing", ""),
+        "shipping_country": countries.get("shipping", ""),
+    }

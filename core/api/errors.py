@@ -2,7 +2,13 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -87,6 +93,22 @@ def exception_handler(exc, context):
                 explain=str(exc),
             ),
             status=409,
+        )
+
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        # A body without a Content-Length gets past the guard middleware and fails here.
+        return Response(
+            envelope(
+                error_type="invalid_request_error",
+                code="request_too_large",
+                message="The request body is larger than this API accepts.",
+            ),
+            status=413,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response(
+            envelope(error_type="invalid_request_error", code="bad_request", message="The request is malformed."),
+            status=400,
         )
 
     if isinstance(exc, Http404):

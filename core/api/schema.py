@@ -1,7 +1,26 @@
 """OpenAPI pieces every endpoint shares: the error envelope and its common responses."""
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """A StrictSerializer refuses unknown fields (400), so its request body says
+    `additionalProperties: false`: a client generated from the schema then never sends one."""
+
+    target_class = "core.api.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
 
 ErrorBody = inline_serializer(
     name="ErrorBody",
@@ -12,7 +31,11 @@ ErrorBody = inline_serializer(
         "code": serializers.CharField(help_text="Stable machine code, e.g. invalid_state_transition"),
         "message": serializers.CharField(),
         "param": serializers.CharField(allow_null=True),
-        "explain": serializers.CharField(allow_null=True),
+        "explain": serializers.JSONField(
+            allow_null=True,
+            help_text="Guidance for the frontend: a sentence, or for card errors and fraud_block an object "
+            "({reason, decline_code, shopper_message, retryable, next_step})",
+        ),
     },
 )
 
@@ -60,6 +83,55 @@ MUTATION_ERROR_RESPONSES = {
     ),
 }
 
+PRECONDITION_FAILED_RESPONSE = _error(
+    "The If-Match ETag is stale or not one this API returned",
+    "precondition_failed",
+    "The object changed since you read it; fetch it again and retry.",
+)
+
+_ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+_REFUSALS = {
+    # The request guard (core.api.guard) and the JSON parser can refuse any request: a NUL
+    # byte in a header or the query, a body nested too deep or too large.
+    "400": "Invalid parameters, or a malformed request (a NUL byte, JSON nested too deeply)",
+    "412": "The If-Match ETag is stale or not one this API returned",
+    "413": "The request body is larger than this API accepts",
+    "414": "The request URL is longer than this API accepts",
+    "409": "The Idempotency-Key is still in use by its first request",
+    "422": "The Idempotency-Key was already used with a different request",
+}
+
+
+def document_request_refusals(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents the 400 and 414 the
+    request layer may answer; those taking a body, the 413; those reading If-Match, the 412;
+    those taking an Idempotency-Key, its 409 and 422. Done
+    here once, so no endpoint can forget an answer it can give."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            statuses = ["400", "414"]
+            if "requestBody" in operation:
+                statuses.append("413")
+            headers = {
+                parameter.get("name", "").lower()
+                for parameter in operation.get("parameters", [])
+                if parameter.get("in") == "header"
+            }
+            if "if-match" in headers:
+                statuses.append("412")
+            if "idempotency-key" in headers:
+                # core.api.views.ApiView: the key still in use (409) or reused with another body (422).
+                statuses += ["409", "422"]
+            for status in statuses:
+                operation["responses"].setdefault(
+                    status,
+                    {"content": {"application/json": {"schema": _ENVELOPE_REF}}, "description": _REFUSALS[status]},
+                )
+    return result
+
+
 IDEMPOTENCY_KEY_HEADER = OpenApiParameter(
     name="Idempotency-Key",
     type=str,
@@ -75,3 +147,34 @@ IF_MATCH_HEADER = OpenApiParameter(
     required=False,
     description="The ETag you last read; a stale one answers 412.",
 )
+
+RATE_LIMITED_RESPONSE = {
+    429: _error(
+        "Too many requests (card-testing protection); retry after the Retry-After header's seconds",
+        "throttled",
+        "Request was throttled. Expected available in 60 seconds.",
+        "rate_limit_error",
+    )
+}
+
+
+class _OpenApiJsonFormatRenderer(OpenApiJsonRenderer):
+    format = "openapi-json"
+
+
+class _OpenApiYamlFormatRenderer(OpenApiYamlRenderer):
+    format = "openapi"
+
+
+class SchemaApi(SpectacularAPIView):
+    """The schema at /v1/schema/: YAML by default, JSON for `?format=json` or
+    `?format=openapi-json` (the names tools ask for); an error is JSON in the envelope,
+    never rendered as a YAML document."""
+
+    renderer_classes = [*SpectacularAPIView.renderer_classes, _OpenApiJsonFormatRenderer, _OpenApiYamlFormatRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -11,6 +11,32 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """An integer as JSON sends it, and nothing else: for amounts (minor units), quantities
+    and counts. DRF's IntegerField would turn "15.00" into 15 minor units, and take "2",
+    2.0 or true; for money a guessed conversion is worse than a 400 naming the field."""
+
+    default_error_messages = {"not_integer": "Must be a JSON integer (no quotes, no decimal point)."}
+
+    def to_internal_value(self, data):
+        # type() and not isinstance(): a bool is an int to Python but not to a merchant.
+        if type(data) is not int:
+            self.fail("not_integer")
+        return super().to_internal_value(data)
+
+
+class OptionalEmailField(serializers.EmailField):
+    """An email address the object may not have yet: answered as null, never as "",
+    which no `format: email` validator accepts."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 # The API document spells capture modes `auto|manual`; the first integrations were given
 # `automatic`. Both are accepted, storage keeps `automatic` (payments and merchant rows
 # already hold it), and every answer uses the document's spelling.

@@ -1,5 +1,7 @@
 """The base view of every API endpoint: idempotent mutations, ETags, the caller's merchant."""
 
+import re
+
 from django.http import HttpResponse
 from rest_framework.views import APIView
 
@@ -7,6 +9,10 @@ from core.exceptions import PreconditionFailed
 from core.idempotency import idempotency_key_claim, idempotency_key_complete, idempotency_key_release
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# The versions this API hands out in ETags: ASCII digits that fit a 64-bit column. Not
+# str.isdigit(), which takes "²" and other digits int() refuses, nor thousands of digits.
+_ETAG_VERSION = re.compile(r"[0-9]{1,18}")
 
 # `object` of a created resource -> (its id field, its path). Apps register theirs (in
 # their api modules), so every 201 names where the new resource lives without each view
@@ -64,11 +70,16 @@ class ApiView(APIView):
             key=key,
             method=request.method,
             path=request.get_full_path(),
-            body=request.body,
+            body=self.idempotency_body(request),
         )
         if stored is not None:
             raise _Replay(stored)
         self._idempotency_record = record
+
+    def idempotency_body(self, request) -> bytes:
+        """What of the body the Idempotency-Key fingerprint covers: all of it, except in
+        views whose body carries card data, which return a version without it."""
+        return request.body
 
     def handle_exception(self, exc):
         if isinstance(exc, _Replay):
@@ -126,7 +137,7 @@ def if_match_versions(request) -> set[int] | None:
     versions = set()
     for tag in header.split(","):
         value = tag.strip().removeprefix("W/").strip('"')
-        if not value.isdigit():
+        if not _ETAG_VERSION.fullmatch(value):
             raise PreconditionFailed("If-Match must be an ETag this API returned.", param="If-Match")
         versions.add(int(value))
     return versions

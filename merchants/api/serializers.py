@@ -1,9 +1,10 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.serializers import CaptureModeField
+from core.api.serializers import CaptureModeField, StrictIntegerField
 from core.money import is_currency
 from merchants.models import Merchant
+from merchants.selectors import CARD_RATE_LIMIT_DEFAULTS, CARD_RATE_LIMIT_MAX
 
 
 class MerchantSettingsSerializer(serializers.ModelSerializer):
@@ -50,14 +51,23 @@ class MerchantSettingsUpdateSerializer(serializers.Serializer):
         child=serializers.CharField(min_length=3, max_length=3), min_length=1, max_length=50, required=False
     )
     capture_mode = CaptureModeField(required=False)
-    session_ttl_minutes = serializers.IntegerField(min_value=5, max_value=60 * 24, required=False)
-    payment_time_limit_minutes = serializers.IntegerField(min_value=1, max_value=60 * 24, required=False)
-    max_payment_attempts = serializers.IntegerField(min_value=1, max_value=20, required=False)
+    session_ttl_minutes = StrictIntegerField(min_value=5, max_value=60 * 24, required=False)
+    payment_time_limit_minutes = StrictIntegerField(min_value=1, max_value=60 * 24, required=False)
+    max_payment_attempts = StrictIntegerField(min_value=1, max_value=20, required=False)
     approval_mode = serializers.ChoiceField(Merchant.ApprovalMode.choices, required=False)
     prices_include_tax = serializers.BooleanField(required=False)
     gateway = serializers.ChoiceField(Merchant.Gateway.choices, required=False)
     support_email = serializers.EmailField(required=False, allow_blank=True)
     extra_settings = serializers.DictField(required=False)
+
+    def validate_extra_settings(self, value):
+        for name in CARD_RATE_LIMIT_DEFAULTS:
+            limit = value.get(name)
+            if limit is not None and (type(limit) is not int or not 1 <= limit <= CARD_RATE_LIMIT_MAX):
+                raise serializers.ValidationError(
+                    {name: f"A JSON integer from 1 to {CARD_RATE_LIMIT_MAX} (null restores the default)."}
+                )
+        return value
 
     def validate_default_currency(self, value):
         if not is_currency(value):

@@ -1,7 +1,7 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from core.api.schema import ERROR_RESPONSES
+from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER, PRECONDITION_FAILED_RESPONSE
 from core.api.views import ApiView, etag_for, if_match_versions
 from merchants.api.serializers import (
     CapabilitiesSerializer,
@@ -26,9 +26,10 @@ class MerchantSettingsApi(ApiView):
         operation_id="settings_update",
         tags=["Merchant"],
         request=MerchantSettingsUpdateSerializer,
+        parameters=[IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER],
         responses={
             200: MerchantSettingsSerializer,
-            412: OpenApiResponse(description="Stale If-Match"),
+            412: PRECONDITION_FAILED_RESPONSE,
             **ERROR_RESPONSES,
         },
     )

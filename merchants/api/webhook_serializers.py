@@ -28,6 +28,15 @@ class WebhookEndpointCreateSerializer(StrictSerializer):
         help_text="Event types, families such as `payment.*`, or `*`",
     )
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    secret = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        max_length=200,
+        write_only=True,
+        help_text="Your own signing secret: `whsec_` + base64 of 24 to 64 random bytes, or 32 to 128 "
+        "characters with at least 12 different ones. Without it one is generated. Either way the "
+        "response's `secret` (whsec_…) is what a Standard Webhooks library is given",
+    )
 
     def validate_events(self, value):
         for pattern in value:
@@ -38,7 +47,9 @@ class WebhookEndpointCreateSerializer(StrictSerializer):
 
 
 class WebhookTestSerializer(StrictSerializer):
-    endpoint_id = serializers.CharField(max_length=40)
+    endpoint_id = serializers.CharField(
+        max_length=40, required=False, help_text="Optional when the merchant has a single endpoint"
+    )
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -78,6 +89,13 @@ class CallbackSecretSerializer(serializers.Serializer):
     object = serializers.CharField(default="callback_secret")
     secret = serializers.CharField(help_text="Signs session callbacks; shown only in this response")
     previous_secret_expires_in_hours = serializers.IntegerField()
+
+
+class CallbackSecretReadSerializer(serializers.Serializer):
+    object = serializers.CharField(default="callback_secret")
+    secret = serializers.CharField(help_text="The Standard Webhooks secret (whsec_…) signing session callbacks")
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="null: it signs until the next rotation")
+    signature_headers = serializers.ListField(child=serializers.CharField())
 
 
 class WebhookTestResultSerializer(serializers.Serializer):

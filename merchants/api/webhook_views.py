@@ -4,10 +4,11 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from core.api.pagination import CursorPage
+from core.api.pagination import CursorPage, paginated
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView
 from merchants.api.webhook_serializers import (
+    CallbackSecretReadSerializer,
     CallbackSecretSerializer,
     EventSerializer,
     WebhookDeliverySerializer,
@@ -37,15 +38,26 @@ PAGE_PARAMETERS = [
     OpenApiParameter("limit", int, description="Page size, 1 to 100 (default 20)"),
     OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
 ]
-CREATE_EXAMPLE = OpenApiExample(
-    "Payments and completed checkouts",
-    request_only=True,
-    value={
-        "url": "https://shop.example/hooks/payments",
-        "events": ["payment.*", "checkout.completed"],
-        "description": "Order system",
-    },
-)
+CREATE_EXAMPLES = [
+    OpenApiExample(
+        "The API document's example",
+        request_only=True,
+        value={
+            "url": "https://shop.example/hooks/checkout",
+            "events": ["checkout.created", "payment.succeeded", "checkout.completed", "checkout.failed"],
+            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        },
+    ),
+    OpenApiExample(
+        "Payments and completed checkouts",
+        request_only=True,
+        value={
+            "url": "https://shop.example/hooks/payments",
+            "events": ["payment.*", "checkout.completed"],
+            "description": "Order system",
+        },
+    ),
+]
 
 
 def _page(request, view, queryset, serializer_class):
@@ -59,7 +71,7 @@ class WebhookEndpointListCreateApi(ApiView):
         operation_id="webhooks_list",
         tags=TAGS,
         parameters=PAGE_PARAMETERS,
-        responses={200: WebhookEndpointSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(WebhookEndpointSerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
         return _page(request, self, endpoint_list(merchant_id=self.merchant.pk), WebhookEndpointSerializer)
@@ -70,7 +82,7 @@ class WebhookEndpointListCreateApi(ApiView):
         description=DELIVERY_CONTRACT,
         request=WebhookEndpointCreateSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        examples=[CREATE_EXAMPLE],
+        examples=CREATE_EXAMPLES,
         responses={201: WebhookEndpointWithSecretSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def post(self, request):
@@ -148,6 +160,24 @@ class WebhookTestApi(ApiView):
 
 class CallbackSecretRotateApi(ApiView):
     @extend_schema(
+        operation_id="webhooks_callback_secret_retrieve",
+        tags=TAGS,
+        description="The secret that signs session callbacks (callback_url), read again without rotating "
+        "it: every read answers the same secret until a rotation. Callbacks carry the Standard Webhooks "
+        "headers `webhook-id`, `webhook-timestamp` and `webhook-signature`.",
+        responses={200: CallbackSecretReadSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        secret, expires_at = services.callback_secret_reveal(merchant_id=self.merchant.pk)
+        body = {
+            "object": "callback_secret",
+            "secret": secret,
+            "expires_at": expires_at,
+            "signature_headers": ["webhook-id", "webhook-timestamp", "webhook-signature"],
+        }
+        return Response(CallbackSecretReadSerializer(body).data, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(
         operation_id="webhooks_callback_secret_rotate",
         tags=TAGS,
         description="Issues a new secret for session callbacks (callback_url), in this response only. "
@@ -175,7 +205,7 @@ class WebhookDeliveryListApi(ApiView):
             OpenApiParameter("state", str, enum=["pending", "succeeded", "failed"], description="Only this state"),
             *PAGE_PARAMETERS,
         ],
-        responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(WebhookDeliverySerializer), **ERROR_RESPONSES},
     )
     def get(self, request, endpoint_id):
         deliveries = delivery_list(
@@ -193,7 +223,7 @@ class EventListApi(ApiView):
             OpenApiParameter("type", str, description="An event type or a family such as `payment.*`"),
             *PAGE_PARAMETERS,
         ],
-        responses={200: EventSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(EventSerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
         events = event_list(merchant_id=self.merchant.pk, type=request.query_params.get("type"))

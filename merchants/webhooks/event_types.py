@@ -37,6 +37,8 @@ EVENT_TYPES = {
     "gift_card.used": "A gift card paid part or all of a payment.",
     "split_payment.completed": "Every part of a split payment succeeded.",
     "split_payment.failed": "A part of a split payment failed; every part taken was given back.",
+    "review.opened": "A payment was held for a fraud review (authorized, not captured).",
+    "review.closed": "A fraud review was closed: approved (captured) or refused/lapsed (voided).",
     "webhook_endpoint.disabled": "A webhook endpoint was disabled (410 Gone or failing for days).",
     "webhook_endpoint.enabled": "A disabled webhook endpoint was enabled again.",
     "webhook_endpoint.deleted": "A webhook endpoint was deleted.",

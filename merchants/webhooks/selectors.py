@@ -27,6 +27,22 @@ def endpoint_get(*, merchant_id: int, endpoint_id: str) -> WebhookEndpoint:
     return endpoint
 
 
+def endpoint_for_test(*, merchant_id: int, endpoint_id: str | None) -> WebhookEndpoint:
+    """The endpoint named, or the merchant's only one (the API document's test call has no body)."""
+    if endpoint_id:
+        return endpoint_get(merchant_id=merchant_id, endpoint_id=endpoint_id)
+    endpoints = list(endpoint_list(merchant_id=merchant_id).order_by("pk")[:2])
+    if not endpoints:
+        raise DomainError(
+            "There is no webhook endpoint to test; create one with POST /webhooks.",
+            code="no_webhook_endpoint",
+            param="endpoint_id",
+        )
+    if len(endpoints) > 1:
+        raise DomainError("Name the endpoint to test: this merchant has several.", param="endpoint_id")
+    return endpoints[0]
+
+
 def delivery_list(*, merchant_id: int, endpoint_id: str, state: str | None = None):
     endpoint = endpoint_get(merchant_id=merchant_id, endpoint_id=endpoint_id)
     if state and state not in WebhookDelivery.State.values:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition
 from merchants.events import event_emit
-from merchants.webhooks.crypto import secret_encrypt, secret_generate
+from merchants.webhooks.crypto import secret_decrypt, secret_encrypt, secret_from_merchant, secret_generate
 from merchants.webhooks.event_types import pattern_problem
 from merchants.webhooks.locks import lock_endpoint, lock_merchant, lock_merchant_endpoint
 from merchants.webhooks.models import WebhookEndpoint, WebhookSecret
@@ -41,8 +41,8 @@ def _record_transition(endpoint: WebhookEndpoint, before: dict, event_type: str)
     )
 
 
-def _secret_add(*, merchant_id: int, endpoint: WebhookEndpoint | None) -> str:
-    secret = secret_generate()
+def _secret_add(*, merchant_id: int, endpoint: WebhookEndpoint | None, secret: str | None = None) -> str:
+    secret = secret or secret_generate()
     WebhookSecret.objects.create(merchant_id=merchant_id, endpoint=endpoint, ciphertext=secret_encrypt(secret))
     return secret
 
@@ -58,12 +58,19 @@ def _secret_rotate(*, merchant_id: int, endpoint: WebhookEndpoint | None) -> str
     return _secret_add(merchant_id=merchant_id, endpoint=endpoint)
 
 
-def endpoint_create(*, merchant_id: int, url: str, events: list[str], description: str = ""):
+def endpoint_create(*, merchant_id: int, url: str, events: list[str], description: str = "", secret: str | None = None):
     """Subscribes `url` to `events`; returns (endpoint, signing secret shown once).
 
-    Raises DomainError (400) for a refused URL, an unknown event type, or too many
-    endpoints. The URL is resolved before the transaction: DNS is network I/O.
+    `secret` is the merchant's own (checked for strength by secret_from_merchant);
+    without it one is generated. Raises DomainError (400) for a refused URL or secret, an
+    unknown event type, or too many endpoints. The URL is resolved before the
+    transaction: DNS is network I/O.
     """
+    if secret is not None:
+        try:
+            secret = secret_from_merchant(secret)
+        except ValueError as exc:
+            raise DomainError(str(exc), code="secret_too_weak", param="secret") from None
     url_check(url)
     for pattern in events:
         problem = pattern_problem(pattern)
@@ -85,7 +92,7 @@ def endpoint_create(*, merchant_id: int, url: str, events: list[str], descriptio
         endpoint = WebhookEndpoint.objects.create(
             merchant_id=merchant_id, url=url, events=list(dict.fromkeys(events)), description=description
         )
-        secret = _secret_add(merchant_id=merchant_id, endpoint=endpoint)
+        secret = _secret_add(merchant_id=merchant_id, endpoint=endpoint, secret=secret)
     return endpoint, secret
 
 
@@ -157,6 +164,39 @@ def callback_secret_rotate(*, merchant_id: int) -> str:
     with transaction.atomic():
         lock_merchant(merchant_id=merchant_id)
         return _secret_rotate(merchant_id=merchant_id, endpoint=None)
+
+
+def callback_secret_create(*, merchant_id: int) -> str:
+    """The first callback secret of a new merchant (inside merchant_create's transaction)."""
+    return _secret_add(merchant_id=merchant_id, endpoint=None)
+
+
+def callback_secret_reveal(*, merchant_id: int) -> tuple[str, object]:
+    """The merchant's current callback signing secret and when it stops signing (None: it
+    does not), creating it on first use. Rotates nothing, so repeated reads agree.
+
+    Locks the merchant only when it must create the secret, so two first reads cannot
+    make two.
+    """
+    current = _callback_secret_current(merchant_id)
+    if current is None:
+        with transaction.atomic():
+            lock_merchant(merchant_id=merchant_id)
+            current = _callback_secret_current(merchant_id)
+            if current is None:
+                _secret_add(merchant_id=merchant_id, endpoint=None)
+                current = _callback_secret_current(merchant_id)
+    return secret_decrypt(current.ciphertext), current.expires_at
+
+
+def _callback_secret_current(merchant_id: int) -> WebhookSecret | None:
+    """The newest callback secret still valid: the one a rotation last issued."""
+    return (
+        WebhookSecret.objects.filter(merchant_id=merchant_id, endpoint__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def callback_target_get_or_create(*, merchant_id: int, url: str) -> WebhookEndpoint:

@@ -3,9 +3,10 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.serializers import StrictSerializer
+from core.api.serializers import CaptureModeField, StrictIntegerField, StrictSerializer, capture_mode_public
 from core.money import is_currency
-from payments.selectors import attempts_remaining, payment_api_status, payment_next_action
+from fraud.selectors import review_for_payment, review_payload
+from payments.selectors import ACCEPTED_METHOD_TYPES, attempts_remaining, payment_api_status, payment_next_action
 
 
 class CardInputSerializer(StrictSerializer):
@@ -13,8 +14,8 @@ class CardInputSerializer(StrictSerializer):
     number = serializers.RegexField(
         r"^[0-9 ]{12,23}$", error_messages={"invalid": "Enter the card number as 12 to 19 digits."}
     )
-    exp_month = serializers.IntegerField(min_value=1, max_value=12)
-    exp_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    exp_month = StrictIntegerField(min_value=1, max_value=12)
+    exp_year = StrictIntegerField(min_value=2000, max_value=2100)
     cvc = serializers.RegexField(r"^[0-9]{3,4}$", error_messages={"invalid": "Enter the 3 or 4 digit security code."})
 
 
@@ -47,6 +48,7 @@ class PaymentMethodSerializer(serializers.Serializer):
     payment_method_id = serializers.CharField(source="public_id")
     type = serializers.CharField()
     card = serializers.SerializerMethodField()
+    saved = serializers.BooleanField(help_text="Kept on file for later payments (attach-method's save_method)")
     created_at = serializers.DateTimeField()
 
     def get_object(self, method) -> str:
@@ -59,11 +61,22 @@ class PaymentMethodSerializer(serializers.Serializer):
 
 @extend_schema_serializer(
     examples=[
-        OpenApiExample("Attach a token", request_only=True, value={"payment_method_id": "pm_4QfS2nW8xY0aBcDeFgHiJkLm"})
+        OpenApiExample(
+            "The API document's example",
+            request_only=True,
+            value={"payment_method_id": "pm_123", "save_method": True},
+        ),
+        OpenApiExample("Attach a token", request_only=True, value={"payment_method_id": "pm_4QfS2nW8xY0aBcDeFgHiJkLm"}),
     ]
 )
 class AttachMethodSerializer(StrictSerializer):
     payment_method_id = serializers.CharField(max_length=40)
+    save_method = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep the method on file for this merchant's later payments; unsaved, it pays for this "
+        "payment intent only",
+    )
 
 
 @extend_schema_serializer(
@@ -85,7 +98,7 @@ class ConfirmSerializer(StrictSerializer):
     ]
 )
 class CaptureSerializer(StrictSerializer):
-    amount = serializers.IntegerField(min_value=1, required=False, help_text="Minor units; default: all of it")
+    amount = StrictIntegerField(min_value=1, required=False, help_text="Minor units; default: all of it")
 
 
 @extend_schema_serializer(
@@ -100,12 +113,12 @@ class CancelSerializer(StrictSerializer):
         OpenApiExample(
             "Pay the session's current total",
             request_only=True,
-            value={"capture_mode": "automatic", "return_url": "https://shop.example/checkout/return"},
+            value={"capture_mode": "auto", "return_url": "https://shop.example/checkout/return"},
         )
     ]
 )
 class PaymentIntentCreateSerializer(StrictSerializer):
-    capture_mode = serializers.ChoiceField(["automatic", "manual"], required=False)
+    capture_mode = CaptureModeField(required=False)
     return_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
     metadata = serializers.DictField(required=False)
 
@@ -113,6 +126,19 @@ class PaymentIntentCreateSerializer(StrictSerializer):
         if len(value) > 50 or any(len(str(k)) > 40 or len(str(v)) > 500 for k, v in value.items()):
             raise serializers.ValidationError("At most 50 keys, keys up to 40 and values up to 500 characters.")
         return value
+
+
+class RedirectToUrlSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    return_url = serializers.CharField(allow_null=True)
+
+
+class NextActionSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="`redirect`: send the shopper's browser to `url`")
+    url = serializers.CharField()
+    return_url = serializers.CharField(allow_null=True, help_text="Where the shopper comes back to")
+    reason = serializers.CharField(help_text="Why: `3ds_challenge` (3-D Secure) or `approval` (a wallet or APM)")
+    redirect_to_url = RedirectToUrlSerializer(help_text="The same, in Stripe's shape")
 
 
 class LastPaymentErrorSerializer(serializers.Serializer):
@@ -124,6 +150,7 @@ class LastPaymentErrorSerializer(serializers.Serializer):
 class PaymentIntentMethodSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     type = serializers.CharField()
+    saved = serializers.BooleanField()
     card = serializers.SerializerMethodField()
 
     @extend_schema_field(CardSerializer)
@@ -134,14 +161,20 @@ class PaymentIntentMethodSerializer(serializers.Serializer):
 class PaymentIntentSerializer(serializers.Serializer):
     object = serializers.SerializerMethodField()
     id = serializers.CharField(source="public_id")
-    status = serializers.SerializerMethodField()
+    payment_intent_id = serializers.CharField(source="public_id", help_text="The API document's name for `id`")
+    status = serializers.SerializerMethodField(
+        help_text="requires_payment_method, requires_confirmation, requires_action, processing, "
+        "requires_capture, succeeded; then canceled, expired, failed (no attempt left), "
+        "partially_refunded, refunded, disputed"
+    )
     state = serializers.CharField(help_text="The internal state (SPEC section 3)")
     amount = serializers.IntegerField()
     amount_capturable = serializers.IntegerField()
     amount_received = serializers.IntegerField(source="amount_captured")
     amount_refunded = serializers.IntegerField()
     currency = serializers.CharField()
-    capture_method = serializers.CharField(source="capture_mode")
+    capture_mode = serializers.SerializerMethodField()
+    payment_methods = serializers.SerializerMethodField(help_text="The method types this intent accepts")
     payment_method = PaymentIntentMethodSerializer(allow_null=True)
     next_action = serializers.SerializerMethodField()
     last_payment_error = serializers.SerializerMethodField()
@@ -155,14 +188,27 @@ class PaymentIntentSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField()
+    review = serializers.SerializerMethodField(help_text="The fraud review holding this payment, if any")
 
     def get_object(self, payment) -> str:
         return "payment_intent"
 
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_review(self, payment):
+        review = review_for_payment(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
+        return review_payload(review) if review is not None else None
+
     def get_status(self, payment) -> str:
         return payment_api_status(payment)
 
-    @extend_schema_field(serializers.DictField(allow_null=True))
+    @extend_schema_field(CaptureModeField())
+    def get_capture_mode(self, payment) -> str:
+        return capture_mode_public(payment.capture_mode)
+
+    def get_payment_methods(self, payment) -> list[str]:
+        return list(ACCEPTED_METHOD_TYPES)
+
+    @extend_schema_field(NextActionSerializer(allow_null=True))
     def get_next_action(self, payment):
         return payment_next_action(payment)
 
@@ -208,4 +254,21 @@ class WebhookAckSerializer(serializers.Serializer):
 
 class RedirectStatusSerializer(serializers.Serializer):
     payment_intent = serializers.CharField()
+    payment_intent_id = serializers.CharField()
+    checkout_id = serializers.CharField(allow_null=True)
     status = serializers.CharField()
+
+
+class RedirectReturnQuerySerializer(serializers.Serializer):
+    payment_intent = serializers.CharField(max_length=40, required=False)
+    payment_token = serializers.CharField(max_length=40, required=False)
+    checkout_id = serializers.CharField(max_length=40, required=False)
+    status = serializers.CharField(max_length=40, required=False)
+
+    def validate(self, attrs):
+        intent, token = attrs.get("payment_intent"), attrs.get("payment_token")
+        if intent and token and intent != token:
+            raise serializers.ValidationError({"payment_token": "Names another payment intent than payment_intent."})
+        if not (intent or token or attrs.get("checkout_id")):
+            raise serializers.ValidationError({"payment_intent": "Give payment_intent, payment_token or checkout_id."})
+        return attrs

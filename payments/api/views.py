@@ -1,5 +1,7 @@
 """Payment intent, payment method and inbound gateway endpoints: parse, call one service, render."""
 
+import json
+
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, BasePermission
@@ -7,8 +9,9 @@ from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
-from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES, RATE_LIMITED_RESPONSE
 from core.api.views import ApiView, etag_for
+from core.client_ip import client_ip
 from core.exceptions import NotFound
 from merchants.credentials import Credential
 from merchants.permissions import IsMerchantSecretOrPublishable
@@ -22,10 +25,12 @@ from payments.api.serializers import (
     PaymentMethodListSerializer,
     PaymentMethodQuerySerializer,
     PaymentMethodSerializer,
+    RedirectReturnQuerySerializer,
     RedirectStatusSerializer,
     TokenizeSerializer,
     WebhookAckSerializer,
 )
+from payments.api.throttles import CardTestingThrottle
 from payments.selectors import payment_api_status, payment_intent_get, payment_methods_available
 from payments.services.confirm import payment_redirect_return
 from payments.services.webhooks import gateway_event_receive, three_ds_callback_receive
@@ -92,18 +97,21 @@ class PaymentIntentAttachMethodApi(IntentApi):
             merchant_id=self.merchant.pk,
             payment_intent_id=payment_intent_id,
             payment_method_id=serializer.validated_data["payment_method_id"],
+            save_method=serializer.validated_data["save_method"],
             actor=actor_for(request),
         )
         return intent_response(payment)
 
 
 class PaymentIntentConfirmApi(IntentApi):
+    throttle_classes = [CardTestingThrottle]
+
     @extend_schema(
         operation_id="payment_intents_confirm",
         tags=TAGS,
         request=ConfirmSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+        responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS, **RATE_LIMITED_RESPONSE},
     )
     def post(self, request, payment_intent_id):
         serializer = ConfirmSerializer(data=request.data)
@@ -114,7 +122,7 @@ class PaymentIntentConfirmApi(IntentApi):
             payment_intent_id=payment_intent_id,
             payment_method_id=serializer.validated_data.get("payment_method_id"),
             actor=actor_for(request),
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_ip(request),
         )
         return intent_response(payment)
 
@@ -197,13 +205,17 @@ class PaymentMethodListApi(ApiView):
 
 class PaymentMethodTokenizeApi(ApiView):
     permission_classes = [IsMerchantSecretOrPublishable]
+    throttle_classes = [CardTestingThrottle]
+
+    def idempotency_body(self, request) -> bytes:
+        return tokenize_fingerprint_body(request.data)
 
     @extend_schema(
         operation_id="payment_methods_tokenize",
         tags=TAGS,
         request=TokenizeSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={201: PaymentMethodSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
+        responses={201: PaymentMethodSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS, **RATE_LIMITED_RESPONSE},
     )
     def post(self, request):
         serializer = TokenizeSerializer(data=request.data)
@@ -211,6 +223,31 @@ class PaymentMethodTokenizeApi(ApiView):
         card = serializer.validated_data["card"]
         method = services.payment_method_tokenize(merchant_id=self.merchant.pk, **card)
         return Response(PaymentMethodSerializer(method).data, status=201)
+
+
+def tokenize_fingerprint_body(data) -> bytes:
+    """The tokenize body as the Idempotency-Key fingerprint sees it: no CVC and no number,
+    only what is kept in clear anyway (last four, expiry). Even keyed, a digest of the
+    number or CVC would give whoever holds the key a way to test guesses (a CVC in under a
+    thousand); a different card under the same key still differs in its last four or expiry.
+    """
+    if not isinstance(data, dict):
+        return b""
+    card = data.get("card")
+    card = card if isinstance(card, dict) else {}
+    number = "".join(str(card.get("number", "")).split())
+    redacted = {
+        "type": data.get("type"),
+        "card": {
+            "last4": number[-4:],
+            "length": len(number),
+            "exp_month": card.get("exp_month"),
+            "exp_year": card.get("exp_year"),
+        },
+        "other": sorted(set(data) - {"type", "card"}),
+        "other_card": sorted(set(card) - {"number", "exp_month", "exp_year", "cvc"}),
+    }
+    return json.dumps(redacted, sort_keys=True, default=str).encode()
 
 
 class InboundApi(ApiView):
@@ -231,7 +268,21 @@ class RedirectReturnApi(InboundApi):
     @extend_schema(
         operation_id="redirect_return",
         tags=TAGS,
-        parameters=[OpenApiParameter("payment_intent", str, required=True)],
+        parameters=[
+            OpenApiParameter("payment_intent", str, description="The payment intent (or `payment_token`)"),
+            OpenApiParameter("payment_token", str, description="The API document's name for the payment intent id"),
+            OpenApiParameter(
+                "checkout_id", str, description="The session; alone, its newest payment intent. Must match"
+            ),
+            OpenApiParameter(
+                "status",
+                str,
+                description="What the redirecting party reported. Informational: the answer is what the gateway says",
+            ),
+        ],
+        description="Where a shopper's browser lands after a redirect (3-D Secure, an APM). Needs "
+        "`payment_intent`, `payment_token` or `checkout_id`. Settles the intent with the gateway, then "
+        "sends the browser to the intent's return_url, or answers its status.",
         responses={
             302: OpenApiResponse(description="To the intent's return_url, with payment_intent and redirect_status"),
             200: RedirectStatusSerializer,
@@ -239,11 +290,24 @@ class RedirectReturnApi(InboundApi):
         },
     )
     def get(self, request):
-        payment, url = payment_redirect_return(payment_intent_id=request.query_params.get("payment_intent", ""))
+        query = RedirectReturnQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        payment, url = payment_redirect_return(
+            payment_intent_id=params.get("payment_intent") or params.get("payment_token") or "",
+            reference=params.get("checkout_id", ""),
+        )
         if url:
             return HttpResponseRedirect(url)
         return Response(
-            RedirectStatusSerializer({"payment_intent": payment.public_id, "status": payment_api_status(payment)}).data
+            RedirectStatusSerializer(
+                {
+                    "payment_intent": payment.public_id,
+                    "payment_intent_id": payment.public_id,
+                    "checkout_id": payment.reference or None,
+                    "status": payment_api_status(payment),
+                }
+            ).data
         )
 
 

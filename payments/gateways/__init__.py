@@ -18,6 +18,10 @@ def gateway_named(name: str) -> Gateway:
         raise LookupError(f"No gateway named {name!r}.") from None
 
 
+def gateway_class_named(name: str) -> type[Gateway]:
+    return _GATEWAYS[name]
+
+
 def gateway_for_signature(headers) -> Gateway | None:
     """The gateway whose signature header the request carries, if any."""
     for gateway_class in _GATEWAYS.values():

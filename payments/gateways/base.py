@@ -127,6 +127,11 @@ class Gateway(abc.ABC):
     # The request header that carries this gateway's webhook signature.
     signature_header: str
 
+    @classmethod
+    def is_configured(cls) -> bool:
+        """Whether the platform can serve merchants on this gateway (its credentials are set)."""
+        return True
+
     @abc.abstractmethod
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard: ...
 

@@ -8,6 +8,7 @@ webhooks, and translation of the processor's Stripe-like codes into ours.
 import json
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from core.exceptions import NotFound
@@ -61,6 +62,11 @@ def dispute_from_dict(dispute: dict) -> base.DisputeInfo:
 class SimulatorGateway(base.Gateway):
     name = "simulator"
     signature_header = SIGNATURE_HEADER
+
+    @classmethod
+    def is_configured(cls) -> bool:
+        # A test-mode processor: served only where the platform enables it.
+        return settings.PAYMENTS_SIMULATOR_ENABLED
 
     @sensitive_variables("number", "cvc")
     def tokenize(self, *, number, exp_month, exp_year, cvc):

@@ -108,6 +108,10 @@ class StripeGateway(base.Gateway):
     name = "stripe"
     signature_header = SIGNATURE_HEADER
 
+    @classmethod
+    def is_configured(cls) -> bool:
+        return bool(settings.STRIPE_API_KEY)
+
     def _client(self) -> stripe.StripeClient:
         if not settings.STRIPE_API_KEY:
             raise GatewayUnavailable("The Stripe gateway is not configured.", status_code=503)

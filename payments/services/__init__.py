@@ -1,5 +1,6 @@
 """Every write to payments, one module per area; the main entry points are re-exported."""
 
+from payments.selectors import payment_review_open
 from payments.services.confirm import payment_intent_authentication_complete, payment_intent_confirm, payment_sync
 from payments.services.intents import payment_intent_attach_method, payment_intent_create
 from payments.services.methods import payment_method_tokenize
@@ -20,5 +21,6 @@ __all__ = [
     "payment_intent_lock",
     "payment_intent_refund",
     "payment_method_tokenize",
+    "payment_review_open",
     "payment_sync",
 ]

@@ -16,9 +16,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition, NotFound
+from fraud.selectors import review_is_open
+from fraud.services import BLOCK as FRAUD_BLOCK
 from fraud.services import payment_assess
 from payments import hooks
-from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PayableClosed, PaymentDeclined, failure_error
+from payments.exceptions import (
+    AttemptsExhausted,
+    GatewayUnavailable,
+    PayableClosed,
+    failure_error,
+)
 from payments.gateways import base, gateway_named
 from payments.locks import lock_payment, lock_payment_by_pk
 from payments.models import PaymentAttempt, PaymentTransaction, State
@@ -26,6 +33,7 @@ from payments.selectors import (
     attempts_remaining,
     payment_api_status,
     payment_intent_find,
+    payment_intent_find_by_reference,
     payment_intent_get,
     payment_method_get,
     payment_queryset,
@@ -46,28 +54,70 @@ class _Claim:
 
 
 def redirect_return_url(payment: PaymentTransaction) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/v1/checkout/redirect/return?payment_intent={payment.public_id}"
+    query = {"payment_intent": payment.public_id}
+    if payment.reference:
+        # The API document's return carries the checkout id; the payer's reference is it.
+        query["checkout_id"] = payment.reference
+    return f"{settings.PUBLIC_BASE_URL}/v1/checkout/redirect/return?{urlencode(query)}"
 
 
-def _fraud_check(payment: PaymentTransaction, method, *, ip: str) -> None:
-    if method is None or payment.state not in (State.PENDING, State.FAILED):
-        return
+def _fraud_assess(payment: PaymentTransaction, attempt: PaymentAttempt, *, ip: str, device_fingerprint: str, actor):
+    """Scores the attempt under the payment's lock (the claim's transaction), so the
+    assessment, its alert and the attempt commit together. Facts only: the card's
+    fingerprint, the IP and device, and what the apps above know of the payer."""
+    facts = hooks.risk_facts_for(merchant_id=payment.merchant_id, reference=payment.reference)
     decision = payment_assess(
         merchant_id=payment.merchant_id,
         amount=payment.amount,
         currency=payment.currency,
-        card_fingerprint=method.fingerprint,
+        card_fingerprint=attempt.payment_method.fingerprint,
+        card_brand=attempt.payment_method.brand,
+        card_last4=attempt.payment_method.last4,
         ip=ip,
+        device_fingerprint=device_fingerprint,
+        email=facts.get("email", ""),
+        billing_country=facts.get("billing_country", ""),
+        shipping_country=facts.get("shipping_country", ""),
+        payment_intent_id=payment.public_id,
+        reference=payment.reference,
+        actor=actor,
     )
-    if not decision.allowed:
-        raise PaymentDeclined("The payment was declined.", code="fraud_block", extra={"decline_code": "fraudulent"})
+    payment_log(
+        payment,
+        type="fraud.assessed",
+        actor=actor,
+        attempt=attempt,
+        data={
+            "assessment_id": decision.assessment_id,
+            "action": decision.action,
+            "risk_score": decision.score,
+            "reasons": list(decision.reasons),
+        },
+    )
+    return decision
+
+
+def _fraud_block(payment: PaymentTransaction, attempt: PaymentAttempt, decision, *, actor: str) -> None:
+    """A blocked attempt fails here, with what fired logged; the gateway never hears of it."""
+    attempt.fail(code="fraud_block", decline_code="fraudulent", at=timezone.now())
+    attempt.save()
+    payment_transition(
+        payment,
+        "fail",
+        actor=actor,
+        attempt=attempt,
+        error={"code": "fraud_block", "decline_code": "fraudulent", "message": None},
+        data={"source": "fraud", "assessment_id": decision.assessment_id, "risk_score": decision.score},
+    )
 
 
 def call_is_stale(moment) -> bool:
     return moment < timezone.now() - timedelta(seconds=settings.PAYMENTS_CALL_STALE_SECONDS)
 
 
-def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) -> _Claim:
+def _confirm_claim(
+    *, merchant_id, payment_intent_id, payment_method_id, actor, ip="", device_fingerprint=""
+) -> _Claim:
     with transaction.atomic(durable=True):
         # The payable's owner locks its row first (house order: session → payment) and
         # says whether it may still be paid; the lock holds until the claim commits, so
@@ -116,6 +166,10 @@ def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor) 
             attempt.save()
             payment.attempt_count = attempt.number
             payment_transition(payment, "process", actor=actor, attempt=attempt)
+            decision = _fraud_assess(payment, attempt, ip=ip, device_fingerprint=device_fingerprint, actor=actor)
+            if decision.action == FRAUD_BLOCK:
+                _fraud_block(payment, attempt, decision, actor=actor)
+                return _Claim(payment.pk)
             return _Claim(payment.pk, attempt.pk)
 
         # Confirmed already: answer with where it stands, unless asked to switch methods.
@@ -208,11 +262,14 @@ def attempt_authorize(*, attempt_pk: int, actor: str) -> None:
     """
     attempt = PaymentAttempt.objects.select_related("transaction", "payment_method").get(pk=attempt_pk)
     payment = attempt.transaction
+    # A payment held for review is authorized only, even under automatic capture: the
+    # reviewer's approval captures it, a refusal voids it.
+    held = review_is_open(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
     request = base.AuthorizeRequest(
         amount=payment.amount,
         currency=payment.currency,
         token=attempt.payment_method.token,
-        capture=payment.capture_mode == PaymentTransaction.CaptureMode.AUTOMATIC,
+        capture=payment.capture_mode == PaymentTransaction.CaptureMode.AUTOMATIC and not held,
         idempotency_key=attempt.idempotency_key,
         return_url=redirect_return_url(payment),
         metadata={"payment_intent": payment.public_id, "attempt": attempt.public_id, "reference": payment.reference},
@@ -286,6 +343,7 @@ def payment_intent_confirm(
     actor: str,
     ip: str = "",
     as_split_part: bool = False,
+    device_fingerprint: str = "",
 ) -> PaymentTransaction:
     """Confirms the intent (optionally with a method): claim → call → record.
 
@@ -295,6 +353,8 @@ def payment_intent_confirm(
     again, within the merchant's attempt limit (409 attempts_exhausted past it).
     Raises the decline (402 payment_declined, insufficient_funds, …) once it is recorded,
     GatewayUnavailable (502/503) when the gateway gave no answer (retry: same key).
+    Every new attempt is scored in the claim (fraud): a block fails it (402 fraud_block)
+    without calling the gateway; a review authorizes without capturing.
     An intent paid in parts (gift cards, store credit, cards) runs its split instead,
     which confirms each card part back through here with `as_split_part`.
     """
@@ -310,16 +370,13 @@ def payment_intent_confirm(
         )
         if split_payment is not None:
             return raise_if_failed(split_payment)
-    payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
-    method = (
-        payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
-        if payment_method_id
-        else payment.payment_method
-    )
-    # Before authorization and outside the claim: a fraud check may one day ask afar.
-    _fraud_check(payment, method, ip=ip)
     claim = _confirm_claim(
-        merchant_id=merchant_id, payment_intent_id=payment_intent_id, payment_method_id=payment_method_id, actor=actor
+        merchant_id=merchant_id,
+        payment_intent_id=payment_intent_id,
+        payment_method_id=payment_method_id,
+        actor=actor,
+        ip=ip,
+        device_fingerprint=device_fingerprint,
     )
     if claim.attempt_pk is not None:
         attempt_authorize(attempt_pk=claim.attempt_pk, actor=actor)
@@ -373,11 +430,23 @@ def _split_advance(payment: PaymentTransaction, *, actor: str) -> None:
     split_payment_advance(payment, actor=actor)
 
 
-def payment_redirect_return(*, payment_intent_id: str) -> tuple[PaymentTransaction, str]:
+def payment_redirect_return(*, payment_intent_id: str = "", reference: str = "") -> tuple[PaymentTransaction, str]:
     """A shopper's browser back from 3-D Secure: settle with the gateway if still waiting,
     then the address to send the browser on to (the intent's return_url, with the
-    intent's id and status, like Stripe's `redirect_status`), or "" when it has none."""
-    payment = payment_intent_find(payment_intent_id=payment_intent_id) if payment_intent_id else None
+    intent's id and status, like Stripe's `redirect_status`), or "" when it has none.
+
+    The intent is named by id, or by the payer's reference alone (its newest intent); both
+    given must agree, else NotFound. Whatever status the redirecting party claimed is not
+    an input: the state comes from the gateway.
+    """
+    if payment_intent_id:
+        payment = payment_intent_find(payment_intent_id=payment_intent_id)
+        if payment is not None and reference and payment.reference != reference:
+            payment = None
+    elif reference:
+        payment = payment_intent_find_by_reference(reference=reference)
+    else:
+        payment = None
     if payment is None:
         raise NotFound("No such payment intent.", param="payment_intent")
     if payment.state == State.REQUIRES_ACTION:

@@ -83,9 +83,29 @@ def reopen_if_failed(payment: PaymentTransaction, *, actor: str) -> None:
     payment_transition(payment, "retry", actor=actor, data={"after_attempt": payment.attempt_count})
 
 
-def method_attach(payment: PaymentTransaction, method: PaymentMethod, *, actor: str) -> None:
+def check_method_unused_elsewhere(payment: PaymentTransaction, method: PaymentMethod) -> None:
+    """An unsaved token pays for one payment intent only (see PaymentMethod.saved)."""
+    if method.saved:
+        return
+    if PaymentTransaction.objects.filter(payment_method=method).exclude(pk=payment.pk).exists():
+        raise DomainError(
+            "This payment method was used for another payment and was not saved for reuse.",
+            code="payment_method_used",
+            param="payment_method_id",
+            explain="tokenize the card again, or attach it with save_method: true the first time",
+            status_code=409,
+        )
+
+
+def method_attach(payment: PaymentTransaction, method: PaymentMethod, *, actor: str, save: bool = False) -> None:
     """The caller holds the payment's lock; the payment is PENDING."""
     check_method_fits(payment, method)
+    check_method_unused_elsewhere(payment, method)
+    if save and not method.saved:
+        # Rows are only ever flipped to saved, never back: no lock needed on the method.
+        PaymentMethod.objects.filter(pk=method.pk).update(saved=True)
+        method.saved = True
+        payment_log(payment, type="payment_method.saved", actor=actor, data={"payment_method_id": method.public_id})
     if payment.payment_method_id == method.pk:
         return
     payment.payment_method = method
@@ -100,11 +120,13 @@ def method_attach(payment: PaymentTransaction, method: PaymentMethod, *, actor: 
 
 
 def payment_intent_attach_method(
-    *, merchant_id: int, payment_intent_id: str, payment_method_id: str, actor: str
+    *, merchant_id: int, payment_intent_id: str, payment_method_id: str, actor: str, save_method: bool = False
 ) -> PaymentTransaction:
-    """Sets the method the next confirm will use. Locks the payment. A FAILED intent
-    reopens for another attempt (409 attempts_exhausted past the limit); one already
-    being paid is 409 invalid_state_transition."""
+    """Sets the method the next confirm will use; `save_method` keeps it on file for the
+    merchant's later payments. Locks the payment. A FAILED intent reopens for another
+    attempt (409 attempts_exhausted past the limit); one already being paid is 409
+    invalid_state_transition; an unsaved method another intent used is 409
+    payment_method_used."""
     with transaction.atomic():
         payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
         method = payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
@@ -114,5 +136,5 @@ def payment_intent_attach_method(
                 f"A payment method cannot be attached to a {payment.state} payment intent.",
                 explain=f"attach-method needs 'pending' or 'failed', not '{payment.state}'",
             )
-        method_attach(payment, method, actor=actor)
+        method_attach(payment, method, actor=actor, save=save_method)
     return payment

@@ -100,6 +100,9 @@ def payment_transition(
             merchant_id=payment.merchant_id,
             type=event_type,
             payment_intent_id=payment.public_id,
+            checkout_id=hooks.event_context(merchant_id=payment.merchant_id, reference=payment.reference).get(
+                "checkout_id", ""
+            ),
             correlation_id=payment.reference,
             data={"before": before, "after": payment_snapshot(payment), **({"reason": data} if data else {})},
         )

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from fraud.selectors import review_for_payment
+from fraud.services import review_close
 from payments.locks import lock_next_due
 from payments.models import PaymentAttempt, PaymentTransaction, State
 from payments.services.confirm import call_is_stale, payment_sync
@@ -44,12 +46,28 @@ def payments_expire_due(*, now=None, batch_size: int = BATCH) -> int:
             attempts_cancel_open(payment, at=now)
             payment.release_pending = held
             payment_transition(payment, "expire", actor="system:expiry", reason=why)
+            _close_lapsed_review(payment)
             expired.append(payment.pk)
     for pk in expired:
         payment_release(payment_pk=pk, actor="system:expiry")
     if expired:
         logger.info("expired %s payment intents", len(expired))
     return len(expired)
+
+
+def _close_lapsed_review(payment: PaymentTransaction) -> None:
+    """A review nobody decided before the authorization lapsed closes as refused: the
+    money is released with the expiry, never captured later."""
+    review = review_for_payment(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
+    if review is not None and review.is_open_review:
+        review_close(
+            merchant_id=payment.merchant_id,
+            assessment_id=review.public_id,
+            approve=False,
+            lapsed=True,
+            actor="system:expiry",
+            reason="The authorization lapsed before the review was decided.",
+        )
 
 
 def payments_settle_open(*, now=None, batch_size: int = BATCH) -> int:

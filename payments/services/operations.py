@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition
 from core.ids import random_token
+from fraud.exceptions import ReviewPending
+from fraud.selectors import review_is_open
 from payments.exceptions import GatewayUnavailable, OperationInProgress
 from payments.gateways import base, gateway_named
 from payments.locks import lock_payment, lock_payment_by_pk
@@ -165,6 +167,8 @@ def payment_intent_capture(
                 f"Only an authorized payment intent can be captured; this one is {payment.state}.",
                 explain=f"capture needs 'authorized', not '{payment.state}'",
             )
+        if review_is_open(merchant_id=merchant_id, payment_intent_id=payment.public_id):
+            raise ReviewPending("This payment is held for a fraud review; approve the review to capture it.")
         amount = payment.amount_capturable if amount is None else amount
         if not 0 < amount <= payment.amount_capturable:
             raise DomainError(

@@ -40,4 +40,4 @@ def digests(code) -> list[str]:
     normalized = normalize(code)
     if not normalized or len(normalized) > 64:
         return []
-    return keyed_digests(normalized, purpose=PURPOSE)
+    return keyed_digests([normalized.encode()], purpose=PURPOSE)

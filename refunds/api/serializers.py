@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import StrictSerializer
+from core.api.serializers import StrictIntegerField, StrictSerializer
 from refunds.models import RefundRequest
 
 MAX_LINES = 100
@@ -11,14 +11,19 @@ MAX_LINES = 100
 
 class RefundLineSerializer(StrictSerializer):
     line_id = serializers.CharField(max_length=64, help_text="The cart line's id")
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    quantity = StrictIntegerField(min_value=1, max_value=1_000_000)
 
 
 class RefundCreateSerializer(StrictSerializer):
-    amount = serializers.IntegerField(
+    amount = StrictIntegerField(
         min_value=1, required=False, help_text="Minor units; omitted: everything not yet refunded"
     )
-    reason = serializers.ChoiceField(RefundRequest.Reason.choices)
+    reason = serializers.ChoiceField(
+        RefundRequest.Reason.choices,
+        required=False,
+        default="requested_by_customer",
+        help_text="Default: requested_by_customer",
+    )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     lines = RefundLineSerializer(many=True, required=False, max_length=MAX_LINES)
     receipt_email = serializers.EmailField(

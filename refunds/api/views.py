@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
-from core.api.pagination import CursorPage
+from core.api.pagination import CursorPage, paginated
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView, etag_for
 from refunds import services
@@ -67,7 +67,7 @@ class RefundListApi(ApiView):
             OpenApiParameter("limit", int, description="Page size, 1 to 100 (default 20)"),
             OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
         ],
-        responses={200: RefundSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(RefundSerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
         query = RefundListQuerySerializer(data=request.query_params)

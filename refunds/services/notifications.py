@@ -49,8 +49,7 @@ def refund_reviewers_email(*, refund_pk: int) -> int:
         try:
             send_mail(
                 subject=(
-                    f"Refund {refund.public_id} awaits review: {_context(refund)['amount']} for "
-                    f"{refund.merchant.name}"
+                    f"Refund {refund.public_id} awaits review: {_context(refund)['amount']} for {refund.merchant.name}"
                 )[:200],
                 message=render_to_string("refunds/emails/review_requested.txt", _context(refund)),
                 from_email=settings.DEFAULT_FROM_EMAIL,

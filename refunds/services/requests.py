@@ -7,12 +7,13 @@ from django.db import transaction
 from core.exceptions import DomainError
 from core.money import format_minor
 from payments.models import PaymentTransaction
+from payments.selectors import payment_paid_lines
 from payments.services.refunds import payment_refund_check, payment_refundable_amount
 from refunds.exceptions import RefundExceedsCaptured
 from refunds.locks import lock_merchant_refund_and_payment, lock_payment_for_refund
 from refunds.models import RefundRequest
 from refunds.rules import auto_approval
-from refunds.selectors import refund_reserved_amount
+from refunds.selectors import refund_line_quantities, refund_reserved_amount
 from refunds.services.log import refund_emit, refund_log, refund_transition
 from refunds.services.queue import queue_processing, queue_review_request
 
@@ -44,6 +45,48 @@ def refund_room_check(payment: PaymentTransaction, amount: int, *, exclude_pk: i
         )
 
 
+def _line_share(total: int, *, before: int, units: int, bought: int) -> int:
+    """The part of a line's `total` that `units` more of its `bought` units carry, after
+    `before` were refunded: the floor of the cumulative proportion, minus what the earlier
+    refunds took. Integer only, the same every time, and the refunds of a line add up to
+    exactly its total once all its units are back (the last one takes the remainder)."""
+    return total * (before + units) // bought - total * before // bought
+
+
+def refund_lines_check(payment: PaymentTransaction, lines) -> int:
+    """Checks `lines` against what the payment paid for and returns what they are worth:
+    per line, unit price × quantity, plus its share of the tax added on top, minus its
+    share of the discount (shipping is not a line). Call with the payment locked: the
+    units already refunded cannot move meanwhile.
+
+    Raises DomainError (400) for a payment without lines, an unknown line_id, or more
+    units than were bought and not yet refunded or held by a refund in flight.
+    """
+    paid = payment_paid_lines(payment)
+    if not paid:
+        raise DomainError("This payment was not for lines; refund an amount instead.", param="lines")
+    bought = {line.line_id: line for line in paid}
+    refunded = refund_line_quantities(payment_pk=payment.pk)
+    worth = 0
+    for index, requested in enumerate(lines):
+        line = bought.get(requested["line_id"])
+        if line is None:
+            raise DomainError(
+                "The payment's order has no such line.", code="refund_line_unknown", param=f"lines[{index}].line_id"
+            )
+        before = refunded.get(line.line_id, 0)
+        left = line.quantity - before
+        if requested["quantity"] > left:
+            raise DomainError(
+                f"Only {max(left, 0)} of this line's {line.quantity} can still be refunded.",
+                code="refund_line_quantity_exceeded",
+                param=f"lines[{index}].quantity",
+                extra={"refundable_quantity": max(left, 0)},
+            )
+        worth += _line_share(line.total_amount, before=before, units=requested["quantity"], bought=line.quantity)
+    return worth
+
+
 def _receipt_email(payment: PaymentTransaction, given: str) -> str:
     candidate = given or str((payment.metadata or {}).get("receipt_email") or "")
     try:
@@ -65,22 +108,31 @@ def refund_create(
     receipt_email: str = "",
     user=None,
 ) -> RefundRequest:
-    """A refund of `amount` (None: all that is left) of the merchant's payment.
+    """A refund of `amount` of the merchant's payment. None: what `lines` are worth
+    (refund_lines_check), or without lines all that is left.
 
     Locks the payment first, sums what it has refunded and what refunds in flight hold,
     and writes the request only if it fits. The merchant's rules approve it at once or
     send it to review (reviewers are emailed on commit); an approved one is queued for
     the gateway on commit. `user`: the staff member asking, kept for the four-eyes rule.
     Raises NotFound (404), PaymentNotCaptured or PaymentDisputed (409),
-    RefundExceedsCaptured (400).
+    RefundExceedsCaptured (400), DomainError (400) for lines the payment did not pay for.
     """
     with transaction.atomic(durable=True):
         payment = lock_payment_for_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
         payment_refund_check(payment)
+        lines = [dict(line) for line in lines]
+        if lines:
+            lines_worth = refund_lines_check(payment, lines)
         if amount is None:
-            amount = refund_room(payment)
+            room = refund_room(payment)
+            # By lines, what they are worth, but never more than is left (an earlier refund
+            # by amount may have taken part of it already).
+            amount = min(lines_worth, room) if lines else room
             if amount <= 0:
-                raise RefundExceedsCaptured("Nothing is left to refund on this payment.", param="amount")
+                raise RefundExceedsCaptured(
+                    "Nothing is left to refund on this payment.", param="amount", extra={"refundable_amount": 0}
+                )
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             # The API's serializer says so too; the service must hold for every caller.
             raise DomainError("amount must be a positive integer in minor units.", param="amount")
@@ -92,7 +144,7 @@ def refund_create(
             currency=payment.currency,
             reason=reason,
             note=note,
-            lines=[dict(line) for line in lines],
+            lines=lines,
             receipt_email=_receipt_email(payment, receipt_email),
             requested_by=actor,
             requested_by_user=user,

@@ -245,3 +245,51 @@ def test_a_new_payment_between_the_compensation_refund_and_the_close_is_refused(
     session = CheckoutSession.objects.get(public_id=checkout_id)
     assert (session.status, session.payment_intent_id) == ("failed", paid["payment"]["id"])
     assert PaymentTransaction.objects.get(public_id=paid["payment"]["id"]).state == "refunded"
+
+
+def test_a_confirm_racing_the_deadline_job_either_pays_or_is_refused(api):
+    """Real threads, released together: the payable check and the close claim queue on
+    the session's row, so either the attempt started first (the job leaves the session
+    to the payment) or the session is closing first (the confirm is refused)."""
+    from tests.payments.helpers import create_intent
+
+    for _ in range(3):
+        checkout_id = ready_session(api)["checkout_id"]
+        intent = create_intent(api, checkout_id)
+        ok(attach(api, intent["id"], tokenize(api, SUCCESS)))
+        CheckoutSession.objects.filter(public_id=checkout_id).update(payment_deadline_at=timezone.now() - timedelta(1))
+        barrier = threading.Barrier(2, timeout=JOIN_TIMEOUT)
+        results = [None, None]
+
+        def work(index, barrier=barrier, results=results, intent_id=intent["id"]):
+            try:
+                barrier.wait()
+                if index == 0:
+                    results[0] = sessions_enforce_deadlines()
+                else:
+                    response = confirm(MerchantClient(api.secrets), intent_id)
+                    results[1] = (response.status_code, response.json())
+            except Exception as exc:  # reported below
+                results[index] = exc
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(JOIN_TIMEOUT)
+        assert not any(thread.is_alive() for thread in threads)
+        assert not any(isinstance(result, Exception) for result in results), results
+        status, body = results[1]
+        session = CheckoutSession.objects.get(public_id=checkout_id)
+        payment = PaymentTransaction.objects.get(public_id=intent["id"])
+        if status == 200:
+            # The attempt came first: the job left the session to the payment (or, seeing it
+            # captured already, finalized it).
+            assert payment.state == "completed", body
+            assert session.status in ("payment_processing", "completed"), session.status
+        else:
+            assert (status, body["error"]["code"]) in ((409, "session_not_payable"), (409, "invalid_state_transition"))
+            assert (session.status, payment.state, payment.amount_captured) == ("expired", "cancelled", 0)
+        _assert_no_money_lost(checkout_id)

@@ -1,11 +1,14 @@
+import hashlib
+import json
 import threading
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import connection
 from rest_framework.test import APIClient
 
 from checkout.models import CheckoutSession
-from core.idempotency import idempotency_keys_prune
+from core.idempotency import idempotency_keys_prune, request_fingerprint
 from core.models import IdempotencyKey
 from tests.checkout.conftest import CART
 from tests.factories import merchant_with_keys
@@ -73,10 +76,6 @@ def test_abandoned_key_is_taken_over_after_the_lock_timeout(api, settings):
     )  # fmt: skip
     in_use = api.post("/v1/checkout/sessions", CART, format="json", HTTP_IDEMPOTENCY_KEY="dead")
     assert in_use.status_code == 422  # different fingerprint: a different request entirely
-    import json
-
-    from core.idempotency import request_fingerprint
-
     body = json.dumps(CART).encode()
     IdempotencyKey.objects.filter(key="dead").update(
         request_fingerprint=request_fingerprint(method="POST", path="/v1/checkout/sessions", body=body)
@@ -141,3 +140,64 @@ def test_stored_responses_are_encrypted_at_rest(api):
     stored = bytes(IdempotencyKey.objects.get(key="enc").response_body)
     assert response.json()["checkout_id"].encode() not in stored
     assert response.content not in stored
+
+
+def _legacy_fingerprint(method, path, body):
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+@pytest.mark.django_db
+def test_the_fingerprint_is_keyed_not_a_plain_hash_of_the_request(api, settings):
+    body = json.dumps(CART).encode()
+    api.generic("POST", "/v1/checkout/sessions", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="h")
+    stored = IdempotencyKey.objects.get(key="h").request_fingerprint
+    assert stored != _legacy_fingerprint("POST", "/v1/checkout/sessions", body)
+    assert stored not in {hashlib.sha256(body).hexdigest(), hashlib.md5(body).hexdigest()}  # noqa: S324
+    # Under another key the same request gives another fingerprint: without the key, no guess can be tested.
+    settings.ENCRYPTION_KEYS = Fernet.generate_key().decode()
+    assert request_fingerprint(method="POST", path="/v1/checkout/sessions", body=body) != stored
+
+
+@pytest.mark.django_db
+def test_a_fingerprint_made_before_a_key_rotation_still_matches(api, settings):
+    old_key = settings.ENCRYPTION_KEYS
+    first = api.post("/v1/checkout/sessions", CART, format="json", HTTP_IDEMPOTENCY_KEY="rot")
+    settings.ENCRYPTION_KEYS = f"{Fernet.generate_key().decode()},{old_key}"
+    replay = api.post("/v1/checkout/sessions", CART, format="json", HTTP_IDEMPOTENCY_KEY="rot")
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.content == first.content
+    other = api.post("/v1/checkout/sessions", {**CART, "owner": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="rot")
+    assert other.status_code == 422
+    # New keys are fingerprinted with the new first key, which the old list does not know.
+    api.post("/v1/checkout/sessions", CART, format="json", HTTP_IDEMPOTENCY_KEY="rot2")
+    settings.ENCRYPTION_KEYS = old_key
+    again = api.post("/v1/checkout/sessions", CART, format="json", HTTP_IDEMPOTENCY_KEY="rot2")
+    assert again.status_code == 422
+    assert CheckoutSession.objects.count() == 2
+
+
+def _card(number="4242424242424242", cvc="123", exp_month=12):
+    return {"type": "card", "card": {"number": number, "exp_month": exp_month, "exp_year": 2034, "cvc": cvc}}
+
+
+@pytest.mark.django_db
+def test_tokenize_is_fingerprinted_without_number_or_cvc_and_still_tells_cards_apart(api, settings):
+    url = "/v1/checkout/payment-methods/tokenize"
+    first = api.post(url, _card(), format="json", HTTP_IDEMPOTENCY_KEY="tok")
+    assert first.status_code == 201
+    assert api.post(url, _card(number="5555555555554444"), format="json", HTTP_IDEMPOTENCY_KEY="tok").status_code == 422
+    assert api.post(url, _card(exp_month=11), format="json", HTTP_IDEMPOTENCY_KEY="tok").status_code == 422
+    spaced = api.post(url, _card(number="4242 4242 4242 4242"), format="json", HTTP_IDEMPOTENCY_KEY="tok")
+    assert spaced["Idempotent-Replayed"] == "true" and spaced.content == first.content
+    # The CVC is not part of the fingerprint at all: no key can turn it into a CVC oracle.
+    stored = IdempotencyKey.objects.get(key="tok").request_fingerprint
+    for cvc in ("123", "999"):
+        for number in ("4242424242424242", "4242 4242 4242 4242"):
+            body = json.dumps(_card(number=number, cvc=cvc)).encode()
+            assert request_fingerprint(method="POST", path=url, body=body) != stored
+    stored_body = bytes(IdempotencyKey.objects.get(key="tok").response_body)
+    assert b"4242" not in stored_body and first.json()["payment_method_id"].encode() not in stored_body

@@ -217,3 +217,16 @@ def test_a_crash_while_paying_keeps_the_card_out_of_the_error_report(browser, sh
     assert CARD_OK not in report and CARD_OK.replace(" ", "") not in report
     assert "'987'" not in report
     assert "********" in report  # what Django writes in place of a sensitive value
+
+
+def test_card_submissions_on_the_hosted_page_are_rate_limited(browser, shop_api, checkout_session):
+    merchant = shop_api.merchant
+    merchant.extra_settings = {**merchant.extra_settings, "card_rate_limit_per_session": 2}
+    merchant.save(update_fields=["extra_settings"])
+    ready_to_pay(browser, checkout_session, shop_api.rates[0])
+    declined = "4000 0000 0000 0002"
+    assert pay(browser, checkout_session, number=declined).status_code in (200, 303)
+    assert pay(browser, checkout_session, number=declined).status_code in (200, 303)
+    limited = pay(browser, checkout_session, number=declined)
+    assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
+    assert "Too many payment attempts" in text(limited)

@@ -59,6 +59,24 @@ def test_extra_settings_are_merged_key_by_key(api):
     assert response.json()["extra_settings"] == {"a": 1, "c": 3}
 
 
+def test_a_gateway_the_platform_has_not_configured_is_refused(api, settings):
+    settings.STRIPE_API_KEY = ""
+    response = api.patch("/v1/checkout/settings", {"gateway": "stripe"}, format="json")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == ("gateway_not_configured", "gateway")
+    assert api.get("/v1/checkout/settings").json()["gateway"] == "simulator"
+    settings.STRIPE_API_KEY = "sk_test_platform"
+    assert api.patch("/v1/checkout/settings", {"gateway": "stripe"}, format="json").json()["gateway"] == "stripe"
+    # The simulator is a test-mode processor: where the platform serves none, none is chosen.
+    settings.PAYMENTS_SIMULATOR_ENABLED = False
+    refused = api.patch("/v1/checkout/settings", {"gateway": "simulator"}, format="json")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "gateway_not_configured"
+    # Other settings still change for a merchant whose gateway is unchanged.
+    settings.STRIPE_API_KEY = ""
+    assert api.patch("/v1/checkout/settings", {"max_payment_attempts": 4}, format="json").status_code == 200
+
+
 @pytest.mark.parametrize("sent,stored,answered", [("auto", "automatic", "auto"), ("automatic", "automatic", "auto"),
                                                   ("manual", "manual", "manual")])  # fmt: skip
 def test_capture_mode_takes_both_spellings_and_answers_the_documents(api, merchant, sent, stored, answered):

@@ -101,7 +101,7 @@ def test_declined_card_then_retry_with_another(api):
 @pytest.mark.parametrize(
     "number,code,decline_code",
     [
-        (INSUFFICIENT_FUNDS, "insufficient_funds", "insufficient_funds"),
+        (INSUFFICIENT_FUNDS, "payment_declined", "insufficient_funds"),
         (EXPIRED, "expired_card", "expired_card"),
         (INCORRECT_CVC, "incorrect_cvc", "incorrect_cvc"),
         (PROCESSING_ERROR, "processing_error", "processing_error"),
@@ -139,7 +139,8 @@ def test_three_d_secure_passed(api, number):
     pending = ok(confirm(api, intent["id"], tokenize(api, number)))
     assert pending["status"] == "requires_action"
     next_action = pending["next_action"]
-    assert next_action["type"] == "redirect_to_url"
+    assert next_action["type"] == "redirect" and next_action["reason"] == "3ds_challenge"
+    assert next_action["url"] == next_action["redirect_to_url"]["url"]
     assert "/simulator/3ds/" in next_action["redirect_to_url"]["url"]
     assert next_action["redirect_to_url"]["return_url"] == "https://shop.example/thanks"
     told = ok(api.get(f"{V1}/sessions/{session['checkout_id']}/next-action"))

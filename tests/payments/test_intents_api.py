@@ -148,7 +148,12 @@ def test_redirect_return_without_a_return_url_answers_json(api, anon_api):
     intent = create_intent(api, session["checkout_id"], return_url="")
     PaymentTransaction.objects.filter(public_id=intent["id"]).update(return_url="")
     body = ok(anon_api.get(f"{V1}/redirect/return?payment_intent={intent['id']}"))
-    assert body == {"payment_intent": intent["id"], "status": "requires_payment_method"}
+    assert body == {
+        "payment_intent": intent["id"],
+        "payment_intent_id": intent["id"],
+        "checkout_id": session["checkout_id"],
+        "status": "requires_payment_method",
+    }
     assert anon_api.get(f"{V1}/redirect/return?payment_intent=pi_nope").status_code == 404
     # A shopper's browser gets a page, not JSON.
     page = anon_api.get(f"{V1}/redirect/return?payment_intent={intent['id']}", HTTP_ACCEPT="text/html,*/*;q=0.8")

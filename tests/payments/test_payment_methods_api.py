@@ -103,7 +103,7 @@ def test_payment_methods_lists_what_the_merchant_accepts(api):
     assert body["data"] == [
         {
             "type": "card", "gateway": "simulator", "brands": ["visa", "mastercard", "amex", "discover"],
-            "currencies": ["USD"], "country": "US", "three_d_secure": True, "capture_methods": ["automatic", "manual"],
+            "currencies": ["USD"], "country": "US", "three_d_secure": True, "capture_methods": ["auto", "manual"],
         }
     ]  # fmt: skip
     assert ok(api.get(f"{V1}/payment-methods?currency=JPY"))["data"] == []

@@ -217,7 +217,7 @@ def test_recorded_payment_failed_event_and_a_stale_one(stripe_api, anon_api, dja
     [
         ("generic_decline", "payment_declined", "generic_decline"),
         ("lost_card", "payment_declined", "lost_card"),
-        ("insufficient_funds", "insufficient_funds", "insufficient_funds"),
+        ("insufficient_funds", "payment_declined", "insufficient_funds"),
         ("expired_card", "expired_card", "expired_card"),
         ("incorrect_cvc", "incorrect_cvc", "incorrect_cvc"),
         ("processing_error", "processing_error", "processing_error"),

@@ -54,3 +54,13 @@ def logged_in(user) -> Client:
 
 def review(client, refund_pk, decision, text=""):
     return client.post(f"{ADMIN}{refund_pk}/review/", {"decision": decision, "text": text})
+
+
+def paid_lines(payment_intent_id: str) -> dict:
+    """The calculation lines the payment paid for, by SKU."""
+    from checkout.models import Calculation
+    from payments.models import PaymentTransaction
+
+    reference = PaymentTransaction.objects.get(public_id=payment_intent_id).reference
+    calculation = Calculation.objects.filter(session__public_id=reference).order_by("-id").first()
+    return {line["sku"]: line for line in calculation.lines}

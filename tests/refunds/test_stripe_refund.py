@@ -84,8 +84,13 @@ def _deliver(anon_api, commit, event_type: str, refund: dict):
 
     now = int(time.time())
     body = json.dumps(
-        {"id": f"evt_{event_type}_{refund['id']}", "object": "event", "type": event_type, "created": now,
-         "data": {"object": refund}}
+        {
+            "id": f"evt_{event_type}_{refund['id']}",
+            "object": "event",
+            "type": event_type,
+            "created": now,
+            "data": {"object": refund},
+        }
     ).encode()
     with commit(execute=True):
         response = anon_api.post(

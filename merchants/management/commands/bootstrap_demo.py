@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from merchants.models import Merchant
 from merchants.services import merchant_create
+from merchants.webhooks.services import callback_secret_reveal
 
 DEMO_NAME = "Demo Store"
 
@@ -21,6 +22,9 @@ class Command(BaseCommand):
             data = merchant_create(name=DEMO_NAME).as_dict()
             secrets_file.write_text(json.dumps(data, indent=2))
         data = json.loads(secrets_file.read_text())
+        merchant = Merchant.objects.get(public_id=data["merchant_id"])
+        # Read from the database, not the file: it is current after a rotation.
+        callback_secret, _ = callback_secret_reveal(merchant_id=merchant.pk)
         base = settings.PUBLIC_BASE_URL
         self.stdout.write(
             "\n".join(
@@ -31,6 +35,7 @@ class Command(BaseCommand):
                     f"  Publishable key      {data['publishable_key']}",
                     f"  OAuth2 client id     {data['oauth_client_id']}",
                     f"  OAuth2 client secret {data['oauth_client_secret']}",
+                    f"  Callback secret      {callback_secret}   (verifies callbacks to callback_url)",
                     f"  API docs             {base}/v1/docs/",
                     f"  Try it:  curl -H 'Authorization: Bearer {data['secret_key']}' {base}/v1/checkout/settings",
                     "",

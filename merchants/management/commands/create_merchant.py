@@ -28,5 +28,10 @@ class Command(BaseCommand):
             ("Publishable key", "publishable_key"),
             ("OAuth2 client id", "oauth_client_id"),
             ("OAuth2 client secret", "oauth_client_secret"),
+            ("Callback secret", "callback_secret"),
         ):
             self.stdout.write(f"  {label:<21} {data[key]}")
+        self.stdout.write(
+            "The callback secret verifies the Standard Webhooks signature of callbacks to a session's "
+            "callback_url; GET /v1/checkout/webhooks/callback-secret reads it again."
+        )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkout', '0007_deadline_finalize_schedule'),
+        ('checkout', '0008_document_owner_save_for_later_allocation'),
     ]
 
     operations = [

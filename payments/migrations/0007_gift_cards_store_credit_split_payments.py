@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('merchants', '0005_admin_labels'),
-        ('payments', '0005_attempt_status_fsm'),
+        ('payments', '0006_payment_method_saved'),
     ]
 
     operations = [

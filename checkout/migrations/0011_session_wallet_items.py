@@ -7,9 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkout', '0008_session_closing_state'),
-        ('checkout', '0008_document_owner_save_for_later_allocation'),
-        ('payments', '0007_wallet_ledger_triggers'),
+        ('checkout', '0010_order_service_hint'),
+        ('payments', '0008_wallet_ledger_triggers'),
     ]
 
     operations = [

@@ -84,6 +84,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payments", "0006_gift_cards_store_credit_split_payments")]
+    dependencies = [("payments", "0007_gift_cards_store_credit_split_payments")]
 
     operations = [migrations.RunPython(create, drop)]
