@@ -69,6 +69,8 @@ def test_twenty_payments_on_a_card_worth_five_exactly_five_succeed(api):
     assert SplitPayment.objects.filter(state="completed").count() == 5
     assert SplitPayment.objects.filter(state="failed", failure_code="insufficient_balance").count() == 15
     # The card behind a failed split was never sent to the gateway.
-    assert PaymentTransaction.objects.filter(state="completed").count() == 5
+    # (Twenty confirms from one IP within seconds trip the velocity rule, so some of the five
+    # are held for a fraud review: authorized, not captured. Either way they reached the gateway.)
+    assert PaymentTransaction.objects.filter(state__in=["completed", "authorized"]).count() == 5
     assert PaymentTransaction.objects.filter(attempts__isnull=False).distinct().count() == 5
     assert_ledgers_balance()
