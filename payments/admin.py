@@ -7,6 +7,7 @@ from core.money import format_minor
 from payments.models import GatewayEvent, PaymentAttempt, PaymentEvent, PaymentMethod, PaymentTransaction
 from payments.services import payment_intent_cancel, payment_intent_capture
 from payments.services.webhooks import gateway_event_reprocess
+from payments.wallet.admin import SplitPaymentInline
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -58,7 +59,7 @@ class PaymentTransactionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     date_hierarchy = "created_at"
     raw_id_fields = ("merchant", "payment_method")
-    inlines = [PaymentAttemptInline, PaymentEventInline]
+    inlines = [PaymentAttemptInline, PaymentEventInline, SplitPaymentInline]
     actions = ["capture_selected", "void_selected"]
 
     @admin.display(description="Amount", ordering="amount")

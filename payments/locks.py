@@ -28,3 +28,27 @@ def lock_payment_by_pk(pk: int) -> PaymentTransaction:
 def lock_next_due(queryset) -> PaymentTransaction | None:
     """The first row of `queryset` nobody else holds: lets several workers sweep at once."""
     return queryset.select_for_update(skip_locked=True, of=("self",)).select_related("merchant").first()
+
+
+def lock_gift_cards(pks) -> dict:
+    """Locks gift cards by primary key, in key order (so two splits sharing cards cannot
+    deadlock); returns them by pk."""
+    from payments.wallet.models import GiftCard
+
+    return {card.pk: card for card in GiftCard.objects.select_for_update().filter(pk__in=list(pks)).order_by("pk")}
+
+
+def lock_store_credit(pks) -> dict:
+    """Locks store-credit accounts by primary key, in key order (after any gift cards)."""
+    from payments.wallet.models import StoreCreditAccount
+
+    return {
+        account.pk: account
+        for account in StoreCreditAccount.objects.select_for_update().filter(pk__in=list(pks)).order_by("pk")
+    }
+
+
+def lock_split(pk: int):
+    from payments.wallet.models import SplitPayment
+
+    return SplitPayment.objects.select_for_update().get(pk=pk)

@@ -360,3 +360,11 @@ class GatewayEvent(models.Model):
 
 # The simulator's own records (it plays an outside processor) live in their module.
 from payments.simulator.models import SimulatorCard, SimulatorCharge, SimulatorDelivery  # noqa: E402, F401
+from payments.wallet.models import (  # noqa: E402, F401
+    GiftCard,
+    GiftCardTransaction,
+    SplitPart,
+    SplitPayment,
+    StoreCreditAccount,
+    StoreCreditTransaction,
+)

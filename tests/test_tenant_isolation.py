@@ -63,6 +63,24 @@ def _build_finalization_job(api):
     return api.post(f"/v1/checkout/sessions/{_build_session(api)}/finalize/async").json()["job_id"]
 
 
+def _build_gift_card(api):
+    from tests.wallet.helpers import issue
+
+    return issue(api, 500)["id"]
+
+
+def _build_gift_card_code(api):
+    from tests.wallet.helpers import issue
+
+    return issue(api, 500)["code"]
+
+
+def _build_customer(api):
+    from tests.wallet.helpers import grant
+
+    return grant(api, 100)["customer_id"]
+
+
 def _build_fraud_rule(api):
     return api.get("/v1/checkout/fraud/rules").json()["data"][0]["id"]
 
@@ -98,6 +116,11 @@ BUILDERS = {
     "order_id": _build_order,
     "job_id": _build_finalization_job,
     "refund_id": _build_refund,
+    "gift_card_id": _build_gift_card,
+    "code": _build_gift_card_code,
+    "customer_id": _build_customer,
+
+
     "rule_id": _build_fraud_rule,
     "entry_id": _build_list_entry,
     "assessment_id": _build_review,

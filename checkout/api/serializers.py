@@ -157,6 +157,13 @@ class TotalsSerializer(serializers.Serializer):
     grand_total = serializers.IntegerField()
 
 
+class SessionTotalsSerializer(TotalsSerializer):
+    # What gift cards and store credit applied to the session cover; the card pays amount_due.
+    gift_card_total = serializers.IntegerField()
+    store_credit_total = serializers.IntegerField()
+    amount_due = serializers.IntegerField()
+
+
 class CartLineSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
 
@@ -292,10 +299,12 @@ class SessionSerializer(serializers.Serializer):
     def get_calculation_id(self, session) -> str | None:
         return session.current_calculation.public_id if session.current_calculation else None
 
-    @extend_schema_field(TotalsSerializer(allow_null=True))
+    @extend_schema_field(SessionTotalsSerializer(allow_null=True))
     def get_totals(self, session):
+        from checkout.services.wallet import wallet_totals
+
         calc = session.current_calculation
-        return TotalsSerializer(calc).data if calc else None
+        return {**TotalsSerializer(calc).data, **wallet_totals(session)} if calc else None
 
     @extend_schema_field(CartSnapshotSerializer)
     def get_cart_snapshot(self, session):

@@ -126,3 +126,25 @@ urlpatterns += [
         name="session-manual-review-assign",
     ),
 ]
+
+# Gift cards and store credit applied to a session.
+from checkout.api import wallet_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "sessions/<str:checkout_id>/apply-giftcard",
+        wallet_views.SessionApplyGiftCardApi.as_view(),
+        name="session-apply-giftcard",
+    ),
+    path(
+        "sessions/<str:checkout_id>/remove-giftcard/<str:code>",
+        wallet_views.SessionRemoveGiftCardApi.as_view(),
+        name="session-remove-giftcard",
+    ),
+    path(
+        "sessions/<str:checkout_id>/apply-store-credit",
+        wallet_views.SessionApplyStoreCreditApi.as_view(),
+        name="session-apply-store-credit",
+    ),
+    path("sessions/<str:checkout_id>/wallet", wallet_views.SessionWalletApi.as_view(), name="session-wallet"),
+]

@@ -129,3 +129,20 @@ def hosted_finalize(*, session: CheckoutSession) -> Order | None:
         logger.warning("hosted finalize of %s did not complete: %s", session.public_id, error.code)
         return None
     return finalized.order if finalized else None
+
+
+def hosted_gift_card_apply(*, session: CheckoutSession, code: str, ip: str = "") -> dict:
+    """The shopper's "Add a gift card": raises the apply errors (404, 422, 429, 409)."""
+    from checkout.services.wallet import session_gift_card_apply
+
+    return session_gift_card_apply(
+        merchant_id=session.merchant_id, checkout_id=session.public_id, code=code, actor=ACTOR, ip=ip
+    )
+
+
+def hosted_gift_card_remove(*, session: CheckoutSession, gift_card_id: str) -> None:
+    from checkout.services.wallet import session_gift_card_remove_by_id
+
+    session_gift_card_remove_by_id(
+        merchant_id=session.merchant_id, checkout_id=session.public_id, gift_card_id=gift_card_id, actor=ACTOR
+    )

@@ -158,7 +158,38 @@ def _card_entry_here(session) -> bool:
     return session.merchant.gateway == "simulator"
 
 
-def _payment_page(request, session, payment, form, *, status=200):
+GIFT_CARD_MESSAGES = {
+    "gift_card_not_found": "We couldn't find a gift card with that code. Check it and try again.",
+    "gift_card_expired": "This gift card has expired.",
+    "gift_card_disabled": "This gift card can no longer be used.",
+    "gift_card_currency_mismatch": "This gift card is in another currency.",
+    "gift_card_empty": "This gift card has no balance left.",
+    "nothing_to_pay": "Your gift cards already cover this order.",
+    "too_many_attempts": "Too many codes were tried. Please wait a few minutes and try again.",
+}
+
+
+def _wallet_context(session) -> dict:
+    from checkout.services.wallet import session_wallet
+    from core.money import Money
+
+    wallet = session_wallet(session)
+
+    def money(amount):
+        return Money(amount, session.currency).format(session.locale)
+
+    cards = [
+        {**item, "applied": money(item["applied_amount"])} for item in wallet["applied"] if item["type"] == "gift_card"
+    ]
+    return {
+        "gift_cards": cards,
+        "wallet_covered": wallet["amount_due"] <= 0 and bool(cards),
+        "amount_due": money(wallet["amount_due"]),
+        "wallet_total": money(wallet["gift_card_total"] + wallet["store_credit_total"]),
+    }
+
+
+def _payment_page(request, session, payment, form, *, status=200, gift_card_error=""):
     previous_failed = payment is not None and payment.state == State.FAILED
     return page(
         request,
@@ -169,6 +200,8 @@ def _payment_page(request, session, payment, form, *, status=200):
         card_entry=_card_entry_here(session),
         previous_error=decline_message(payment) if previous_failed else "",
         approved=session.approved_at is not None,
+        gift_card_error=gift_card_error,
+        **_wallet_context(session),
         status=status,
     )
 
@@ -226,6 +259,29 @@ def payment_view(request, session, payment):
         # hosted:payment-return when the shopper is done.
         return HttpResponseRedirect(paid.next_action["url"], status=303)
     return _dispatch_after_post(session)
+
+
+@require_POST
+@hosted_page("payment")
+def payment_wallet(request, session, payment):
+    """ "Add a gift card", remove one, or complete an order the gift cards cover whole."""
+    action = request.POST.get("action", "")
+    try:
+        if action == "apply":
+            services.hosted_gift_card_apply(
+                session=session, code=request.POST.get("code", "")[:64], ip=request.META.get("REMOTE_ADDR", "")
+            )
+        elif action == "remove":
+            services.hosted_gift_card_remove(session=session, gift_card_id=request.POST.get("gift_card_id", "")[:40])
+        elif action == "complete":
+            services.hosted_finalize(session=session)
+            return _dispatch_after_post(session)
+        else:
+            return _payment_page(request, session, payment, CardForm(), status=400)
+    except DomainError as error:
+        message = GIFT_CARD_MESSAGES.get(error.code, error.message)
+        return _payment_page(request, session, payment, CardForm(), status=error.status_code, gift_card_error=message)
+    return go(session, "payment", post=True)
 
 
 def _dispatch_after_post(session):

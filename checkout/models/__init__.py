@@ -3,6 +3,7 @@ from checkout.models.order import FinalizationJob, Order
 from checkout.models.pricing import Calculation, Promotion, TaxRate
 from checkout.models.session import Address, CartLine, CheckoutSession, SessionEvent
 from checkout.models.shipping import PickupLocation, ShippingRate
+from checkout.models.wallet import SessionWalletItem
 
 __all__ = [
     "Address",
@@ -16,6 +17,7 @@ __all__ = [
     "Reservation",
     "ReservationLine",
     "SessionEvent",
+    "SessionWalletItem",
     "ShippingRate",
     "StockItem",
     "StockMovement",

@@ -37,6 +37,7 @@ from checkout.services.closing import LEAVE_TO_JANITOR, session_close_claim, ses
 from checkout.services.inventory import reservation_commit
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from checkout.services.pricing import promotion_redeem
+from checkout.services.wallet import session_wallet_pays
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 from merchants.events import event_emit
 from payments.exceptions import ReviewPending
@@ -52,6 +53,7 @@ from payments.services.returns import (  # noqa: F401 (the outcomes, re-exported
     VOIDED,
     payment_intent_give_back,
 )
+from payments.wallet.split import payment_covered_amount
 
 logger = logging.getLogger(__name__)
 
@@ -147,16 +149,21 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
             "The session is being closed and its payment given back; it cannot be finalized.",
             explain=f"closing since {session.closing_claimed_at.isoformat() if session.closing_claimed_at else '?'}",
         )
+    # Balances alone cover it: they are taken here, in this transaction, with the order.
+    wallet_split = session_wallet_pays(session, actor=actor) if not session.payment_intent_id else None
     if not can_proceed(session.complete):
         raise InvalidStateTransition(
             f"A {session.status} session cannot be finalized.",
             explain="finalize needs a session in payment_processing whose payment succeeded",
         )
-    payment = payment_intent_lock(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
-    if payment_review_open(payment):
-        raise ReviewPending()
-    payment_status = _settled_status(payment)
     calc = session.current_calculation
+    if wallet_split is not None:
+        payment, payment_status = None, Order.PaymentStatus.CAPTURED
+    else:
+        payment = payment_intent_lock(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
+        if payment_review_open(payment):
+            raise ReviewPending()
+        payment_status = _settled_status(payment)
     blockers = session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)
     hard = [blocker for blocker in blockers if blocker["code"] in HARD_BLOCKERS]
     if hard:
@@ -166,11 +173,17 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
             status_code=409,
             extra={"blockers": hard},
         )
-    if (payment.amount, payment.currency) != (calc.grand_total, calc.currency):
+    # Gift cards and store credit paid part of it, as earlier parts of the split payment.
+    paid, currency = (
+        (payment_covered_amount(payment), payment.currency)
+        if payment is not None
+        else (wallet_split.amount, wallet_split.currency)
+    )
+    if (paid, currency) != (calc.grand_total, calc.currency):
         raise Conflict(
             "The payment does not match the session's total.",
             code="amount_mismatch",
-            explain=f"paid {payment.amount} {payment.currency}, total {calc.grand_total} {calc.currency}",
+            explain=f"paid {paid} {currency}, total {calc.grand_total} {calc.currency}",
         )
 
     now = timezone.now()
@@ -194,7 +207,8 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
         actor=actor,
         data={
             "order_id": order.public_id,
-            "payment_intent_id": payment.public_id,
+            "payment_intent_id": payment.public_id if payment else "",
+            **({"split_payment": wallet_split.public_id} if wallet_split else {}),
             "payment_status": payment_status,
             "reservation_id": reservation_id,
             # What place/validate would have caught, kept for whoever reads the order.
@@ -206,7 +220,7 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
         "complete",
         actor=actor,
         data={"order_id": order.public_id},
-        event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id},
+        event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id if payment else ""},
     )
     return Finalized(order=order, created=True)
 
@@ -293,7 +307,7 @@ def _address(session: CheckoutSession, kind: str) -> dict | None:
 
 def _order_snapshot(session, calc, payment, payment_status: str, reservation_id: str) -> dict:
     names = {line.public_id: line.name for line in session.lines.all()}
-    method = payment.payment_method
+    method = payment.payment_method if payment else None
     return {
         "merchant_id": session.merchant_id,
         "session": session,
@@ -320,9 +334,9 @@ def _order_snapshot(session, calc, payment, payment_status: str, reservation_id:
         "billing_address": _address(session, Address.Kind.BILLING),
         "calculation_id": calc.public_id,
         "reservation_id": reservation_id,
-        "payment_intent_id": payment.public_id,
+        "payment_intent_id": payment.public_id if payment else "",
         "payment_status": payment_status,
-        "amount_captured": payment.amount_captured,
+        "amount_captured": payment.amount_captured if payment else 0,
         "payment_method": {"brand": method.brand, "last4": method.last4} if method else None,
         "locale": session.locale,
     }

@@ -22,6 +22,7 @@ from payments.exceptions import PayableClosed
 from payments.selectors import payment_intent_get, payment_is_closed, payment_is_unpaid
 from payments.services import payment_intent_cancel, payment_intent_create, payment_intent_lock
 from payments.services.returns import payment_return_request, payment_return_run
+from payments.wallet.split import split_payment_prepare
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,19 @@ def _current_grand_total(session: CheckoutSession) -> int:
     if calc.grand_total <= 0:
         raise Conflict("This session's total is zero: there is nothing to pay.", code="nothing_to_pay")
     return calc.grand_total
+
+
+def _card_amount_due(session: CheckoutSession) -> tuple[int, list[dict]]:
+    from checkout.services.wallet import wallet_allocation, wallet_balance_parts
+
+    allocation = wallet_allocation(session)
+    if allocation.amount_due <= 0:
+        raise Conflict(
+            "Gift cards and store credit cover this session: there is nothing to pay by card.",
+            code="covered_by_wallet",
+            explain="finalize the session (POST /sessions/{id}/finalize): the balances are taken then",
+        )
+    return allocation.amount_due, wallet_balance_parts(session)
 
 
 def _check_expected(session: CheckoutSession, amount: int, expected_amount, expected_currency) -> None:
@@ -123,7 +137,7 @@ def session_payment_intent_create(
                 code="approval_required",
                 explain="place the order (POST /sessions/{id}/place) and wait for the merchant's approval",
             )
-        amount = _current_grand_total(session)
+        _current_grand_total(session)
         if session.require_billing_address and session_address(session, Address.Kind.BILLING) is None:
             # options.require_billing_address: the merchant needs it before money moves.
             raise Conflict(
@@ -138,6 +152,8 @@ def session_payment_intent_create(
                 code="inventory_shortfall",
                 param="lines",
             )
+        # Gift cards and store credit applied to the session come first; the card pays the rest.
+        amount, balance_parts = _card_amount_due(session)
         _check_expected(session, amount, expected_amount, expected_currency)
         if session.payment_intent_id:
             # Locked (session → payment), so a confirm cannot move it to authorized between
@@ -146,6 +162,13 @@ def session_payment_intent_create(
             existing = payment_intent_lock(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
             same = existing.amount == amount and existing.currency == session.currency
             if same and not payment_is_closed(existing):
+                if payment_is_unpaid(existing):
+                    split_payment_prepare(
+                        merchant_id=merchant_id,
+                        payment_intent_id=existing.public_id,
+                        balance_parts=balance_parts,
+                        actor=actor,
+                    )
                 return session, existing
             if payment_is_unpaid(existing):
                 payment_intent_cancel(
@@ -167,6 +190,9 @@ def session_payment_intent_create(
             return_url=return_url or session.success_url,
             metadata={**(metadata or {}), "checkout_id": session.public_id},
             actor=actor,
+        )
+        split_payment_prepare(
+            merchant_id=merchant_id, payment_intent_id=payment.public_id, balance_parts=balance_parts, actor=actor
         )
         session.payment_intent_id = payment.public_id
         data = {"payment_intent_id": payment.public_id, "amount": amount, "currency": session.currency}

@@ -35,3 +35,27 @@ urlpatterns = [
     path("3ds/callback", views.ThreeDSCallbackApi.as_view(), name="3ds-callback"),
     path("webhook/payment", views.PaymentWebhookApi.as_view(), name="webhook-payment"),
 ]
+
+# Gift cards, store credit and split payments.
+from payments.wallet import api as wallet_api  # noqa: E402
+
+urlpatterns += [
+    path("gift-cards", wallet_api.GiftCardListCreateApi.as_view(), name="gift-cards"),
+    path("gift-cards/<str:gift_card_id>", wallet_api.GiftCardDetailApi.as_view(), name="gift-card"),
+    path(
+        "gift-cards/<str:gift_card_id>/transactions",
+        wallet_api.GiftCardTransactionsApi.as_view(),
+        name="gift-card-transactions",
+    ),
+    path("gift-cards/<str:gift_card_id>/disable", wallet_api.GiftCardDisableApi.as_view(), name="gift-card-disable"),
+    path(
+        "customers/<str:customer_id>/store-credit",
+        wallet_api.StoreCreditGrantApi.as_view(),
+        name="customer-store-credit",
+    ),
+    path(
+        "payment-intents/<str:payment_intent_id>/split",
+        wallet_api.PaymentIntentSplitApi.as_view(),
+        name="payment-intent-split",
+    ),
+]

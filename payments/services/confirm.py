@@ -197,11 +197,18 @@ def _confirm_claim(
         return _Claim(payment.pk, in_flight=True)
 
 
+def _reread(attempt: PaymentAttempt) -> PaymentAttempt:
+    """The attempt as stored now. Not refresh_from_db: django-fsm lifts a protected
+    field's guard on the (shared) field object while it refreshes, so two threads doing
+    it at once make the other's refresh fail."""
+    return PaymentAttempt.objects.get(pk=attempt.pk)
+
+
 def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: int, actor: str) -> None:
     with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
-        attempt.refresh_from_db()
+        attempt = _reread(attempt)
         attempt.call_count += 1
         attempt.answered_at = timezone.now()
         attempt.duration_ms = duration_ms
@@ -230,7 +237,7 @@ def _record_no_answer(*, attempt_pk: int, error: Exception, duration_ms: int, ac
     with transaction.atomic(durable=True):
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
-        attempt.refresh_from_db()
+        attempt = _reread(attempt)
         attempt.call_count += 1
         attempt.duration_ms = duration_ms
         if attempt.status == Status.PENDING:
@@ -335,6 +342,7 @@ def payment_intent_confirm(
     payment_method_id: str | None = None,
     actor: str,
     ip: str = "",
+    as_split_part: bool = False,
     device_fingerprint: str = "",
 ) -> PaymentTransaction:
     """Confirms the intent (optionally with a method): claim → call → record.
@@ -347,7 +355,21 @@ def payment_intent_confirm(
     GatewayUnavailable (502/503) when the gateway gave no answer (retry: same key).
     Every new attempt is scored in the claim (fraud): a block fails it (402 fraud_block)
     without calling the gateway; a review authorizes without capturing.
+    An intent paid in parts (gift cards, store credit, cards) runs its split instead,
+    which confirms each card part back through here with `as_split_part`.
     """
+    if not as_split_part:
+        from payments.wallet.split import split_payment_confirm
+
+        split_payment = split_payment_confirm(
+            merchant_id=merchant_id,
+            payment_intent_id=payment_intent_id,
+            payment_method_id=payment_method_id,
+            actor=actor,
+            ip=ip,
+        )
+        if split_payment is not None:
+            return raise_if_failed(split_payment)
     claim = _confirm_claim(
         merchant_id=merchant_id,
         payment_intent_id=payment_intent_id,
@@ -382,7 +404,7 @@ def payment_sync(*, payment_pk: int, actor: str, source: str, claimed: bool = Fa
     )
     with transaction.atomic(durable=True):
         payment = lock_payment_by_pk(payment_pk)
-        attempt.refresh_from_db()
+        attempt = _reread(attempt)
         payment_log(payment, type="gateway.retrieve", actor=actor, attempt=attempt, data={"status": result.status})
         if attempt.status in PaymentAttempt.OPEN and result.status != base.NOT_FOUND:
             outcome_apply(payment, attempt, result, actor=actor, source=source)
@@ -398,7 +420,14 @@ def payment_intent_authentication_complete(*, merchant_id: int, payment_intent_i
     payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
     if payment.state == State.REQUIRES_ACTION:
         payment = payment_sync(payment_pk=payment.pk, actor=actor, source="3ds_complete")
+        _split_advance(payment, actor=actor)
     return raise_if_failed(payment)
+
+
+def _split_advance(payment: PaymentTransaction, *, actor: str) -> None:
+    from payments.wallet.split import split_payment_advance
+
+    split_payment_advance(payment, actor=actor)
 
 
 def payment_redirect_return(*, payment_intent_id: str = "", reference: str = "") -> tuple[PaymentTransaction, str]:
@@ -422,6 +451,7 @@ def payment_redirect_return(*, payment_intent_id: str = "", reference: str = "")
         raise NotFound("No such payment intent.", param="payment_intent")
     if payment.state == State.REQUIRES_ACTION:
         payment = payment_sync(payment_pk=payment.pk, actor="shopper", source="redirect_return")
+        _split_advance(payment, actor="shopper")
     if not payment.return_url:
         return payment, ""
     query = urlencode({"payment_intent": payment.public_id, "redirect_status": payment_api_status(payment)})

@@ -94,7 +94,14 @@ def payments_settle_open(*, now=None, batch_size: int = BATCH) -> int:
         settled += payment_release(payment_pk=pk, actor="system:janitor")
     settled += _resume_operations(batch_size=batch_size)
     settled += payments_return_due(batch_size=batch_size)
+    settled += _settle_splits(now=now, batch_size=batch_size)
     return settled
+
+
+def _settle_splits(*, now, batch_size: int) -> int:
+    from payments.wallet.split import splits_settle_stuck
+
+    return splits_settle_stuck(now=now, batch_size=batch_size)
 
 
 def payments_return_due(*, batch_size: int = BATCH) -> int:

@@ -48,6 +48,12 @@ FINISHED = (VOIDED, REFUNDED, CANCELED, NOTHING_HELD, REFUSED)
 STAFF_PERMISSION = ("payments", "void_paymenttransaction")
 
 
+def _split_give_back(*, merchant_id: int, payment_intent_id: str, actor: str) -> None:
+    from payments.wallet.split import split_payment_refund
+
+    split_payment_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor, skip_own_card=True)
+
+
 def payment_intent_give_back(*, merchant_id: int, payment_intent_id: str, actor: str, reason: str) -> str:
     """Voids, cancels or refunds the payment, whichever its state needs; returns what the
     money did (one of the outcomes above).
@@ -59,6 +65,9 @@ def payment_intent_give_back(*, merchant_id: int, payment_intent_id: str, actor:
         return NOTHING_HELD
     payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
     try:
+        if payment_has_captured_funds(payment) or payment_is_held(payment):
+            # Paid in parts: its gift cards, store credit and other cards go back too.
+            _split_give_back(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor)
         if payment_has_captured_funds(payment):
             refunded = payment_intent_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor)
             # Answered `pending`: not back yet; the gateway's refund event settles it.

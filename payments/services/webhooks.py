@@ -110,7 +110,8 @@ def _handle(notice, *, gateway: str) -> None:
         logger.info("%s event %s names no payment of ours", gateway, notice.event_id)
         return
     payment = lock_payment_by_pk(payment.pk)
-    attempt.refresh_from_db()
+    # Re-read rather than refresh_from_db (see confirm._reread).
+    attempt = type(attempt).objects.get(pk=attempt.pk)
     actor = f"gateway:{gateway}"
     payment_log(
         payment,
