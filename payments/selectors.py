@@ -60,6 +60,28 @@ def payment_is_closed(payment: PaymentTransaction) -> bool:
     return payment.state in (State.CANCELLED, State.EXPIRED, State.REFUNDED)
 
 
+def payment_needs_action(payment: PaymentTransaction) -> bool:
+    """Waiting for the shopper (3-D Secure): the next_action says where to send them."""
+    return payment.state == State.REQUIRES_ACTION
+
+
+def payment_has_failed(payment: PaymentTransaction) -> bool:
+    """The last attempt was refused; another may be made within the attempt limit."""
+    return payment.state == State.FAILED
+
+
+def payment_is_replaceable(payment: PaymentTransaction) -> bool:
+    """Nothing at the gateway and nothing taken: a new intent may stand in for it."""
+    return payment.state in (State.PENDING, State.FAILED, State.CANCELLED, State.EXPIRED)
+
+
+def payment_took_money(payment: PaymentTransaction) -> bool:
+    """Authorized or captured at some point, whatever happened after (refund, dispute)."""
+    return payment.state in (
+        State.AUTHORIZED, State.COMPLETED, State.PARTIALLY_REFUNDED, State.REFUNDED, State.DISPUTED
+    )  # fmt: skip
+
+
 def payment_is_manual_capture(payment: PaymentTransaction) -> bool:
     return payment.capture_mode == PaymentTransaction.CaptureMode.MANUAL
 

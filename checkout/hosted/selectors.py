@@ -5,16 +5,22 @@ from django.utils import timezone
 from checkout.models import CheckoutSession
 from checkout.selectors import session_get
 from core.exceptions import NotFound
-from payments.models import PaymentTransaction, State
-from payments.selectors import attempts_remaining, payment_intent_get, payment_review_open
+from payments.models import PaymentTransaction
+from payments.selectors import (
+    attempts_remaining,
+    payment_has_failed,
+    payment_intent_get,
+    payment_is_held,
+    payment_is_in_flight,
+    payment_is_replaceable,
+    payment_review_open,
+    payment_took_money,
+)
 
 Status = CheckoutSession.Status
 
 # Pages a shopper may move between freely while the session's details may still change.
 EDITING_PAGES = ("review", "details", "shipping")
-# Past these the payment holds money (or did): the session's own expiry job leaves them
-# to the payment time limit, and so do the pages.
-PAID_STATES = {State.AUTHORIZED, State.COMPLETED, State.PARTIALLY_REFUNDED, State.REFUNDED, State.DISPUTED}
 
 # What the shopper reads when a card fails: never the gateway's words, never "fraud".
 DECLINE_MESSAGES = {
@@ -53,7 +59,9 @@ def is_past_expiry(session: CheckoutSession, payment: PaymentTransaction | None)
         return True
     if session.status in (Status.COMPLETED, Status.FAILED, Status.CANCELED, Status.DECLINED):
         return False
-    if payment is not None and payment.state in (*PAID_STATES, State.PROCESSING, State.REQUIRES_ACTION):
+    # A payment that took money (or is taking it) leaves the session to the payment time
+    # limit: the pages never call it expired before the jobs do.
+    if payment is not None and (payment_took_money(payment) or payment_is_in_flight(payment)):
         return False
     now = timezone.now()
     # The approval and payment time limit ends the wait sooner than the session itself.
@@ -77,13 +85,13 @@ def hosted_stage(session: CheckoutSession, payment: PaymentTransaction | None) -
     if status in (Status.FAILED, Status.CANCELED, Status.CLOSING):
         return "closed"  # closing: its payment is being given back, nothing more to pay
     # approved, reserved, payment_processing: where the payment stands decides.
-    if payment is None or payment.state in (State.PENDING, State.CANCELLED, State.EXPIRED):
+    if payment is None or (payment_is_replaceable(payment) and not payment_has_failed(payment)):
         return "payment"
-    if payment.state == State.AUTHORIZED and payment_review_open(payment):
+    if payment_is_held(payment) and payment_review_open(payment):
         return "processing"  # held for a fraud review: "we're checking your payment"
-    if payment.state in PAID_STATES:
+    if payment_took_money(payment):
         return "success"
-    if payment.state in (State.PROCESSING, State.REQUIRES_ACTION):
+    if payment_is_in_flight(payment):
         return "processing"
     return "failed" if attempts_remaining(payment) > 0 else "closed"
 

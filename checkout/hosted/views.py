@@ -21,8 +21,13 @@ from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
 from payments.exceptions import CardError, GatewayUnavailable
-from payments.models import State
-from payments.selectors import attempts_remaining, payment_review_open
+from payments.selectors import (
+    attempts_remaining,
+    payment_has_failed,
+    payment_is_held,
+    payment_needs_action,
+    payment_review_open,
+)
 from payments.services import payment_intent_authentication_complete
 
 logger = logging.getLogger(__name__)
@@ -190,7 +195,7 @@ def _wallet_context(session) -> dict:
 
 
 def _payment_page(request, session, payment, form, *, status=200, gift_card_error=""):
-    previous_failed = payment is not None and payment.state == State.FAILED
+    previous_failed = payment is not None and payment_has_failed(payment)
     return page(
         request,
         session,
@@ -254,7 +259,7 @@ def payment_view(request, session, payment):
     except DomainError as error:
         form.add_domain_error(error, fields=CardForm.PARAMS)
         return _payment_page(request, session, payment, form)
-    if paid.state == State.REQUIRES_ACTION and (paid.next_action or {}).get("url"):
+    if payment_needs_action(paid) and (paid.next_action or {}).get("url"):
         # The 3-D Secure hand-off: the bank's page, which sends the browser back to
         # hosted:payment-return when the shopper is done.
         return HttpResponseRedirect(paid.next_action["url"], status=303)
@@ -301,7 +306,7 @@ def payment_return(request, session):
     """Back from 3-D Secure. The redirect endpoint has asked the gateway already; ask
     again if it is still open, then send the shopper to the page that fits."""
     payment = session_payment(session)
-    if payment is not None and payment.state == State.REQUIRES_ACTION:
+    if payment is not None and payment_needs_action(payment):
         try:
             payment_intent_authentication_complete(
                 merchant_id=session.merchant_id, payment_intent_id=payment.public_id, actor=services.ACTOR
@@ -316,10 +321,10 @@ def payment_return(request, session):
 @require_GET
 @hosted_page("processing")
 def processing(request, session, payment):
-    action_url = (payment.next_action or {}).get("url", "") if payment.state == State.REQUIRES_ACTION else ""
+    action_url = (payment.next_action or {}).get("url", "") if payment_needs_action(payment) else ""
     # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
     refresh = None if action_url else REFRESH_SECONDS
-    checking = payment.state == State.AUTHORIZED and payment_review_open(payment)
+    checking = payment_is_held(payment) and payment_review_open(payment)
     return page(request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking)
 
 
@@ -382,7 +387,7 @@ expired = _outcome("expired")
 @require_GET
 @hosted_page("closed")
 def closed(request, session, payment):
-    failed_payment = payment is not None and payment.state == State.FAILED
+    failed_payment = payment is not None and payment_has_failed(payment)
     return page(
         request,
         session,

@@ -16,7 +16,7 @@ from checkout.locks import lock_session
 from checkout.models import CheckoutSession, SessionWalletItem
 from checkout.services.lifecycle import timeline_record
 from core.exceptions import Conflict, DomainError
-from payments.selectors import payment_intent_get
+from payments.selectors import payment_intent_get, payment_is_replaceable
 from payments.wallet import codes
 from payments.wallet.exceptions import GiftCardNotFound, StoreCreditUnavailable
 from payments.wallet.services import gift_card_check_usable, gift_card_lookup, gift_card_status, store_credit_account
@@ -24,7 +24,6 @@ from payments.wallet.services import gift_card_check_usable, gift_card_lookup, g
 Status = CheckoutSession.Status
 # Before any card payment is under way; a pending or failed intent is replaced anyway.
 WALLET_OPEN = {Status.CREATED, Status.COLLECTING, Status.APPROVED, Status.RESERVED, Status.PAYMENT_PROCESSING}
-INTENT_REPLACEABLE = {"pending", "failed", "cancelled", "expired"}
 
 
 def session_customer_id(session: CheckoutSession) -> str | None:
@@ -103,8 +102,8 @@ def _lock_open_wallet(*, merchant_id: int, checkout_id: str) -> CheckoutSession:
     if session.status not in WALLET_OPEN:
         raise Conflict(f"The wallet of a {session.status} session cannot change.", code="invalid_state_transition")
     if session.payment_intent_id:
-        state = payment_intent_get(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id).state
-        if state not in INTENT_REPLACEABLE:
+        payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
+        if not payment_is_replaceable(payment):
             raise Conflict("This session's payment is already under way.", code="payment_in_progress")
     if session.current_calculation is None:
         raise Conflict("Calculate the session's totals before applying a gift card.", code="calculation_missing")
