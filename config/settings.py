@@ -377,7 +377,8 @@ STRIPE_SEND_RETURN_URL = env.bool("STRIPE_SEND_RETURN_URL", default=True)
 # country; empty: the geolocation rule compares only the countries the payer gave.
 GEOIP_DATABASE = env.str("GEOIP_DATABASE", default="")
 # Proxies of ours in front of the app: how many X-Forwarded-For entries to trust (0: none).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# One number for every reader of the client IP (fraud signals, DRF throttles): NUM_PROXIES.
+TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 # KYC documents go through Django's storage API (a private directory here: never served).
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
