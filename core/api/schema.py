@@ -97,6 +97,7 @@ _REFUSALS = {
     "412": "The If-Match ETag is stale or not one this API returned",
     "413": "The request body is larger than this API accepts",
     "414": "The request URL is longer than this API accepts",
+    "404": "No such object for this merchant (another merchant's is not found either)",
     "409": "The Idempotency-Key is still in use by its first request",
     "422": "The Idempotency-Key was already used with a different request",
 }
@@ -104,14 +105,17 @@ _REFUSALS = {
 
 def document_request_refusals(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the 400 and 414 the
-    request layer may answer; those taking a body, the 413; those reading If-Match, the 412;
-    those taking an Idempotency-Key, its 409 and 422. Done
-    here once, so no endpoint can forget an answer it can give."""
-    for path_item in result.get("paths", {}).values():
+    request layer may answer; those with an id in the path, the 404; those taking a body,
+    the 413; those reading If-Match, the 412; those taking an Idempotency-Key, its 409 and
+    422. Done here once, so no endpoint can forget an answer it can give."""
+    for path, path_item in result.get("paths", {}).items():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             statuses = ["400", "414"]
+            if "{" in path:
+                # An id that names nothing (or a path id that leaves the route) is a 404.
+                statuses.append("404")
             if "requestBody" in operation:
                 statuses.append("413")
             headers = {

@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
-from core.api.pagination import CursorPage
+from core.api.pagination import CursorPage, paginated
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView
 from fraud import kyc, limits, provider, selectors, services
@@ -34,11 +34,13 @@ class QueuePage(CursorPage):
 
 
 class RuleListApi(ApiView):
-    @extend_schema(operation_id="fraud_rules_list", tags=TAGS, responses={200: RuleSerializer(many=True)})
+    @extend_schema(operation_id="fraud_rules_list", tags=TAGS, responses={200: paginated(RuleSerializer), **ERROR_RESPONSES})
     def get(self, request):
         services.rules_ensure_defaults(merchant_id=self.merchant.pk)
         rules = selectors.rule_list(merchant_id=self.merchant.pk)
-        return Response({"object": "list", "data": RuleSerializer(rules, many=True).data, "has_more": False})
+        return Response(
+            {"object": "list", "data": RuleSerializer(rules, many=True).data, "has_more": False, "next_cursor": None}
+        )
 
     @extend_schema(
         operation_id="fraud_rules_create",
@@ -85,7 +87,7 @@ class ListEntryListApi(ApiView):
         operation_id="fraud_list_entries_list",
         tags=TAGS,
         parameters=[ListEntryQuerySerializer],
-        responses={200: ListEntrySerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(ListEntrySerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
         query = ListEntryQuerySerializer(data=request.query_params)
@@ -145,7 +147,7 @@ class ReviewListApi(ApiView):
         operation_id="fraud_reviews_list",
         tags=TAGS,
         parameters=[ReviewQuerySerializer],
-        responses={200: ReviewSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated(ReviewSerializer), **ERROR_RESPONSES},
         description="Reviews of held payments, oldest first.",
     )
     def get(self, request):

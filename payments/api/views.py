@@ -3,6 +3,7 @@
 import json
 
 from django.http import HttpResponseRedirect
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
@@ -265,6 +266,13 @@ class RedirectReturnApi(InboundApi):
     renderer_classes = [JSONRenderer, TemplateHTMLRenderer]
     template_name = "payments/redirect_return.html"
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # The page is for a status; an error is answered in the JSON envelope whatever was asked.
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     @extend_schema(
         operation_id="redirect_return",
         tags=TAGS,
@@ -285,7 +293,8 @@ class RedirectReturnApi(InboundApi):
         "sends the browser to the intent's return_url, or answers its status.",
         responses={
             302: OpenApiResponse(description="To the intent's return_url, with payment_intent and redirect_status"),
-            200: RedirectStatusSerializer,
+            (200, "application/json"): RedirectStatusSerializer,
+            (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="A page for the shopper's browser"),
             404: ERROR_RESPONSES[404],
         },
     )
