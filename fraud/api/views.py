@@ -34,7 +34,9 @@ class QueuePage(CursorPage):
 
 
 class RuleListApi(ApiView):
-    @extend_schema(operation_id="fraud_rules_list", tags=TAGS, responses={200: paginated(RuleSerializer), **ERROR_RESPONSES})
+    @extend_schema(
+        operation_id="fraud_rules_list", tags=TAGS, responses={200: paginated(RuleSerializer), **ERROR_RESPONSES}
+    )
     def get(self, request):
         services.rules_ensure_defaults(merchant_id=self.merchant.pk)
         rules = selectors.rule_list(merchant_id=self.merchant.pk)
