@@ -1,10 +1,8 @@
 """Finalize under real concurrency, with threads against PostgreSQL."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from checkout.models import CheckoutSession, Order, StockItem
@@ -13,6 +11,7 @@ from merchants.models import Event
 from payments.models import PaymentTransaction
 from tests.checkout.finalize_helpers import finalize, paid_session
 from tests.checkout.inventory_helpers import load_stock
+from tests.concurrency import run_together
 from tests.conftest import MerchantClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,26 +19,7 @@ JOIN_TIMEOUT = 60
 
 
 def _run_together(count, work):
-    """Runs work(i) in `count` threads released at once; returns their results by index."""
-    barrier = threading.Barrier(count, timeout=JOIN_TIMEOUT)
-    results = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # reported by the assertions below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread did not finish in time"
-    return results
+    return run_together(count, work, timeout=JOIN_TIMEOUT)
 
 
 def test_twenty_concurrent_finalizations_make_one_order(api):

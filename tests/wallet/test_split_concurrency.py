@@ -1,14 +1,13 @@
 """One gift card spent by many payments at once, with threads against PostgreSQL."""
 
-import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from payments.models import PaymentTransaction
 from payments.wallet.models import GiftCard, SplitPayment
 from tests.checkout.finalize_helpers import ready_session
+from tests.concurrency import run_together
 from tests.conftest import MerchantClient
 from tests.payments.helpers import confirm, create_intent, intent_url, ok, tokenize
 from tests.wallet.helpers import assert_ledgers_balance, issue
@@ -20,25 +19,7 @@ PART = 1000
 
 
 def _run_together(count, work):
-    barrier = threading.Barrier(count, timeout=JOIN_TIMEOUT)
-    results = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # reported by the assertions below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread did not finish in time"
-    return results
+    return run_together(count, work, timeout=JOIN_TIMEOUT)
 
 
 def test_twenty_payments_on_a_card_worth_five_exactly_five_succeed(api):
