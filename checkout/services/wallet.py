@@ -34,6 +34,13 @@ def session_customer_id(session: CheckoutSession) -> str | None:
     return owner["id"] if owner and owner["type"] == CheckoutSession.OwnerType.USER and owner["id"] else None
 
 
+def session_payer_customer(*, merchant_id: int, reference: str) -> str | None:
+    """Payments' customer provider: who paid for the session `reference` (refunds issued
+    as store credit land on this customer's account)."""
+    session = CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference).first()
+    return session_customer_id(session) if session is not None else None
+
+
 @dataclass
 class Allocation:
     grand_total: int = 0
