@@ -23,3 +23,7 @@ class CheckoutConfig(AppConfig):
         register_risk_facts_provider(session_risk_facts)
         # The API document's events carry checkout_id: payment events get it from here.
         register_event_context(payment_event_context)
+        # Its menu and dashboard tiles (core.backoffice.registry).
+        from checkout import backoffice
+
+        backoffice.register()

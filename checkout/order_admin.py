@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from checkout.models import FinalizationJob, Order
+from core import admin_kit
 from core.money import Money, is_currency
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(admin_kit.ModelAdmin):
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):

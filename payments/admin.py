@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from core import admin_kit
 from core.exceptions import DomainError
 from core.money import format_minor
 from payments.models import GatewayEvent, PaymentAttempt, PaymentEvent, PaymentMethod, PaymentTransaction
@@ -10,7 +11,7 @@ from payments.services.webhooks import gateway_event_reprocess
 from payments.wallet.admin import SplitPaymentInline
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin_kit.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -51,7 +52,7 @@ class ReturnRequestedFilter(admin.SimpleListFilter):
 
 
 @admin.register(PaymentTransaction)
-class PaymentTransactionAdmin(admin.ModelAdmin):
+class PaymentTransactionAdmin(admin_kit.ModelAdmin):
     list_display = ("public_id", "merchant", "state", "amount_display", "gateway", "capture_mode", "created_at")
     list_filter = (ReturnRequestedFilter, "state", "gateway", "capture_mode", "merchant", "created_at")
     list_select_related = ("merchant",)
@@ -129,7 +130,7 @@ class PaymentTransactionAdmin(admin.ModelAdmin):
 
 
 @admin.register(GatewayEvent)
-class GatewayEventAdmin(admin.ModelAdmin):
+class GatewayEventAdmin(admin_kit.ModelAdmin):
     list_display = ("event_id", "gateway", "type", "status", "attempts", "received_at", "processed_at")
     list_filter = ("status", "gateway", "type")
     search_fields = ("event_id", "reference")
@@ -156,7 +157,7 @@ class GatewayEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentMethod)
-class PaymentMethodAdmin(admin.ModelAdmin):
+class PaymentMethodAdmin(admin_kit.ModelAdmin):
     list_display = ("public_id", "merchant", "gateway", "brand", "last4", "exp_month", "exp_year", "created_at")
     list_filter = ("gateway", "brand")
     list_select_related = ("merchant",)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core import admin_kit
 from core.exceptions import DomainError
 from core.money import format_minor
 from payments.selectors import payment_intent_find
@@ -22,7 +23,7 @@ from refunds.services.review import staff_actor
 State = RefundRequest.State
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin_kit.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -75,7 +76,7 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(admin.ModelAdmin):
+class RefundRequestAdmin(admin_kit.ModelAdmin):
     list_display = (
         "public_id", "merchant", "payment", "amount_display", "state", "reason", "requested_by", "auto_approved",
         "created_at",
@@ -237,7 +238,7 @@ class DisputeStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(admin_kit.ModelAdmin):
     list_display = (
         "public_id", "merchant", "payment", "amount_display", "reason", "status", "gateway_status",
         "evidence_due_by", "created_at",
