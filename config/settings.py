@@ -55,7 +55,7 @@ if IS_PRODUCTION and _public_base.scheme != "https":
 
 INSTALLED_APPS = [
     # The back office's theme: its templates must be found before the stock admin's.
-    "unfold",
+    "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "core.backoffice.apps.BackOfficeAdminConfig",
     "django.contrib.auth",

@@ -47,7 +47,13 @@ class ApiKeyAdmin(admin_kit.ModelAdmin):
     list_select_related = ("merchant",)
     search_fields = ("lookup", "merchant__name", "merchant__public_id")
     readonly_fields = ("merchant", "kind", "lookup", "last4", "created_at", "last_used_at", "revoked_at")
-    exclude = ("digest",)
+
+    def get_fields(self, request, obj=None):
+        # The stored hash is an internal: superusers only (a developer needs the prefix).
+        return [*self.readonly_fields, "name", *(["digest"] if request.user.is_superuser else [])]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, *(["digest"] if request.user.is_superuser else [])]
     actions = ["revoke_now"]
 
     def has_add_permission(self, request):
