@@ -12,9 +12,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core import admin_kit
+from core.backoffice.display import badge
 from core.exceptions import DomainError
 from core.money import format_minor
 from payments.selectors import payment_intent_find
+from payments.services.refunds import payment_refundable_amount
 from refunds import services
 from refunds.models import Dispute, DisputeEvent, RefundEvent, RefundRequest
 from refunds.selectors import APPROVE_PERMISSION, refund_events
@@ -78,9 +80,9 @@ class ReviewForm(forms.Form):
 @admin.register(RefundRequest)
 class RefundRequestAdmin(admin_kit.ModelAdmin):
     list_display = (
-        "public_id", "merchant", "payment", "amount_display", "state", "reason", "requested_by", "auto_approved",
-        "created_at",
+        "state_badge", "amount_display", "public_id", "payment", "merchant", "reason", "requested_by", "created_at",
     )  # fmt: skip
+    list_display_links = ("state_badge", "amount_display", "public_id")
     list_filter = ("state", "reason", "auto_approved", "created_at")
     list_select_related = ("merchant", "payment")
     search_fields = ("public_id", "payment__public_id", "gateway_reference")
@@ -91,9 +93,13 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
     actions = ["approve_selected", "retry_selected"]
     change_form_template = "admin/refunds/refundrequest/change_form.html"
 
-    @admin.display(description="amount")
+    @admin.display(description="Amount", ordering="amount")
     def amount_display(self, refund):
         return format_minor(refund.amount, refund.currency)
+
+    @admin.display(description="State", ordering="state")
+    def state_badge(self, refund):
+        return badge(refund.state, refund.get_state_display())
 
     def get_readonly_fields(self, request, obj=None):
         # Every field: a state or an amount changes only through a service.
@@ -170,6 +176,12 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
             "title": f"Review refund {refund.public_id}",
             "refund": refund,
             "amount": format_minor(refund.amount, refund.currency),
+            "captured": format_minor(refund.payment.amount_captured, refund.currency),
+            "refunded": format_minor(refund.payment.amount_refunded, refund.currency),
+            # The one refundable rule; this refund, under review, is already held in it.
+            "remaining": format_minor(max(payment_refundable_amount(refund.payment), 0), refund.currency),
+            "state_badge": badge(refund.state, refund.get_state_display()),
+            "payment_url": reverse("admin:payments_paymenttransaction_change", args=[refund.payment_id]),
             "events": refund_events(refund),
             "own_request": refund.requested_by_user_id == request.user.pk,
             "reviewable": refund.state == State.UNDER_REVIEW,
@@ -240,8 +252,8 @@ class DisputeStatusFilter(admin.SimpleListFilter):
 @admin.register(Dispute)
 class DisputeAdmin(admin_kit.ModelAdmin):
     list_display = (
-        "public_id", "merchant", "payment", "amount_display", "reason", "status", "gateway_status",
-        "evidence_due_by", "created_at",
+        "status", "amount_display", "public_id", "payment", "merchant", "reason", "gateway_status", "evidence_due_by",
+        "created_at",
     )  # fmt: skip
     list_filter = (DisputeStatusFilter, "gateway", "reason")
     list_select_related = ("merchant", "payment")
