@@ -11,7 +11,7 @@ from django.urls import reverse
 from checkout.models import FinalizationJob, Order
 from checkout.receipts import receipt_context
 from core import admin_kit
-from core.backoffice.display import badge
+from core.backoffice.display import badge, merchant_name
 from core.money import Money, is_currency
 
 
@@ -71,7 +71,9 @@ def order_summary(order: Order) -> dict:
 
 @admin.register(Order)
 class OrderAdmin(_ReadOnlyAdmin):
-    list_display = ("status_badge", "total", "public_id", "customer_email", "merchant", "payment_status", "created_at")
+    list_display = (
+        "status_badge", "total", "public_id", "customer_email", merchant_name, "payment_status", "created_at",
+    )  # fmt: skip
     list_display_links = ("status_badge", "total", "public_id")
     list_filter = ("status", "payment_status", "currency", ("merchant", admin.RelatedOnlyFieldListFilter), "created_at")
     list_select_related = ("merchant", "session")

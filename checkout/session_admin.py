@@ -14,6 +14,7 @@ from checkout.models import Address, Calculation, CartLine, CheckoutSession, Pro
 from checkout.selectors import sessions_stuck_closing
 from checkout.services.sessions import session_cancel
 from core import admin_kit
+from core.backoffice.display import merchant_name
 from core.exceptions import DomainError
 from core.money import format_minor as _money
 from core.money import is_currency
@@ -72,7 +73,7 @@ class StuckClosingFilter(admin.SimpleListFilter):
 
 @admin.register(CheckoutSession)
 class CheckoutSessionAdmin(admin_kit.ModelAdmin):
-    list_display = ("status", "grand_total", "public_id", "merchant", "customer_email", "created_at")
+    list_display = ("status", "grand_total", "public_id", merchant_name, "customer_email", "created_at")
     list_filter = (StuckClosingFilter, "status", "merchant", "created_at")
     search_fields = ("public_id", "cart_id")
     list_select_related = ("merchant", "current_calculation")

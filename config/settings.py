@@ -88,6 +88,8 @@ MIDDLEWARE = [
     # Serves static files (admin, hosted pages, API docs) from gunicorn itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSPMiddleware, so its answer passes here first: admin pages' script policy.
+    "core.backoffice.csp.BackOfficePolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

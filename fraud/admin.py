@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from core import admin_kit
+from core.backoffice.display import merchant_name
 from core.exceptions import DomainError
 from core.money import format_minor
 from fraud import services
@@ -69,7 +70,8 @@ class AssessmentAdminBase(admin_kit.ModelAdmin):
     def card_display(self, obj):
         if not obj.card_last4:
             return "-"
-        return f"{obj.card_brand} •••• {obj.card_last4}" + (f" ({obj.card_country})" if obj.card_country else "")
+        country = f" ({obj.card_country})" if obj.card_country else ""
+        return format_html('<span class="bo-nowrap">{} •••• {}{}</span>', obj.card_brand, obj.card_last4, country)
 
     @admin.display(description="Countries (billing / shipping / IP)")
     def countries(self, obj):
@@ -149,8 +151,8 @@ class AssessmentAdminBase(admin_kit.ModelAdmin):
 class FraudReviewAdmin(AssessmentAdminBase):
     """The analysts' queue: open reviews of held payments, oldest first."""
 
-    list_display = ("public_id", "merchant", "risk_score", "amount_display", "rules_summary", "card_display",
-                    "email", "assignee", "created_at")  # fmt: skip
+    list_display = ("risk_score", "amount_display", "public_id", "rules_summary", "card_display", "email",
+                    merchant_name, "created_at")  # fmt: skip
     list_filter = ("merchant", "assignee")
     ordering = ("created_at", "id")
     actions = ["approve_selected", "reject_selected"]

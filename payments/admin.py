@@ -1,9 +1,10 @@
 """Back office for payments: read-mostly; money moves only through actions that call services."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from core import admin_kit
-from core.backoffice.display import badge
+from core.backoffice.display import badge, merchant_name
 from core.exceptions import DomainError
 from core.money import format_minor
 from payments.admin_detail import payment_summary
@@ -76,7 +77,7 @@ MONEY_FIELDS = ("amount", "amount_capturable", "amount_captured", "amount_refund
 @admin.register(PaymentTransaction)
 class PaymentTransactionAdmin(admin_kit.ModelAdmin):
     list_display = (
-        "state_badge", "amount_display", "public_id", "merchant", "card", "gateway", "capture_mode", "created_at",
+        "state_badge", "amount_display", "public_id", merchant_name, "card", "gateway", "created_at",
     )  # fmt: skip
     list_display_links = ("state_badge", "amount_display", "public_id")
     list_filter = (ReturnRequestedFilter, "state", "gateway", "capture_mode", "merchant", "created_at")
@@ -98,7 +99,7 @@ class PaymentTransactionAdmin(admin_kit.ModelAdmin):
 
     @admin.display(description="Card")
     def card(self, obj):
-        return str(obj.payment_method) if obj.payment_method_id else "—"
+        return format_html('<span class="bo-nowrap">{}</span>', obj.payment_method) if obj.payment_method_id else "—"
 
     def get_inlines(self, request, obj):
         if request.user.is_superuser:

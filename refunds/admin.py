@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core import admin_kit
-from core.backoffice.display import badge
+from core.backoffice.display import badge, merchant_name
 from core.exceptions import DomainError
 from core.money import format_minor
 from payments.selectors import payment_intent_find
@@ -80,7 +80,7 @@ class ReviewForm(forms.Form):
 @admin.register(RefundRequest)
 class RefundRequestAdmin(admin_kit.ModelAdmin):
     list_display = (
-        "state_badge", "amount_display", "public_id", "payment", "merchant", "reason", "requested_by", "created_at",
+        "state_badge", "amount_display", "public_id", "payment", merchant_name, "reason", "requested_by", "created_at",
     )  # fmt: skip
     list_display_links = ("state_badge", "amount_display", "public_id")
     list_filter = ("state", "reason", "auto_approved", "created_at")
@@ -252,8 +252,8 @@ class DisputeStatusFilter(admin.SimpleListFilter):
 @admin.register(Dispute)
 class DisputeAdmin(admin_kit.ModelAdmin):
     list_display = (
-        "status", "amount_display", "public_id", "payment", "merchant", "reason", "gateway_status", "evidence_due_by",
-        "created_at",
+        "status", "amount_display", "public_id", "payment", merchant_name, "reason", "gateway_status",
+        "evidence_due_by", "created_at",
     )  # fmt: skip
     list_filter = (DisputeStatusFilter, "gateway", "reason")
     list_select_related = ("merchant", "payment")

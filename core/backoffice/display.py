@@ -41,3 +41,12 @@ def data_summary(data: dict, *, hidden=("key", "idempotency_key", "token", "secr
             )
         parts.append(f"{name.replace('_', ' ')}: {value}")
     return "; ".join(parts)[:300]
+
+
+def merchant_name(obj) -> str:
+    """A list column: the merchant's name (its id is on the detail page)."""
+    return obj.merchant.name
+
+
+merchant_name.short_description = "Merchant"
+merchant_name.admin_order_field = "merchant__name"

@@ -4,6 +4,8 @@ A model admin registered without a menu entry still appears (under System) for t
 users allowed to see it, so nothing is unreachable between a merge and its menu entry.
 """
 
+from urllib.parse import parse_qs
+
 from django.apps import apps
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
@@ -78,15 +80,36 @@ def visible_menu(request) -> dict[str, list[tuple[registry.MenuItem, str]]]:
     return {name: groups[name] for name in sorted(groups, key=registry.group_order)}
 
 
+def _active_link(request, links: list[str]) -> str:
+    """The one entry for this page: its path, and the most of its filters this page has
+    (so "Payments" and "Authorized, to capture" are not both lit)."""
+    best, best_score = "", -1
+    for link in links:
+        path, _, query = link.partition("?")
+        wanted = parse_qs(query)
+        if path == reverse("admin:index"):
+            matches = request.path == path
+        else:
+            matches = request.path.startswith(path) and all(request.GET.getlist(k) == v for k, v in wanted.items())
+        if matches and len(wanted) > best_score:
+            best, best_score = link, len(wanted)
+    return best
+
+
 def sidebar(request) -> list[dict]:
     """Unfold's SIDEBAR["navigation"]: called for each page with the request."""
-    home = {"items": [{"title": "Dashboard", "icon": "dashboard", "link": reverse("admin:index")}]}
-    return [home] + [
+    menu = visible_menu(request)
+    home = reverse("admin:index")
+    active = _active_link(request, [home, *(link for items in menu.values() for _, link in items)])
+    dashboard = {"title": "Dashboard", "icon": "dashboard", "link": home, "active": active == home}
+    return [{"items": [dashboard]}] + [
         {
             "title": group,
             "separator": True,
             "collapsible": False,
-            "items": [{"title": item.title, "icon": item.icon, "link": link} for item, link in items],
+            "items": [
+                {"title": item.title, "icon": item.icon, "link": link, "active": link == active} for item, link in items
+            ],
         }
-        for group, items in visible_menu(request).items()
+        for group, items in menu.items()
     ]

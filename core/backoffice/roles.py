@@ -84,9 +84,12 @@ def ensure_permissions(apps) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # A migration's historical apps have no models module; create_permissions skips
+        # those unless told otherwise.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
 
 
 def grant_role_permissions(apps, roles: dict[str, list[str]]) -> None:
