@@ -219,6 +219,9 @@ UNFOLD = {
         "navigation": "core.backoffice.navigation.sidebar",
     },
     "LOGIN": {"form": "core.backoffice.otp.BackOfficeLoginForm"},
+    "ACCOUNT": {
+        "navigation": [{"title": "Two-factor authentication", "link": "core.backoffice.navigation.otp_setup_link"}]
+    },
     "COLORS": {
         "primary": {
             "50": "238 242 255", "100": "224 231 255", "200": "199 210 254", "300": "165 180 252",

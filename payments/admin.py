@@ -65,6 +65,14 @@ class ReturnRequestedFilter(admin.SimpleListFilter):
         return queryset.filter(return_requested_at__isnull=False) if self.value() == "yes" else queryset
 
 
+def _audit_line(verb, before, after) -> str:
+    after = after if isinstance(after, PaymentTransaction) else PaymentTransaction.objects.get(pk=before.pk)
+    return (
+        f"{verb}: {before.state} → {after.state}; captured {format_minor(before.amount_captured, before.currency)}"
+        f" → {format_minor(after.amount_captured, after.currency)}"
+    )
+
+
 # What staff read on a payment; the rest (stored keys, claims, versions) is for superusers.
 SUMMARY_FIELDS = (
     "public_id", "merchant", "state", "amount_display", "captured_display", "refunded_display", "capture_mode",
@@ -156,12 +164,15 @@ class PaymentTransactionAdmin(admin_kit.ModelAdmin):
         done = 0
         for payment in queryset.select_related("merchant"):
             try:
-                service(
+                after = service(
                     merchant_id=payment.merchant_id,
                     payment_intent_id=payment.public_id,
                     actor=f"staff:{request.user.get_username()}",
                 )
                 done += 1
+                # The payment's own events hold the transition; the admin history says who
+                # asked, with the state and money before and after, beside other staff actions.
+                self.log_change(request, payment, _audit_line(verb, payment, after))
             except DomainError as exc:
                 self.message_user(request, f"{payment.public_id}: {exc.message} ({exc.code})", messages.ERROR)
         if done:

@@ -113,3 +113,8 @@ def sidebar(request) -> list[dict]:
         }
         for group, items in menu.items()
     ]
+
+
+def otp_setup_link(request) -> str:
+    """The account menu's link to set up (or see) the user's authenticator app."""
+    return reverse("admin:otp_setup")
