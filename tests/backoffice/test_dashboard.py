@@ -55,9 +55,11 @@ def test_roles_see_their_own_queues_only(db):
         SUPPORT_AGENT: {"refunds_in_review", "disputes_open", "sessions_stuck_closing"},
         FINANCE_CLERK: {"refunds_in_review", "disputes_open", "sessions_stuck_closing"},
     }
+    ours = set().union(*expected.values())
     for number, (role, keys) in enumerate(expected.items()):
         page = signed_in(staff_user(f"user{number}", role)).get("/admin/").content.decode()
-        assert set(tiles(page)) == keys, role
+        # Other apps' tiles may join a role's; of these, each role sees its own only.
+        assert set(tiles(page)) & ours == keys, role
 
 
 def test_today_shows_captured_volume_and_the_success_rate(api):
