@@ -13,10 +13,6 @@ from core.api.schema import SchemaApi
 handler404 = api_not_found
 handler500 = api_server_error
 
-admin.site.site_header = "Payments back office"
-admin.site.site_title = "Payments back office"
-admin.site.index_title = "Payments, refunds, disputes and checkout sessions"
-
 checkout_api = [
     path("health", HealthApi.as_view(), name="health"),
     path("", include("merchants.api.urls")),

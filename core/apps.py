@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "API machinery"
+
+    def ready(self):
+        from core.backoffice import system_menu
+
+        system_menu.register()

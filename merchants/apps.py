@@ -11,3 +11,7 @@ class MerchantsConfig(AppConfig):
         from merchants.webhook_delivery import on_event_committed
 
         register_event_handler(on_event_committed)
+        # Its menu and dashboard tiles (core.backoffice.registry).
+        from merchants import backoffice
+
+        backoffice.register()

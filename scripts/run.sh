@@ -20,6 +20,7 @@ mkdir -p var/broker/processed var/broker/control
 
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py bootstrap_demo
+.venv/bin/python manage.py bootstrap_backoffice_demo
 .venv/bin/python manage.py demo_checkout
 
 # Ctrl-C (or either process dying) stops everything this script started.
