@@ -8,8 +8,10 @@ sent with no-store, no-referrer and noindex so the link does not travel further.
 """
 
 from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from checkout.models import Order
@@ -18,11 +20,11 @@ from core.money import Money
 
 FALLBACK_LOCALE = "en_US"
 TOTAL_LABELS = [
-    ("sub_total", "Subtotal"),
-    ("discount_total", "Discount"),
-    ("shipping_total", "Shipping"),
-    ("tax_total", "Tax"),
-    ("fee_total", "Fees"),
+    ("sub_total", _("Subtotal")),
+    ("discount_total", _("Discount")),
+    ("shipping_total", _("Shipping")),
+    ("tax_total", _("Tax")),
+    ("fee_total", _("Fees")),
 ]
 
 
@@ -75,6 +77,7 @@ def receipt_context(order: Order) -> dict:
         "card": order.payment_method,
         "authorized_only": order.payment_status == Order.PaymentStatus.AUTHORIZED,
         "language": locale.split("_", 1)[0],
+        "paid_on": format_date(order.created_at, "long", locale=locale),
     }
 
 
