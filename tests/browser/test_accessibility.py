@@ -22,7 +22,7 @@ def test_every_page_of_a_card_journey_at_phone_width(phone_tab, shop):
     page.get_by_role("button", name="Continue to delivery").click()
     expect(page.get_by_role("heading", name=re.compile("Please fix these"))).to_be_visible()
     tab.axe("details with errors")
-    page.get_by_role("link", name="Review").click()
+    page.get_by_role("link", name="Review (completed)").click()
     fill_details(page)
     expect(page.get_by_role("heading", name="Delivery")).to_be_visible()
     tab.axe("delivery")

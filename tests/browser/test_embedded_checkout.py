@@ -55,7 +55,7 @@ def test_pay_in_german_inside_the_merchants_iframe(tab, shop, hosted_server, htt
     frame.get_by_role("link", name="Weiter").click()
     frame.get_by_label("E-Mail").fill("ada@example.com")
     address = frame.get_by_role("group", name="Lieferadresse")
-    address.get_by_label("Land").select_option("US")
+    address.get_by_label("Land", exact=True).select_option("US")
     address.get_by_label("Vollständiger Name").fill("Ada Lovelace")
     address.get_by_label("Adresse", exact=True).fill("1 Market St")
     address.get_by_label("Stadt").fill("San Francisco")

@@ -7,9 +7,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from checkout.models import CheckoutSession
+from tests.checkout.factories import ShippingRateFactory
 from tests.hosted.helpers import SHOP_CART, choose_delivery, open_checkout, pay_page, submit_details, text
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +82,7 @@ def test_the_shipped_catalog_is_compiled_from_the_po():
     for message in catalog:
         if not message.id:
             continue
+        assert not message.fuzzy, f"fuzzy (unchecked) translation: {message.id}"
         if isinstance(message.id, tuple):
             assert mo.ngettext(message.id[0], message.id[1], 1) == message.string[0]
             continue
@@ -103,3 +107,19 @@ def test_delivery_options_show_the_order_total_each_would_make(shop_api):
         total = session.current_calculation.grand_total
         assert session.current_calculation.shipping_total == rate.amount
         assert f"Order total ${total // 100}.{total % 100:02d}" in shown
+
+
+def test_the_delivery_page_prices_each_option_in_a_bounded_number_of_queries(shop_api):
+    """Each option's total costs the same few reads (cart, addresses, promotion, tax
+    table): a merchant with more rates pays per option, never per line."""
+    session, browser = _session(shop_api), Client()
+    open_checkout(browser, session)
+    submit_details(browser, session)
+    with CaptureQueriesContext(connection) as three_choices:
+        assert browser.get(pay_page(session, "shipping")).status_code == 200
+    ShippingRateFactory(merchant=shop_api.merchant, name="Overnight", amount=2500, min_delivery_days=1,
+                        max_delivery_days=1)  # fmt: skip
+    with CaptureQueriesContext(connection) as four_choices:
+        assert browser.get(pay_page(session, "shipping")).status_code == 200
+    per_option = len(four_choices) - len(three_choices)
+    assert per_option <= 4, [q["sql"] for q in four_choices.captured_queries]

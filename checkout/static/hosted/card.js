@@ -17,15 +17,15 @@
 
   // Prefixes and groupings from the networks' published ranges.
   var BRANDS = [
-    { id: "amex", label: "American Express", re: /^3[47]/, groups: [4, 6, 5], lengths: [15], cvc: 4 },
-    { id: "diners", label: "Diners Club", re: /^3(0[0-5]|[689])/, groups: [4, 6, 4], lengths: [14, 16], cvc: 3 },
-    { id: "jcb", label: "JCB", re: /^35/, groups: [4, 4, 4, 4], lengths: [16, 17, 18, 19], cvc: 3 },
-    { id: "visa", label: "Visa", re: /^4/, groups: [4, 4, 4, 4, 3], lengths: [13, 16, 19], cvc: 3 },
-    { id: "mastercard", label: "Mastercard", re: /^(5[1-5]|2(2[2-9]|[3-6]|7[01]|720))/, groups: [4, 4, 4, 4], lengths: [16], cvc: 3 },
-    { id: "discover", label: "Discover", re: /^(6011|65|64[4-9])/, groups: [4, 4, 4, 4, 3], lengths: [16, 19], cvc: 3 },
-    { id: "unionpay", label: "UnionPay", re: /^62/, groups: [4, 4, 4, 4, 3], lengths: [16, 17, 18, 19], cvc: 3 },
+    { id: "amex", label: "American Express", re: /^3[47]/, groups: [4, 6, 5], lengths: [15], usual: 15, cvc: 4 },
+    { id: "diners", label: "Diners Club", re: /^3(0[0-5]|[689])/, groups: [4, 6, 4], lengths: [14, 16], usual: 14, cvc: 3 },
+    { id: "jcb", label: "JCB", re: /^35/, groups: [4, 4, 4, 4, 3], lengths: [16, 17, 18, 19], usual: 16, cvc: 3 },
+    { id: "visa", label: "Visa", re: /^4/, groups: [4, 4, 4, 4, 3], lengths: [13, 16, 19], usual: 16, cvc: 3 },
+    { id: "mastercard", label: "Mastercard", re: /^(5[1-5]|2(2[2-9]|[3-6]|7[01]|720))/, groups: [4, 4, 4, 4], lengths: [16], usual: 16, cvc: 3 },
+    { id: "discover", label: "Discover", re: /^(6011|65|64[4-9])/, groups: [4, 4, 4, 4, 3], lengths: [16, 19], usual: 16, cvc: 3 },
+    { id: "unionpay", label: "UnionPay", re: /^62/, groups: [4, 4, 4, 4, 3], lengths: [16, 17, 18, 19], usual: 16, cvc: 3 },
   ];
-  var UNKNOWN = { id: "", label: "", groups: [4, 4, 4, 4, 3], lengths: [12, 13, 14, 15, 16, 17, 18, 19], cvc: 3 };
+  var UNKNOWN = { id: "", label: "", groups: [4, 4, 4, 4, 3], lengths: [12, 13, 14, 15, 16, 17, 18, 19], usual: 16, cvc: 3 };
 
   function digits(value) {
     return value.replace(/\D/g, "");
@@ -142,8 +142,10 @@
     if (!d) {
       return final ? text.msgNumberRequired : "";
     }
-    var complete = brand.lengths.indexOf(d.length) !== -1 || (!brand.id && d.length >= 12);
-    if (d.length >= Math.max.apply(null, brand.lengths) || final) {
+    var complete = brand.lengths.indexOf(d.length) !== -1;
+    if (final || d.length === brand.usual || d.length >= Math.max.apply(null, brand.lengths)) {
+      // At the usual length a number that fails the check digit is said wrong at once;
+      // the rare longer numbers of the brand still get through once typed in full.
       return complete && luhn(d) ? "" : text.msgNumber;
     }
     return "";
@@ -200,13 +202,12 @@
       return spaced(digits(value).slice(0, Math.max.apply(null, brand.lengths)), brand.groups);
     });
     showBrand();
-    // Moves on once a complete, valid number is in: as Stripe's form does.
+    // Moves on once a complete, valid number of the brand's usual length is in.
     var message = checkNumber(false);
     setError(number, message);
-    if (!message && brand.lengths.indexOf(digits(number.value).length) !== -1 && luhn(digits(number.value))) {
-      if (Math.max.apply(null, brand.lengths) === digits(number.value).length) {
-        expiry.focus();
-      }
+    var typed = digits(number.value);
+    if (!message && typed.length === brand.usual && luhn(typed)) {
+      expiry.focus();
     }
   });
   expiry.addEventListener("input", function (event) {
@@ -225,11 +226,17 @@
     });
     setError(cvc, checkCvc(false));
   });
+  name.addEventListener("input", function () {
+    setError(name, checkName(false));
+  });
   checks.forEach(function (pair) {
     pair[0].addEventListener("blur", function () {
-      // An empty field the shopper only passed through is not an error yet.
-      if (pair[0].value) {
-        setError(pair[0], pair[1](true));
+      // Blur only adds errors: an error cleared here would move the page under the
+      // pointer between mousedown and click (the Pay button among what moves). Typing
+      // clears them. An empty field the shopper only passed through is not an error yet.
+      var message = pair[0].value ? pair[1](true) : "";
+      if (message) {
+        setError(pair[0], message);
       }
     });
   });
