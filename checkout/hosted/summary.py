@@ -80,7 +80,10 @@ def _calculated_rows(session: CheckoutSession, calc) -> list[Row]:
     return rows
 
 
-def _summary(session: CheckoutSession, lines: list[dict], calc) -> dict:
+def _summary(session: CheckoutSession, lines: list[dict], calc, *, wallet: bool = False) -> dict:
+    """The summary of calculated totals; with `wallet`, the gift cards and store credit
+    applied and the amount left to pay (the session's own totals only, not a preview)."""
+    paid_with, amount_due = _wallet_rows(session) if wallet else ([], None)
     return {
         "lines": lines,
         "item_count": sum(line["quantity"] for line in lines),
@@ -88,6 +91,8 @@ def _summary(session: CheckoutSession, lines: list[dict], calc) -> dict:
         "total": money(session, calc.grand_total),
         "is_final": True,
         "currency": session.currency,
+        "paid_with": paid_with,
+        "amount_due": amount_due,
     }
 
 
@@ -113,7 +118,7 @@ def order_summary(session: CheckoutSession) -> dict:
     lines = _lines(session)
     calc = session.current_calculation if session.calculation_is_current else None
     if calc is not None:
-        return _summary(session, lines, calc)
+        return _summary(session, lines, calc, wallet=True)
     sub_total = sum(line.quantity * line.unit_amount for line in session.lines.all())
     rows = [Row(_("Subtotal"), money(session, sub_total))]
     if session_requires_shipping(session):
@@ -126,7 +131,26 @@ def order_summary(session: CheckoutSession) -> dict:
         "total": money(session, sub_total),
         "is_final": False,
         "currency": session.currency,
+        "paid_with": [],
+        "amount_due": None,
     }
+
+
+def _wallet_rows(session: CheckoutSession) -> tuple[list[Row], str | None]:
+    """Gift cards and store credit applied, each with what it covers now, and what is left
+    to pay; nothing when the wallet is empty."""
+    from checkout.services.wallet import wallet_allocation
+
+    allocation = wallet_allocation(session)
+    if not allocation.items:
+        return [], None
+    rows = []
+    for item, amount in allocation.items:
+        if item.gift_card_id:
+            rows.append(Row(_("Gift card"), "−" + money(session, amount), note=f"···· {item.gift_card.last4}"))
+        else:
+            rows.append(Row(_("Store credit"), "−" + money(session, amount)))
+    return rows, money(session, allocation.amount_due)
 
 
 def _add_business_days(day, count: int):
