@@ -22,9 +22,16 @@ from checkout.services.lifecycle import timeline_record
 SYSTEM_ACTOR = "system:confirmation"
 
 
+# A merchant that sends its own confirmations turns ours off:
+# PATCH /v1/checkout/settings {"extra_settings": {"order_confirmation_email": false}}.
+OPT_OUT_SETTING = "order_confirmation_email"
+
+
 def order_confirmation_queue(order: Order) -> None:
     """Called inside the transaction that created the order; the task runs after commit."""
     if not (order.customer or {}).get("email"):
+        return
+    if (order.merchant.extra_settings or {}).get(OPT_OUT_SETTING) is False:
         return
     from checkout.tasks import send_order_confirmation
 

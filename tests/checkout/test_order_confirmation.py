@@ -7,7 +7,7 @@ from django.core import mail
 from checkout.models import Order, SessionEvent
 from checkout.services.confirmation import order_confirmation_send
 from tests.checkout.finalize_helpers import finalize, pay, ready_session
-from tests.payments.helpers import ok
+from tests.payments.helpers import V1, ok
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,12 @@ def test_german_session_gets_a_german_email_with_german_amounts(api, django_capt
     assert "Gesamtsumme: 25,00\xa0€" in message.body
     assert "Ihre Quittung" in message.body or "Ihr Beleg" in message.body
     assert "Zwischensumme" in message.alternatives[0][0]
+
+
+def test_a_merchant_that_sends_its_own_confirmation_turns_ours_off(api, django_capture_on_commit_callbacks):
+    response = api.patch(f"{V1}/settings", {"extra_settings": {"order_confirmation_email": False}}, format="json")
+    assert response.status_code == 200, response.content
+    _, callbacks = _finalized(api, django_capture_on_commit_callbacks)
+    for callback in callbacks:
+        callback()
+    assert mail.outbox == []
