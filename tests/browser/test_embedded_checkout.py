@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from checkout.hosted.policy import FRAME_ANCESTORS_SETTING
 from checkout.models import Order
+from tests.browser.journeys import fill_details, pay_with
 from tests.hosted.helpers import SHOP_CART
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -112,3 +113,27 @@ def test_a_page_not_listed_cannot_frame_the_checkout(tab, shop, hosted_server, h
     # Chromium reports the refused frame on the console; that is the point of this test.
     tab.console_errors.clear()
     tab.failed_responses.clear()
+
+
+def test_three_d_secure_inside_the_frame(tab, shop, hosted_server, httpserver_ipv4):
+    shop_origin = httpserver_ipv4.url_for("/").rstrip("/")
+    shop.merchant.extra_settings = {FRAME_ANCESTORS_SETTING: [shop_origin]}
+    shop.merchant.save()
+    body = {**SHOP_CART, "return_urls": {"success_url": shop.success_url, "error_url": shop.error_url}}
+    checkout_id = shop.post("/v1/checkout/sessions", body, format="json").json()["checkout_id"]
+    token = shop.get(f"/v1/checkout/sessions/{checkout_id}/embed-token").json()["token"]
+    httpserver_ipv4.expect_request("/checkout").respond_with_data(
+        SHOP_PAGE.format(base=hosted_server.url, checkout_id=checkout_id, token=token), content_type="text/html"
+    )
+    page = tab.page
+    page.goto(httpserver_ipv4.url_for("/checkout"))
+    frame = page.frame_locator("iframe[title=Checkout]")
+    fill_details(frame)
+    frame.get_by_role("radio", name=re.compile("Standard")).check()
+    frame.get_by_role("button", name="Continue to payment").click()
+    pay_with(frame, "4000 0027 6000 3184")
+    expect(frame.get_by_role("heading", name="3-D Secure authentication")).to_be_visible()
+    frame.get_by_role("button", name="Complete authentication").click()
+    expect(frame.get_by_role("heading", name="Thank you! Your payment was successful")).to_be_visible()
+    page.wait_for_function("window.checkoutEvents.some(function (e) { return e.type === 'checkout.completed'; })")
+    tab.snap("embedded-3ds-success")
