@@ -99,6 +99,8 @@ def test_a_paid_embedded_checkout_stays_in_its_frame_and_says_completed(framing_
     page = browser.get(done["Location"])
     html = page.content.decode()
     assert 'data-event="checkout.completed"' in html and 'data-order-id="ord_' in html
+    # The receipt (which no other site may frame) opens in its own tab.
+    assert 'target="_blank" rel="noopener">View receipt</a>' in html
     # No timed redirect: the merchant's page decides what follows checkout.completed.
     assert 'http-equiv="refresh"' not in html
 
