@@ -11,9 +11,11 @@ from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from checkout.languages import locale_language
 from checkout.models import Order
 from checkout.order_selectors import order_by_receipt
 from core.money import Money
@@ -86,7 +88,8 @@ def receipt_page(request, receipt_id: str):
     order = order_by_receipt(receipt_id=receipt_id)
     if order is None:
         raise Http404("No such receipt.")
-    response = render(request, "receipts/receipt.html", receipt_context(order))
+    with translation.override(locale_language(order.locale)):
+        response = render(request, "receipts/receipt.html", receipt_context(order))
     response["Cache-Control"] = "no-store, private"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
