@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After CSPMiddleware, so its answer passes here first: admin pages' script policy.
     "core.backoffice.csp.BackOfficePolicyMiddleware",
+    "checkout.hosted.policy.EmbeddedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,6 +156,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The shopper's languages (hosted pages, their emails); the locale comes from the
+# checkout session or the browser (checkout/languages.py). Catalogs are compiled .mo
+# files kept in the repository, so a fresh clone serves German with no gettext installed.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -1,11 +1,14 @@
 """The run command's demo: a shop with something to sell, ship and tax, and a checkout
 session a newcomer can pay in the browser within a minute."""
 
+from django.conf import settings
 from django.db import transaction
 
+from checkout.hosted.policy import FRAME_ANCESTORS_SETTING
 from checkout.models import CheckoutSession, PickupLocation, ShippingRate, TaxRate
 from checkout.services.sessions import session_create
 from merchants.models import Merchant
+from merchants.services import merchant_settings_update
 
 DEMO_CART = [
     {"sku": "POUR-OVER-SET", "name": "Ceramic pour-over set", "quantity": 1, "unit_amount": 3400, "weight_grams": 900},
@@ -48,10 +51,19 @@ def demo_shop_ensure(*, merchant: Merchant) -> None:
                 merchant=merchant, country=country, tax_code="", defaults={"name": name, "rate_bps": rate_bps}
             )
 
+    # The demo's embedded checkout (static/demo/embed.html) is served by this same server:
+    # its origin may frame the hosted pages.
+    merchant.refresh_from_db()
+    frames = list((merchant.extra_settings or {}).get(FRAME_ANCESTORS_SETTING) or [])
+    if settings.PUBLIC_BASE_URL not in frames:
+        merchant_settings_update(
+            merchant_id=merchant.pk,
+            changes={"extra_settings": {FRAME_ANCESTORS_SETTING: [*frames, settings.PUBLIC_BASE_URL]}},
+        )
 
-def demo_session_create(*, merchant: Merchant) -> CheckoutSession:
-    return session_create(
-        merchant=merchant,
-        data={"currency": merchant.default_currency, "lines": DEMO_CART, "cart_id": "demo-cart"},
-        actor="system:demo",
-    )
+
+def demo_session_create(*, merchant: Merchant, locale: str | None = None) -> CheckoutSession:
+    data = {"currency": merchant.default_currency, "lines": DEMO_CART, "cart_id": "demo-cart"}
+    if locale:
+        data["locale"] = locale
+    return session_create(merchant=merchant, data=data, actor="system:demo")

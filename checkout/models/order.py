@@ -59,6 +59,8 @@ class Order(models.Model):
     locale = models.CharField(max_length=20, default="en_US")
     # finalize's `order_service_hint`, kept as the merchant sent it for its order system.
     order_service_hint = models.JSONField(default=dict, blank=True)
+    # Claimed by compare-and-set before the confirmation email goes out: sent once.
+    confirmation_emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -34,6 +34,7 @@ from checkout.pricing_selectors import session_blockers
 from checkout.providers.inventory import inventory_provider_for
 from checkout.selectors import session_address
 from checkout.services.closing import LEAVE_TO_JANITOR, session_close_claim, session_close_run
+from checkout.services.confirmation import order_confirmation_queue
 from checkout.services.inventory import reservation_commit
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from checkout.services.pricing import promotion_redeem
@@ -222,6 +223,7 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
         data={"order_id": order.public_id},
         event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id if payment else ""},
     )
+    order_confirmation_queue(order)
     return Finalized(order=order, created=True)
 
 
