@@ -38,6 +38,7 @@ from checkout.services.inventory import reservation_commit
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from checkout.services.pricing import promotion_redeem
 from checkout.services.wallet import session_wallet_pays
+from core import metrics
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 from merchants.events import event_emit
 from payments.exceptions import ReviewPending
@@ -130,6 +131,7 @@ def session_finalize(
     except _FailedAfterPayment as failure:
         # The transaction above rolled back: no order, no stock moved, no promotion used.
         cause = failure.cause
+        metrics.count(metrics.FINALIZATIONS, outcome="failed")
         outcome = finalization_compensate(merchant_id=merchant_id, checkout_id=checkout_id, cause=cause, actor=actor)
         raise DomainError(
             f"The order could not be finalized: {cause.message} {OUTCOME_TEXT[outcome]}",
@@ -222,6 +224,7 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
         data={"order_id": order.public_id},
         event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id if payment else ""},
     )
+    metrics.count(metrics.FINALIZATIONS, outcome="completed")
     return Finalized(order=order, created=True)
 
 
