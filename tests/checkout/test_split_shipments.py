@@ -218,3 +218,18 @@ def test_two_carts_racing_for_a_locations_last_units_one_wins(api):
     assert len(failures) == 1 and isinstance(failures[0], DomainError), results
     assert failures[0].code == "inventory_shortfall" and "LAMP at WH-1" in failures[0].explain
     assert ReservationAllocation.objects.filter(sku="LAMP").count() == 1
+
+
+def test_planning_costs_the_same_queries_whatever_the_cart_size(api, stocked):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stock(api, stocked["warehouse"]["id"], **{f"EXTRA-{i}": 5 for i in range(8)})
+    small = cart_session(api, [("SHIRT", 1), ("POSTER", 1)])
+    large = cart_session(api, [("SHIRT", 1), ("POSTER", 1), *[(f"EXTRA-{i}", 1) for i in range(8)]])
+    counts = []
+    for checkout_id in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            ok(propose(api, checkout_id), 201)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
