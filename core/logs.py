@@ -33,7 +33,8 @@ _SECRET_TEXT = [
     ),
 ]
 # 12 to 19 digits, optionally grouped by spaces or dashes: checked with Luhn before redacting.
-_DIGIT_RUN = re.compile(r"(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d-])")
+# Not the fraction of a decimal number (a task's runtime, 0.0531340560000899 s).
+_DIGIT_RUN = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){11,18}(?![\d-]|[.,]\d)")
 
 
 def _luhn(digits: str) -> bool:

@@ -73,6 +73,8 @@ def test_ordinary_numbers_survive():
     # Order numbers, amounts and timestamps are not cards: only Luhn-valid 12-19 digit runs go.
     assert scrub_text("order 1234567890123 for 150000 at 2026-11-29") == "order 1234567890123 for 150000 at 2026-11-29"
     assert scrub_text("card 4000000000000002") == "card [card]"
+    assert scrub_text("card 4000000000000002.") == "card [card]."
+    assert scrub_text("succeeded in 0.05313405600008991s") == "succeeded in 0.05313405600008991s"
     # A key's lookup prefix names the actor without being the key.
     assert scrub_text("by merchant:sk_test_hB57die4") == "by merchant:sk_test_hB57die4"
 
