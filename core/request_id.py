@@ -4,7 +4,7 @@ django-guid keeps the id in a context variable for the request; this module deci
 counts as a usable incoming `X-Request-ID`, and carries the id where django-guid's own
 Celery integration cannot: into eagerly run tasks (its prerun hook would replace the
 request's id and its postrun hook clear it mid-request) and onto events stored for later
-delivery. Everything else reads it through `current_request_id()`.
+delivery. Everything else reads it through `core.logs.current_request_id()`.
 """
 
 import re
@@ -12,9 +12,10 @@ import uuid
 from contextlib import contextmanager
 
 from celery.signals import before_task_publish, task_postrun, task_prerun
-from django_guid import get_guid
 from django_guid.context import guid as _guid_var
 from django_guid.middleware import guid_middleware
+
+from core.logs import current_request_id
 
 HEADER = "X-Request-ID"
 _META_KEY = "HTTP_X_REQUEST_ID"
@@ -33,11 +34,6 @@ def is_sane(value: str | None) -> bool:
 def new_request_id() -> str:
     # The shape django-guid generates for a request without a usable header.
     return uuid.uuid4().hex
-
-
-def current_request_id() -> str:
-    """The id of the request or task being served; "" outside both (a shell, a test)."""
-    return get_guid() or ""
 
 
 @contextmanager

@@ -25,8 +25,9 @@ from django.utils import timezone
 from core import metrics
 from core.exceptions import NotFound
 from core.ids import new_public_id
+from core.logs import current_request_id
 from core.request_id import HEADER as REQUEST_ID_HEADER
-from core.request_id import bound_request_id, current_request_id
+from core.request_id import bound_request_id
 from merchants.models import Event
 from merchants.webhooks.event_types import TEST_EVENT_TYPE, subscribed
 from merchants.webhooks.http import HttpResult, post_json
