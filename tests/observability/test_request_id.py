@@ -44,8 +44,9 @@ def test_every_response_has_its_own_id_even_refusals(api, anon_api):
 
 
 def test_the_event_a_request_causes_remembers_its_id(api):
-    ok(api.post(f"{V1}/sessions", DIGITAL_CART, format="json", HTTP_X_REQUEST_ID="req_create_1"), 201)
-    assert Event.objects.get(type="checkout.created").request_id == "req_create_1"
+    session = ok(api.post(f"{V1}/sessions", DIGITAL_CART, format="json", HTTP_X_REQUEST_ID="req_create_1"), 201)
+    event = Event.objects.get(type="checkout.created", checkout_id=session["checkout_id"])
+    assert event.request_id == "req_create_1"
 
 
 def test_an_eager_task_runs_under_the_request_id_and_gives_it_back():
