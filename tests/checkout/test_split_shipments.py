@@ -174,7 +174,10 @@ def test_reserve_holds_per_location_and_finalize_carries_the_shipments(api, stoc
     checkout_id = cart_session(api, [("MUG", 2), ("POSTER", 1), ("SHIRT", 1)])
     plan = ok(propose(api, checkout_id), 201)
     ok(select(api, checkout_id, plan["id"]))
-    ok(api.post(session_url(checkout_id, "reserve"), {}, format="json"), 201)
+    reservation = ok(api.post(session_url(checkout_id, "reserve"), {}, format="json"), 201)
+    assert sorted((a["location_code"], a["sku"], a["quantity"]) for a in reservation["allocations"]) == [
+        ("STORE-2", "POSTER", 1), ("WH-1", "MUG", 2), ("WH-1", "SHIRT", 1),
+    ]  # fmt: skip
     held = {(a.location.code, a.sku): a.quantity for a in ReservationAllocation.objects.select_related("location")}
     assert held == {("WH-1", "MUG"): 2, ("WH-1", "SHIRT"): 1, ("STORE-2", "POSTER"): 1}
 
