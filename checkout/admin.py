@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django_countries import countries
 
+import checkout.fulfillment_admin  # noqa: F401  (registers the stock location and shipment plan admins)
 import checkout.inventory_admin  # noqa: F401  (registers the stock ledger and reservation admins)
 import checkout.order_admin  # noqa: F401  (registers the order and finalization job admins)
 import checkout.session_admin  # noqa: F401  (registers the session, calculation, promotion and tax admins)

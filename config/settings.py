@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_guid",
+    "django_prometheus",
     "core",
     "merchants",
     "checkout",
@@ -83,6 +85,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Observability wraps everything else: the request id (django-guid, X-Request-ID) and
+    # django-prometheus' timers see every request, refused ones included.
+    "core.request_id.request_id_middleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # NUL bytes, lone surrogates and oversized bodies are refused before any view runs.
     "core.api.guard.RequestGuardMiddleware",
@@ -102,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its answer.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -383,16 +390,40 @@ EMAIL_BACKEND = env.str(
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="payments@localhost")
 
+# --- Observability ------------------------------------------------------------------------
+# One formatter for every line (core.logs): JSON objects in production, readable lines
+# elsewhere; each carries the request id and is scrubbed of card data and secrets.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "console")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {"structured": {"()": "core.logs.formatter", "json": LOG_FORMAT == "json"}},
     "filters": {"no_request_bodies": {"()": "core.logs.DropRequestBodies"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The Stripe SDK logs request bodies (card numbers, on tokenize) at DEBUG: never below INFO,
-    # and the filter drops that record even if someone lowers the level again.
-    "loggers": {"stripe": {"level": "INFO", "filters": ["no_request_bodies"]}},
+    "loggers": {
+        # The Stripe SDK logs request bodies (card numbers, on tokenize) at DEBUG: never below
+        # INFO, and the filter drops that record even if someone lowers the level again.
+        "stripe": {"level": "INFO", "filters": ["no_request_bodies"]},
+        # It notes every header it reads at INFO; the id is on every line anyway.
+        "django_guid": {"level": "WARNING"},
+    },
 }
+# The request id: a caller's sane X-Request-ID (core.request_id decides), else a new one;
+# answered in the same header. Celery is carried by core.request_id's own signal handlers.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": False,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+}
+# Prometheus metrics at /metrics, for a scraper holding `Authorization: Bearer METRICS_TOKEN`.
+# Unset in production: the path answers 404 (serve it only once a token is chosen).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="" if IS_PRODUCTION else "local-metrics-token")
+# Web and worker processes on one host add their counters up when PROMETHEUS_MULTIPROC_DIR
+# names a directory they share (read by prometheus_client itself; see the README).
 
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -9,3 +9,8 @@ class CoreConfig(AppConfig):
         from core.backoffice import system_menu
 
         system_menu.register()
+        from core.logs import configure_structlog
+        from core.request_id import connect_signals
+
+        configure_structlog()
+        connect_signals()

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from checkout.fulfillment_selectors import selected_shipment_plan
 from checkout.models import CheckoutSession, ShippingRate
 from checkout.pricing import PricingShipping
 from checkout.selectors import pickup_location_list, session_requires_shipping, session_shipping_quote
+from checkout.services.fulfillment import shipment_groups_preview
 from checkout.services.pricing import session_price_preview
 from core.money import Money
 
@@ -176,7 +178,10 @@ def delivery_choices(session: CheckoutSession) -> dict:
     A choice's value is "rate:<id>" or "pickup:<id>"."""
     quote = session_shipping_quote(session)
     selected = ""
-    if session.selected_shipping_rate_id:
+    parcels = _parcels(session)
+    if parcels and selected_shipment_plan(session) is not None:
+        selected = parcels["value"]
+    elif session.selected_shipping_rate_id:
         selected = f"rate:{session.selected_shipping_rate.public_id}"
     elif session.pickup_location_id:
         selected = f"pickup:{session.pickup_location.public_id}"
@@ -223,4 +228,39 @@ def delivery_choices(session: CheckoutSession) -> dict:
             }
             for location in pickup_location_list(merchant_id=session.merchant_id)
         ]
-    return {"required": quote.shipping_required, "options": options, "pickups": pickups, "selected": selected}
+    return {
+        "required": quote.shipping_required,
+        "parcels": parcels,
+        "options": options,
+        "pickups": pickups,
+        "selected": selected,
+    }
+
+
+def _parcels(session: CheckoutSession) -> dict | None:
+    """When the cart ships from several locations: one choice that sends each group from
+    where it is, with each group's items, cheapest option, price and estimate."""
+    groups = shipment_groups_preview(session)
+    if not groups or len(groups) < 2 or any(group["shipping_amount"] is None for group in groups):
+        return None
+    return {
+        "value": "plan:split",
+        "count": len(groups),
+        "price": money(session, sum(group["shipping_amount"] for group in groups), session.currency),
+        "groups": [
+            {
+                "from": group["location"]["name"] if group["location"] else "",
+                "items": ", ".join(f"{line['quantity']} × {line['name']}" for line in group["lines"]),
+                "option": next(
+                    o["name"] for o in group["shipping_options"] if o["id"] == group["selected_shipping_option_id"]
+                ),
+                "price": money(session, group["shipping_amount"], session.currency)
+                if group["shipping_amount"]
+                else "Free",
+                "estimate": _delivery_estimate(
+                    session, group["estimate"]["min_delivery_days"], group["estimate"]["max_delivery_days"]
+                ),
+            }
+            for group in groups
+        ],
+    }

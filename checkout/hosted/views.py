@@ -130,6 +130,8 @@ def shipping(request, session, payment):
         return go(session, "details", post=request.method == "POST")
     choices = delivery_choices(session)
     values = [option["value"] for option in choices["options"] + choices["pickups"]]
+    if choices["parcels"]:
+        values.insert(0, choices["parcels"]["value"])
     form = DeliveryForm(
         request.POST if request.method == "POST" else None,
         choices=values,

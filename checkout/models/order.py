@@ -47,6 +47,9 @@ class Order(models.Model):
     lines = models.JSONField(default=list)
     adjustments = models.JSONField(default=list, blank=True)
     shipping = models.JSONField(null=True, blank=True)
+    # One entry per parcel when the session chose a split shipment plan: its location,
+    # lines, chosen option and estimate. Empty: one shipment (or nothing ships).
+    shipments = models.JSONField(default=list, blank=True)
     customer = models.JSONField(default=dict, blank=True)
     shipping_address = models.JSONField(null=True, blank=True)
     billing_address = models.JSONField(null=True, blank=True)

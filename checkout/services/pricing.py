@@ -17,6 +17,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from checkout.fulfillment_selectors import selected_shipment_plan
 from checkout.locks import lock_session
 from checkout.models import Address, Calculation, CheckoutSession, Promotion
 from checkout.pricing import (
@@ -256,6 +257,16 @@ def _normalized(codes) -> list[str]:
 
 
 def _shipping_input(session: CheckoutSession) -> PricingShipping | None:
+    # A split shipment plan charges what its parcels' chosen options cost together.
+    plan = selected_shipment_plan(session)
+    if plan is not None:
+        return PricingShipping(
+            method="split",
+            reference=plan.public_id,
+            name=f"{len(plan.groups)} shipments" if len(plan.groups) > 1 else "1 shipment",
+            amount=plan.shipping_total,
+            tax_code="shipping",
+        )
     # A pickup replaces delivery: it is free, and a rate chosen earlier does not apply.
     if session.pickup_location_id is not None:
         location = session.pickup_location
