@@ -84,3 +84,11 @@ def available() -> bool:
     except (ImportError, LookupError):
         return False
     return True
+
+
+def payouts_search(merchant_id: int, query: str, amount: int | None) -> list:
+    _, Payout = _models()
+    condition = Q(public_id__startswith=query) | Q(reference=query)
+    if amount is not None:
+        condition |= Q(amount=abs(amount))
+    return list(Payout.objects.filter(merchant_id=merchant_id).filter(condition).order_by("-arrival_date")[:20])

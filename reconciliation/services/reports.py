@@ -43,7 +43,8 @@ def report_figures(merchant_id: int, day: date) -> dict:
         .values("currency", "state")
         .annotate(
             count=Count("id"),
-            amount=Sum("amount"),
+            # Not named `amount`: an alias would shadow the column in the expressions below.
+            total=Sum("amount"),
             open_abs=Sum(Abs("amount"), filter=Q(investigated_at__isnull=True)),
             investigated=Count("id", filter=Q(investigated_at__isnull=False)),
             investigated_amount=Sum("amount", filter=Q(investigated_at__isnull=False)),
@@ -55,10 +56,10 @@ def report_figures(merchant_id: int, day: date) -> dict:
             entry["investigated"]["count"] += row["investigated"]
             entry["investigated"]["amount"] += row["investigated_amount"] or 0
             entry["unmatched"]["count"] += row["count"] - row["investigated"]
-            entry["unmatched"]["amount"] += row["amount"] - (row["investigated_amount"] or 0)
+            entry["unmatched"]["amount"] += row["total"] - (row["investigated_amount"] or 0)
         else:
             entry[row["state"]]["count"] += row["count"]
-            entry[row["state"]]["amount"] += row["amount"]
+            entry[row["state"]]["amount"] += row["total"]
         if row["state"] != LineState.MATCHED:
             entry["unexplained"] += row["open_abs"] or 0
     if ledger_link.available():
