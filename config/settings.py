@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "refunds",
     "fraud",
     "reconciliation",
+    "ledger",
 ]
 
 MIDDLEWARE = [
