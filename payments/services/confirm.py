@@ -115,7 +115,9 @@ def call_is_stale(moment) -> bool:
     return moment < timezone.now() - timedelta(seconds=settings.PAYMENTS_CALL_STALE_SECONDS)
 
 
-def _confirm_claim(*, merchant_id, payment_intent_id, payment_method_id, actor, ip="", device_fingerprint="") -> _Claim:
+def _confirm_claim(
+    *, merchant_id, payment_intent_id, payment_method_id, actor, ip="", device_fingerprint=""
+) -> _Claim:
     with transaction.atomic(durable=True):
         # The payable's owner locks its row first (house order: session → payment) and
         # says whether it may still be paid; the lock holds until the claim commits, so
