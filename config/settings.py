@@ -383,3 +383,9 @@ TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 # KYC documents go through Django's storage API (a private directory here: never served).
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+
+# --- Ledger: balance transactions, payouts, analytics, exports ---------------------------
+# A payout leaves on a business day and reaches the merchant's bank this many business days later.
+LEDGER_PAYOUT_TRANSIT_DAYS = env.int("LEDGER_PAYOUT_TRANSIT_DAYS", default=1)
+# A finished export's download link stays valid this long (signed, not stored).
+LEDGER_EXPORT_LINK_SECONDS = env.int("LEDGER_EXPORT_LINK_SECONDS", default=3600)

@@ -145,3 +145,114 @@ class Payout(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=Status.PENDING, target=Status.FAILED)
     def fail(self, *, code):
         self.failure_code = code
+
+
+class PaymentAnalytics(models.Model):
+    """One merchant's day in one currency (seed 002 PAYMENT_ANALYTICS), recomputed from
+    the balance transactions, attempts, disputes and fraud assessments by the daily job."""
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    currency = models.CharField(max_length=3)
+    total_transactions = models.PositiveIntegerField(default=0, help_text="Payment attempts sent to the gateway")
+    successful_transactions = models.PositiveIntegerField(default=0)
+    total_amount = models.BigIntegerField(default=0, help_text="Gross captured, minor units")
+    total_refunds = models.BigIntegerField(default=0, help_text="Refunded, minor units (positive)")
+    total_disputed = models.BigIntegerField(default=0, help_text="Withdrawn by disputes less those won back")
+    total_fees = models.BigIntegerField(default=0)
+    net_amount = models.BigIntegerField(default=0, help_text="Sum of the day's cash balance transactions")
+    success_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    chargeback_count = models.PositiveIntegerField(default=0)
+    fraud_count = models.PositiveIntegerField(default=0, help_text="Payments blocked by fraud scoring or review")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "payment analytics"
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "date", "currency"], name="payment_analytics_one_per_day")
+        ]
+        indexes = [models.Index(fields=["merchant", "date"], name="payment_analytics_merchant_day")]
+
+    def __str__(self):
+        return f"{self.merchant_id} {self.date} {self.currency}"
+
+
+class PaymentMethodAnalytics(models.Model):
+    """The same day split by how the shopper paid (seed 002 PAYMENT_METHOD_ANALYTICS)."""
+
+    analytics = models.ForeignKey(PaymentAnalytics, on_delete=models.CASCADE, related_name="methods")
+    payment_method_type = models.CharField(max_length=20)
+    transaction_count = models.PositiveIntegerField(default=0)
+    total_amount = models.BigIntegerField(default=0)
+    success_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+
+    class Meta:
+        verbose_name_plural = "payment method analytics"
+        constraints = [
+            models.UniqueConstraint(fields=["analytics", "payment_method_type"], name="method_analytics_one_per_type")
+        ]
+
+    def __str__(self):
+        return f"{self.analytics} {self.payment_method_type}"
+
+
+def _export_id():
+    return new_public_id("exp")
+
+
+class Export(ConcurrentTransitionMixin, models.Model):
+    """A file of a merchant's records over a date range, built by a Celery task."""
+
+    class Type(models.TextChoices):
+        PAYMENTS = "payments"
+        EVENTS = "events"
+        FAILED_SESSIONS = "failed_sessions"
+        BALANCE_TRANSACTIONS = "balance_transactions"
+
+    class Format(models.TextChoices):
+        CSV = "csv"
+        JSONL = "jsonl"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    public_id = models.CharField(max_length=40, unique=True, default=_export_id, editable=False)
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="exports")
+    type = models.CharField(max_length=30, choices=Type.choices)
+    format = models.CharField(max_length=10, choices=Format.choices)
+    date_from = models.DateField()
+    date_to = models.DateField()
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
+    file_name = models.CharField(max_length=300, blank=True, help_text="Its name in the storage backend")
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "-created_at"], name="export_merchant_recent")]
+
+    def __str__(self):
+        return self.public_id
+
+    @transition(field=status, source=[Status.PENDING, Status.RUNNING], target=Status.RUNNING)
+    def start(self, *, at):
+        # RUNNING → RUNNING: a worker that died mid-file is replaced by a redelivery.
+        self.started_at = at
+
+    @transition(field=status, source=Status.RUNNING, target=Status.SUCCEEDED)
+    def succeed(self, *, file_name, rows, size, at):
+        self.file_name = file_name
+        self.row_count = rows
+        self.size_bytes = size
+        self.completed_at = at
+
+    @transition(field=status, source=[Status.PENDING, Status.RUNNING], target=Status.FAILED)
+    def fail(self, *, error, at):
+        self.error = error[:500]
+        self.completed_at = at
