@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "refunds",
     "fraud",
     "reconciliation",
+    "ledger",
 ]
 
 MIDDLEWARE = [
@@ -391,3 +392,8 @@ RECONCILIATION_AMOUNT_TOLERANCE = env.int("RECONCILIATION_AMOUNT_TOLERANCE", def
 RECONCILIATION_MAX_STATEMENT_BYTES = env.int("RECONCILIATION_MAX_STATEMENT_BYTES", default=50 * 1024 * 1024)
 # The embedded default statement source: one folder per merchant under this one.
 RECONCILIATION_STATEMENTS_DIR = Path(env.str("RECONCILIATION_STATEMENTS_DIR", default=str(VAR_DIR / "statements")))
+# --- Ledger: balance transactions, payouts, analytics, exports ---------------------------
+# A payout leaves on a business day and reaches the merchant's bank this many business days later.
+LEDGER_PAYOUT_TRANSIT_DAYS = env.int("LEDGER_PAYOUT_TRANSIT_DAYS", default=1)
+# A finished export's download link stays valid this long (signed, not stored).
+LEDGER_EXPORT_LINK_SECONDS = env.int("LEDGER_EXPORT_LINK_SECONDS", default=3600)

@@ -25,6 +25,7 @@ checkout_api = [
     path("", include("refunds.api.urls")),
     path("", include("fraud.api.urls")),
     path("", include("reconciliation.api.urls")),
+    path("", include("ledger.api.urls")),
 ]
 
 urlpatterns = [
