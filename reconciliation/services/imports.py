@@ -8,11 +8,13 @@ import hashlib
 from collections import Counter
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
+from core.ids import new_public_id
 from reconciliation.exceptions import StatementTooLarge
 from reconciliation.formats import ParsedLine, StatementInvalid, statement_parse
-from reconciliation.models import Statement, StatementLine
+from reconciliation.models import LineState, Statement, StatementLine
 
 BATCH = 5000
 
@@ -77,14 +79,7 @@ def statement_import(
                 line_count=len(rows),
                 imported_by=actor[:100],
             )
-            for start in range(0, len(rows), BATCH):
-                StatementLine.objects.bulk_create(
-                    [
-                        _line(statement, position, identity, line)
-                        for position, identity, line in rows[start : start + BATCH]
-                    ],
-                    ignore_conflicts=True,  # seen in another file: skipped, not an error
-                )
+            lines_insert(statement, rows)
             statement.imported_count = StatementLine.objects.filter(statement=statement).count()
             statement.save(update_fields=["imported_count"])
     except IntegrityError:
@@ -94,6 +89,51 @@ def statement_import(
             raise
         return existing, False
     return statement, True
+
+
+_COPY_COLUMNS = (
+    "public_id", "merchant_id", "statement_id", "position", "identity", "booked_on", "value_on", "amount", "currency",
+    "reference", "remittance", "counterparty_name", "counterparty_iban", "bank_reference", "state", "match_kind",
+    "matched_payout_id", "matched_automatically", "suggestions", "review_reason", "note", "version", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+def lines_insert(statement: Statement, rows) -> None:
+    """Inserts the lines, skipping any whose identity the merchant already has. On
+    PostgreSQL through COPY into a temporary table and one INSERT ... ON CONFLICT DO
+    NOTHING: a hundred thousand lines in seconds, where building as many model
+    instances for bulk_create takes minutes. Elsewhere (SQLite) bulk_create."""
+    if connection.vendor != "postgresql":
+        for start in range(0, len(rows), BATCH):
+            StatementLine.objects.bulk_create(
+                [
+                    _line(statement, position, identity, line)
+                    for position, identity, line in rows[start : start + BATCH]
+                ],
+                ignore_conflicts=True,  # seen in another file: skipped, not an error
+            )
+        return
+    now = timezone.now()
+    columns = ", ".join(_COPY_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE statement_line_load ON COMMIT DROP AS SELECT {columns} "
+            "FROM reconciliation_statementline WITH NO DATA"
+        )
+        with cursor.copy(f"COPY statement_line_load ({columns}) FROM STDIN") as copy:
+            for position, identity, line in rows:
+                copy.write_row((
+                    new_public_id("sl"), statement.merchant_id, statement.pk, position, identity, line.booked_on,
+                    line.value_on, line.amount, line.currency, line.reference, line.remittance,
+                    line.counterparty_name, line.counterparty_iban, line.bank_reference, LineState.UNMATCHED, "", "",
+                    False, "[]", "", "", 1, now, now,
+                ))  # fmt: skip
+        cursor.execute(
+            f"INSERT INTO reconciliation_statementline ({columns}) SELECT {columns} FROM statement_line_load "
+            "ORDER BY position ON CONFLICT DO NOTHING"
+        )
+        cursor.execute("DROP TABLE statement_line_load")
 
 
 def _line(statement: Statement, position: int, identity: str, line: ParsedLine) -> StatementLine:
