@@ -77,6 +77,7 @@ class CandidateIndex:
         payments = any_of(PaymentTransaction, "public_id", every) | any_of(PaymentTransaction, "reference", every)
         self.payments = self._payments(payments) if every else {}
         self.refunds = self._refunds(any_of(RefundRequest, "public_id", every)) if every else {}
+        self._load_transfers(every)
         self.payouts = ledger_link.payouts_by_token(merchant_id, every) if ledger_link.available() else {}
         self._load_fees()
         self.taken = self._taken()
@@ -105,6 +106,22 @@ class CandidateIndex:
             if payment.reference:
                 found.setdefault(payment.reference, []).append(payment)
         return found
+
+    def _load_transfers(self, tokens) -> None:
+        """Bank transfers awaited, by the reference their instructions gave (upper case: a
+        bank may print the remittance so)."""
+        wanted = {token.upper() for token in tokens if token[:2].upper() == "BT" and len(token) >= 10}
+        if not wanted:
+            return
+        lookup = f"next_action__{BANK_TRANSFER_ACTION}__reference__in"
+        rows = PaymentTransaction.objects.filter(
+            merchant_id=self.merchant_id, state=State.REQUIRES_ACTION, **{lookup: list(wanted)}
+        )
+        for payment in rows:
+            reference = payment.next_action[BANK_TRANSFER_ACTION]["reference"]
+            for token in tokens:
+                if token.upper() == reference:
+                    self.payments.setdefault(token, []).append(payment)
 
     def _refunds(self, condition) -> dict:
         rows = RefundRequest.objects.filter(merchant_id=self.merchant_id, state=RefundRequest.State.COMPLETED)

@@ -114,7 +114,8 @@ def _decide(line, candidates, index, tolerance, *, truncated=False):
     elif any("already matched" in r for c in ranked for r in c.reasons):
         reason = "duplicate: the money was already matched by another line"
     elif ranked[0].bank_transfer:
-        reason = "bank transfer amount differs from what was asked"
+        difference = line.amount - ranked[0].amounts["gross"]
+        reason = f"bank transfer: {'underpaid' if difference < 0 else 'overpaid'} by {abs(difference)}"
     else:
         reason = "; ".join(ranked[0].reasons) or "needs a look"
     return "review", [c.as_suggestion() for c in ranked], reason

@@ -32,11 +32,11 @@ def settlement_lines(merchant_id: int, day: date) -> tuple[list[ParsedLine], dic
     start, end = _day_bounds(day)
     payments = PaymentTransaction.objects.filter(
         merchant_id=merchant_id, completed_at__gte=start, completed_at__lt=end, state__in=SETTLED
-    ).order_by("completed_at", "pk")
+    ).select_related("payment_method").order_by("completed_at", "pk")
     fees = ledger_link.charge_fees([p.pk for p in payments]) if ledger_link.available() else {}
     lines, line_fees = [], {}
     for payment in payments:
-        if (payment.metadata or {}).get("payment_method_type") == "bank_transfer":
+        if payment.payment_method is not None and payment.payment_method.type == "bank_transfer":
             continue  # paid straight into the merchant's bank, not through the processor
         bank_reference = f"ch_{payment.public_id[3:]}"
         lines.append(
