@@ -256,6 +256,10 @@ SPECTACULAR_SETTINGS = {
         "WebhookEndpointStatusEnum": "merchants.webhooks.models.WebhookEndpoint.Status",
         # Health's `status` shares its field name with the endpoint's; name both explicitly.
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
+        "StatementFormatEnum": "reconciliation.models.Format",
+        "TokenizeTypeEnum": [("card", "card"), ("bank_transfer", "bank_transfer")],
+        "ExportTypeEnum": "ledger.models.Export.Type",
+        "ExportFormatEnum": "ledger.models.Export.Format",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
