@@ -109,3 +109,19 @@ def test_a_merchant_without_transfers_or_with_a_bad_iban_is_refused(api):
     bad = {"extra_settings": {"bank_transfer": {"enabled": True, "iban": "DE89370400440532013001"}}}
     response = api.patch(f"{V1}/settings", bad, format="json")
     assert response.status_code == 400 and "IBAN" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hosted_page_shows_the_transfer_instructions(offers_transfers, merchant):
+    from django.test import Client
+
+    from tests.hosted.helpers import open_checkout, pay_page, text
+
+    checkout_id, intent = transfer_intent(offers_transfers)
+    shown = instructions_of(intent)
+    client = Client()
+    session = CheckoutSession.objects.get(public_id=checkout_id)
+    open_checkout(client, session)
+    page = text(client.get(pay_page(session, "payment/processing")))
+    assert "by bank transfer" in page
+    assert IBAN in page and shown["reference"] in page and "$50.00" in page
