@@ -30,9 +30,13 @@ def _day_bounds(day: date):
 def settlement_lines(merchant_id: int, day: date) -> tuple[list[ParsedLine], dict]:
     """(lines, fees by bank reference) of the charges and refunds settled on `day`."""
     start, end = _day_bounds(day)
-    payments = PaymentTransaction.objects.filter(
-        merchant_id=merchant_id, completed_at__gte=start, completed_at__lt=end, state__in=SETTLED
-    ).select_related("payment_method").order_by("completed_at", "pk")
+    payments = (
+        PaymentTransaction.objects.filter(
+            merchant_id=merchant_id, completed_at__gte=start, completed_at__lt=end, state__in=SETTLED
+        )
+        .select_related("payment_method")
+        .order_by("completed_at", "pk")
+    )
     fees = ledger_link.charge_fees([p.pk for p in payments]) if ledger_link.available() else {}
     lines, line_fees = [], {}
     for payment in payments:
