@@ -127,7 +127,7 @@ class CandidateIndex:
         rows = RefundRequest.objects.filter(merchant_id=self.merchant_id, state=RefundRequest.State.COMPLETED)
         return {
             refund.public_id: [refund]
-            for refund in rows.filter(condition).only("pk", "public_id", "amount", "currency", "completed_at")
+            for refund in rows.filter(condition).only("pk", "public_id", "card_amount", "currency", "completed_at")
         }
 
     def _load_fees(self):
@@ -209,7 +209,14 @@ class CandidateIndex:
             for refund in matching(self.refunds):
                 on = refund.completed_at.date() if refund.completed_at else None
                 found[(MatchKind.REFUND, refund.pk)] = Candidate(
-                    MatchKind.REFUND, refund.pk, refund.public_id, refund.currency, {"gross": -refund.amount}, on
+                    # Only the part paid back to the card leaves through the processor (the rest
+                    # may be store credit).
+                    MatchKind.REFUND,
+                    refund.pk,
+                    refund.public_id,
+                    refund.currency,
+                    {"gross": -refund.card_amount},
+                    on,
                 )
         return list(found.values())
 

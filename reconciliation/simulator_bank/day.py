@@ -54,10 +54,10 @@ def settlement_lines(merchant_id: int, day: date) -> tuple[list[ParsedLine], dic
     refunds = RefundRequest.objects.filter(
         merchant_id=merchant_id, state=RefundRequest.State.COMPLETED, completed_at__gte=start, completed_at__lt=end
     ).order_by("completed_at", "pk")
-    for refund in refunds:
+    for refund in refunds.filter(card_amount__gt=0):
         lines.append(
             ParsedLine(
-                booked_on=day, amount=-refund.amount, currency=refund.currency, reference=refund.public_id,
+                booked_on=day, amount=-refund.card_amount, currency=refund.currency, reference=refund.public_id,
                 remittance=f"Refund {refund.public_id}", bank_reference=f"rf_{refund.public_id[3:]}",
             )
         )  # fmt: skip

@@ -28,7 +28,8 @@ def settled_payment(merchant, amount=5000, currency="USD", day=DAY, reference=""
 
 def completed_refund(merchant, payment, amount, day=DAY) -> RefundRequest:
     return RefundRequest.objects.create(
-        merchant=merchant, payment=payment, amount=amount, currency=payment.currency, reason="other",
+        merchant=merchant, payment=payment, amount=amount, card_amount=amount, currency=payment.currency,
+        reason="other",
         requested_by="test", state=RefundRequest.State.COMPLETED, completed_at=at(day),
     )  # fmt: skip
 
