@@ -21,6 +21,7 @@ mkdir -p var/broker/processed var/broker/control
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py bootstrap_demo
 .venv/bin/python manage.py demo_checkout
+.venv/bin/python manage.py ledger_demo
 
 # Ctrl-C (or either process dying) stops everything this script started.
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
