@@ -108,3 +108,33 @@ def test_metrics_read_in_a_flat_number_of_queries(api, django_assert_max_num_que
     with django_assert_max_num_queries(12):
         body = ok(api.get(f"{V1}/metrics", {"from": (DAY - timedelta(days=10)).isoformat(), "to": DAY.isoformat()}))
     assert len(body["daily"]) == 5
+
+
+def _charges(merchant, count):
+    from django.db import transaction
+
+    from ledger.services import balance_transaction_record
+
+    with _day(10), transaction.atomic():
+        for i in range(count):
+            balance_transaction_record(
+                merchant_id=merchant.pk, type="charge", amount=1000 + i, currency="USD",
+                key=f"q{count}-{i}", source_type="payment", source_id=f"q{i}",
+            )  # fmt: skip
+
+
+def test_a_rollup_takes_the_same_queries_for_ten_rows_or_a_hundred(merchant, other_api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _charges(merchant, 10)
+    with CaptureQueriesContext(connection) as few:
+        analytics_rollup_day(day=DAY)
+    _charges(other_api.merchant, 100)
+    _charges(merchant, 100)
+    with CaptureQueriesContext(connection) as many:
+        analytics_rollup_day(day=DAY, merchant_id=merchant.pk)
+    assert len(many) <= len(few)
+    assert PaymentAnalytics.objects.get(merchant=merchant).total_amount == sum(1000 + i for i in range(10)) + sum(
+        1000 + i for i in range(100)
+    )
