@@ -13,8 +13,11 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 
+from core.exceptions import DomainError
 from ledger.models import BalanceTransaction, Payout
+from merchants.models import Merchant
 from payments.gateways import gateway_named
+from payments.gateways.stripe import StripeGateway
 from payments.models import PaymentAttempt
 
 logger = logging.getLogger(__name__)
@@ -124,3 +127,19 @@ def _fee_adjustment(merchant_id, payout, mine, row) -> BalanceTransaction:
         source_id=row["id"], payment_id=mine.payment_id, key=f"stripe_fee:{row['id']}", gateway="stripe",
         gateway_reference=row["id"], description="Stripe's fee differs from the priced one",
     )  # fmt: skip
+
+
+def stripe_payouts_sync_all() -> int:
+    """The beat job's Stripe half: every Stripe merchant's new payouts. A gateway that
+    does not answer is logged and tried again on the next run."""
+    if not StripeGateway.is_configured():
+        return 0
+    imported = 0
+    for merchant_id in Merchant.objects.filter(gateway=Merchant.Gateway.STRIPE, is_active=True).values_list(
+        "pk", flat=True
+    ):
+        try:
+            imported += stripe_payouts_sync(merchant_id=merchant_id)
+        except DomainError as exc:
+            logger.warning("stripe payouts of merchant %s not read: %s", merchant_id, exc.code)
+    return imported
