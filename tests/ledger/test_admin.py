@@ -63,3 +63,16 @@ def test_ledger_pages_are_read_only(merchant):
     assert client.get("/admin/ledger/balancetransaction/add/").status_code == 403
     assert client.get("/admin/ledger/payout/").status_code == 200
     assert date.today()
+
+
+def test_the_sidebar_links_the_finance_dashboard_for_who_may_see_it(merchant):
+    from django.test import RequestFactory
+
+    from core.backoffice.navigation import visible_menu
+
+    request = RequestFactory().get("/admin/")
+    request.user = get_user_model().objects.create_user("fin2", "fin2@example.com", "pw-x", is_staff=True)
+    request.user.user_permissions.set(Permission.objects.filter(codename="view_paymentanalytics"))
+    links = {item.title: url for items in visible_menu(request).values() for item, url in items}
+    assert links["Finance dashboard"] == DASHBOARD
+    assert "Payouts" not in links  # no permission to view payouts
