@@ -21,7 +21,8 @@ def _key(merchant_id: int, kind: str, value: str) -> int:
 
 def lock_identities(merchant_id: int, pairs) -> None:
     if connection.vendor != "postgresql":
-        # The embedded local run's SQLite has one writer at a time: nothing to take.
+        # The embedded SQLite run begins every transaction IMMEDIATE: writers are
+        # serialized already, and SQLite has no advisory locks.
         return
     keys = sorted({_key(merchant_id, kind, value) for kind, value in pairs if value})
     with connection.cursor() as cursor:
