@@ -13,6 +13,8 @@ def register():
         MenuItem(ORDERS, "Stock holds", model="checkout.Reservation", icon="lock_clock", order=50),
         MenuItem(ORDERS, "Shipping rates", model="checkout.ShippingRate", icon="local_shipping", order=60),
         MenuItem(ORDERS, "Pickup locations", model="checkout.PickupLocation", icon="store", order=70),
+        MenuItem(ORDERS, "Stock locations", model="checkout.StockLocation", icon="warehouse", order=72),
+        MenuItem(ORDERS, "Shipment plans", model="checkout.ShipmentPlan", icon="call_split", order=74),
         MenuItem(ORDERS, "Promotions", model="checkout.Promotion", icon="sell", order=80),
         MenuItem(ORDERS, "Tax rates", model="checkout.TaxRate", icon="percent", order=90),
         MenuItem(ORDERS, "Calculations", model="checkout.Calculation", icon="calculate", order=100),

@@ -110,6 +110,11 @@ def _build_export(api):
     return api.post("/v1/checkout/exports", body, format="json").json()["id"]
 
 
+def _build_location(api):
+    body = {"code": "WH-ISO", "name": "Isolation warehouse", "country": "US"}
+    return api.post("/v1/checkout/locations", body, format="json").json()["id"]
+
+
 # URL kwarg → function(api of merchant A) returning the id of an object A owns.
 BUILDERS = {
     "endpoint_id": _build_webhook_endpoint,
@@ -130,6 +135,7 @@ BUILDERS = {
     "review_id": _build_review,
     "kyc_id": _build_kyc,
     "export_id": _build_export,
+    "location_id": _build_location,
 }
 FAKE_IDS = {"checkout_id": "cs_doesnotexist000000000000"}
 
