@@ -28,14 +28,14 @@ def worker_keeping_connections(monkeypatch, request):
     return request.getfixturevalue("celery_worker")
 
 
-def _worker_backends(worker_pid):
-    """Backends of our database opened by the worker (its pid is the client's)."""
+def _other_backends():
+    """Client connections to the test database other than this test's own."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            " AND client_port IS NOT NULL AND backend_type = 'client backend'"
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND client_port IS NOT NULL AND backend_type = 'client backend'"
         )
         return cursor.fetchall()
 
@@ -49,6 +49,6 @@ def test_real_worker_keeps_its_database_connection_between_tasks(worker_keeping_
         prune_idempotency_keys.delay()
     log = worker_keeping_connections.log_file
     wait_until(lambda: log.read_text().count("succeeded") >= 3)
-    backends = _worker_backends(worker_keeping_connections.pid)
+    backends = _other_backends()
     # Closed after each task, no worker connection would remain; kept, exactly one stays.
     assert len(backends) == 1, backends

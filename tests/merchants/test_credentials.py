@@ -89,7 +89,9 @@ def test_create_merchant_command_prints_credentials_once(capsys):
     assert client.get("/v1/checkout/settings").json()["merchant_id"] == data["merchant_id"]
 
 
-def test_known_key_costs_no_query_until_the_key_or_its_merchant_changes(api, merchant_secrets, django_assert_num_queries):
+def test_known_key_costs_no_query_until_the_key_or_its_merchant_changes(
+    api, merchant_secrets, django_assert_num_queries
+):
     assert api.get("/v1/checkout/settings").status_code == 200  # loads the key into process memory
     with django_assert_num_queries(0):
         assert api.get("/v1/checkout/settings").status_code == 200
