@@ -83,3 +83,34 @@ def _merchant_changed(sender, instance, **kwargs):
     scope_invalidate(_merchant_scope(instance.pk))
     for lookup in ApiKey.objects.filter(merchant_id=instance.pk).values_list("lookup", flat=True):
         scope_invalidate(_key_scope(lookup))
+
+
+def _webhooks_scope(merchant_id: int) -> str:
+    return f"webhooks:{merchant_id}"
+
+
+def webhook_subscriptions(merchant_id: int) -> list[list[str]]:
+    """The event patterns of each enabled endpoint of the merchant."""
+    from merchants.webhooks.models import WebhookEndpoint
+
+    return cached(
+        "webhook-subscriptions",
+        merchant_id,
+        scope=_webhooks_scope(merchant_id),
+        load=lambda: list(
+            WebhookEndpoint.objects.filter(
+                merchant_id=merchant_id, kind=WebhookEndpoint.Kind.ENDPOINT, status=WebhookEndpoint.Status.ENABLED
+            ).values_list("events", flat=True)
+        ),
+    )
+
+
+def _webhook_endpoint_changed(sender, instance, **kwargs):
+    scope_invalidate(_webhooks_scope(instance.merchant_id))
+
+
+def connect_webhook_signals():
+    from merchants.webhooks.models import WebhookEndpoint
+
+    post_save.connect(_webhook_endpoint_changed, sender=WebhookEndpoint, dispatch_uid="webhook-subscriptions")
+    post_delete.connect(_webhook_endpoint_changed, sender=WebhookEndpoint, dispatch_uid="webhook-subscriptions")
