@@ -13,19 +13,26 @@ With a process-local shared cache (locmem, the embedded `make run` stack) versio
 cannot reach the other processes, so caching is off and every read goes to the database.
 """
 
+import logging
 import secrets
 import threading
+import time
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 
+logger = logging.getLogger(__name__)
+
 # Bounded: past this many entries the process starts over rather than grow without end.
 MAX_ENTRIES = 20_000
 VERSION_TIMEOUT_SECONDS = 7 * 24 * 3600
+# A safety net, not the mechanism: were a version bump ever lost (the shared cache down at
+# that moment), no entry outlives this.
+MAX_AGE_SECONDS = 60
 
-_entries: dict[tuple, tuple[str, object]] = {}
+_entries: dict[tuple, tuple[str, float, object]] = {}
 _lock = threading.Lock()
 
 
@@ -47,7 +54,10 @@ def scope_version(scope: str) -> str:
 
 
 def _bump_now(scope: str) -> None:
-    cache.set(_version_key(scope), secrets.token_hex(8), VERSION_TIMEOUT_SECONDS)
+    try:
+        cache.set(_version_key(scope), secrets.token_hex(8), VERSION_TIMEOUT_SECONDS)
+    except Exception:
+        logger.exception("Cache version of %s not bumped; entries expire within %s s.", scope, MAX_AGE_SECONDS)
 
 
 def scope_invalidate(scope: str) -> None:
@@ -65,15 +75,21 @@ def cached(namespace: str, key, *, scope: str, load):
     """`load()`'s answer, from this process's memory while `scope` has not changed."""
     if not enabled():
         return load()
-    version = scope_version(scope)
+    try:
+        version = scope_version(scope)
+    except Exception:
+        # The shared cache is down: the database still answers, only slower.
+        logger.warning("Shared cache unavailable; %s read from the database.", namespace, exc_info=True)
+        return load()
+    now = time.monotonic()
     entry = _entries.get((namespace, key))
-    if entry is not None and entry[0] == version:
-        return entry[1]
+    if entry is not None and entry[0] == version and now - entry[1] < MAX_AGE_SECONDS:
+        return entry[2]
     value = load()
     with _lock:
         if len(_entries) >= MAX_ENTRIES:
             _entries.clear()
-        _entries[(namespace, key)] = (version, value)
+        _entries[(namespace, key)] = (version, now, value)
     return value
 
 
