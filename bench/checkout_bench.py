@@ -195,7 +195,10 @@ def print_summary(result):
     total = sum(counted["queries"].values())
     print(f"data queries per checkout: {total} " + json.dumps(counted["queries"]))
     print(f"simulator queries (apart): {sum(counted['simulator_queries'].values())}")
-    print(f"tasks per checkout: {len(counted['tasks'])} {counted['tasks']}")
+    print(f"tasks queued by the checkout's requests: {len(counted['tasks'])} {counted['tasks']}")
+    costliest = sorted(counted["queries"], key=lambda step: -counted["queries"][step])[:3]
+    for step in costliest:
+        print(f"  {step} by table: {json.dumps(counted['tables'][step])}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Data queries and background tasks per step of one whole checkout, in-process against
 the benchmark database (as tests/checkout/test_query_budget.py counts them), after one
 warm-up checkout. Prints one JSON object: {"queries": {step: n}, "simulator_queries":
-{step: n}, "tasks": [names]}. Tasks go to the broker as usual; their names are noted.
+{step: n}, "tasks": [names], "tables": {step: {table: n}}}. Tasks go to the broker as usual; their names are noted.
 """
 
 import json
@@ -35,8 +35,21 @@ ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "Springfield", 
 CARD = {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
 
 
+TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"(\w+)"|(pg_advisory_xact_lock)')
+
+
+def by_table(statements) -> dict:
+    """{first table a statement names: count}, most first: where a step's queries go."""
+    tally = {}
+    for sql in statements:
+        match = TABLE.search(sql)
+        name = (match.group(1) or match.group(2)) if match else "other"
+        tally[name] = tally.get(name, 0) + 1
+    return dict(sorted(tally.items(), key=lambda item: -item[1]))
+
+
 def one_checkout(ids, tasks):
-    queries, simulator = {}, {}
+    queries, simulator, tables = {}, {}, {}
     secret = {"HTTP_AUTHORIZATION": f"Bearer {ids['secret_key']}"}
     public = {"HTTP_AUTHORIZATION": f"Bearer {ids['publishable_key']}"}
     client = Client()
@@ -53,6 +66,7 @@ def one_checkout(ids, tasks):
         data = [q["sql"] for q in captured.captured_queries if not CONTROL.match(q["sql"])]
         simulator[name] = sum(1 for sql in data if SIMULATOR.search(sql))
         queries[name] = len(data) - simulator[name]
+        tables[name] = by_table(sql for sql in data if not SIMULATOR.search(sql))
         return response.json()
 
     base = f"{V1}/sessions/" + step("create_session", "post", f"{V1}/sessions", CART)["checkout_id"]
@@ -65,7 +79,7 @@ def one_checkout(ids, tasks):
     method = step("tokenize", "post", f"{V1}/payment-methods/tokenize", CARD, auth=public)["payment_method_id"]
     step("confirm", "post", f"{V1}/payment-intents/{intent}/confirm", {"payment_method_id": method})
     step("finalize", "post", f"{base}/finalize", {})
-    return queries, simulator
+    return queries, simulator, tables
 
 
 def main():
@@ -80,8 +94,8 @@ def main():
     Task.apply_async = noted
     one_checkout(ids, tasks)  # warms the process caches, as a running server has them
     tasks.clear()
-    queries, simulator = one_checkout(ids, tasks)
-    print(json.dumps({"queries": queries, "simulator_queries": simulator, "tasks": tasks}))
+    queries, simulator, tables = one_checkout(ids, tasks)
+    print(json.dumps({"queries": queries, "simulator_queries": simulator, "tasks": tasks, "tables": tables}))
 
 
 if __name__ == "__main__":
