@@ -36,7 +36,7 @@ BUDGET = {
     "payment_intent": 16,
     "tokenize": 4,
     "confirm": 50,
-    "finalize": 28,
+    "finalize": 25,
 }
 SIMULATOR_BUDGET = {"tokenize": 1, "confirm": 5}
 # Ours per checkout (gateway event processing); the simulator's own webhook delivery is
