@@ -22,3 +22,14 @@ def _close_old_connections(sender=None, **kwargs):
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@signals.setup_logging.connect
+def _use_django_logging(**kwargs):
+    """The worker and beat write the same structured, scrubbed lines as the web process
+    (settings.LOGGING) instead of Celery's own format."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -15,6 +15,7 @@ created after an event never receive it anyway.
 from django.db import transaction
 from django.utils import timezone
 
+from core.logs import current_request_id
 from merchants.models import Event
 
 # Registered by the webhook delivery code; kept as a registry so this module stays the
@@ -61,6 +62,7 @@ def event_emit(
 def events_emit(events: list[dict]) -> list[Event]:
     """Writes several outbox rows (keyword sets as for event_emit) in one INSERT."""
     now = timezone.now()
+    request_id = current_request_id()
     rows, wanted = [], []
     for spec in events:
         row = Event(
@@ -71,6 +73,7 @@ def events_emit(events: list[dict]) -> list[Event]:
             payment_intent_id=spec.get("payment_intent_id") or "",
             correlation_id=spec.get("correlation_id") or "",
             callback_url=spec.get("callback_url") or "",
+            request_id=request_id,
         )
         handlers = [
             handler for handler, wants in _routes if wants is None or wants(row.merchant_id, row.type, row.callback_url)
