@@ -31,17 +31,18 @@ BUDGET = {
     "customer": 9,
     "shipping_address": 8,
     "shipping_options": 3,
-    "select_shipping": 7,
-    "calculate": 9,
+    "select_shipping": 8,
+    "calculate": 10,
     "payment_intent": 16,
     "tokenize": 4,
     "confirm": 50,
-    "finalize": 25,
+    "finalize": 29,
 }
 SIMULATOR_BUDGET = {"tokenize": 1, "confirm": 5}
-# Ours per checkout (gateway event processing); the simulator's own webhook delivery is
-# the stand-in processor's, counted apart. No merchant endpoint listens: no fan-out task.
-TASKS_PER_CHECKOUT = 1
+# Ours per checkout: the gateway event's processing and the shopper's confirmation e-mail.
+# The simulator's own webhook delivery is the stand-in processor's, counted apart. No
+# merchant endpoint listens here, so no fan-out task.
+TASKS_PER_CHECKOUT = 2
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "Springfield", "region": "IL",
            "postal_code": "62701", "country": "US"}  # fmt: skip
 CARD = {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
