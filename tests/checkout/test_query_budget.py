@@ -35,7 +35,7 @@ BUDGET = {
     "calculate": 10,
     "payment_intent": 16,
     "tokenize": 4,
-    "confirm": 50,
+    "confirm": 54,
     "finalize": 29,
 }
 SIMULATOR_BUDGET = {"tokenize": 1, "confirm": 5}
