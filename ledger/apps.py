@@ -11,3 +11,6 @@ class LedgerConfig(AppConfig):
         from payments import hooks
 
         hooks.register_money_listener(balance_transaction_from_movement)
+        from ledger import backoffice
+
+        backoffice.register()

@@ -5,6 +5,7 @@ from celery import shared_task
 from ledger.services import analytics as analytics_services
 from ledger.services import exports as export_services
 from ledger.services import payouts as payout_services
+from ledger.services import stripe_sync
 
 
 @shared_task(name="ledger.payouts_daily", acks_late=True)
@@ -12,6 +13,7 @@ def payouts_daily() -> dict:
     return {
         "created": payout_services.payouts_create_due(),
         "paid": payout_services.payouts_settle_arrived(),
+        "stripe_imported": stripe_sync.stripe_payouts_sync_all(),
     }
 
 

@@ -298,6 +298,24 @@ def risk_facts_for(*, merchant_id: int, reference: str) -> dict:
     return facts
 
 
+# Which of the merchant's customers paid (by the payment's reference), for refunds issued
+# as store credit: the payable's owner knows (checkout: a session owned by a user).
+_customer_provider = None
+
+
+def register_customer_provider(provider):
+    """`provider(*, merchant_id, reference) -> str | None`: the customer id, None for a guest."""
+    global _customer_provider
+    _customer_provider = provider
+    return provider
+
+
+def payer_customer_id(*, merchant_id: int, reference: str) -> str | None:
+    if _customer_provider is None or not reference:
+        return None
+    return _customer_provider(merchant_id=merchant_id, reference=reference)
+
+
 # --- Money movements, for the balance ledger -------------------------------------------
 # Every movement of money payments makes (a charge captured, a refund, a dispute, a gift
 # card or store credit part) is told to the registered money listeners INSIDE the
@@ -347,21 +365,3 @@ def register_money_listener(listener):
 def money_moved(movement: MoneyMovement) -> None:
     for listener in list(_money_listeners):
         listener(movement)
-
-
-# Which of the merchant's customers paid (by the payment's reference), for refunds issued
-# as store credit: the payable's owner knows (checkout: a session owned by a user).
-_customer_provider = None
-
-
-def register_customer_provider(provider):
-    """`provider(*, merchant_id, reference) -> str | None`: the customer id, None for a guest."""
-    global _customer_provider
-    _customer_provider = provider
-    return provider
-
-
-def payer_customer_id(*, merchant_id: int, reference: str) -> str | None:
-    if _customer_provider is None or not reference:
-        return None
-    return _customer_provider(merchant_id=merchant_id, reference=reference)

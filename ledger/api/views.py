@@ -118,7 +118,8 @@ class ExportDownloadApi(ApiView):
         tags=TAGS,
         parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True)],
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="A CSV export"),
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.BINARY, description="A JSON Lines export"),
             404: ERROR_RESPONSES[404],
         },
     )

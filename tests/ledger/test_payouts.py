@@ -139,3 +139,16 @@ def test_concurrent_payout_runs_make_one_payout():
     assert {r.pk for r in results} == {payout.pk}
     assert payout.amount == 5 * (1000 - 59) - 300
     assert ledger_net(merchant) == 0
+
+
+@pytest.mark.django_db
+def test_the_beat_task_pays_out_and_settles(merchant):
+    from ledger.tasks import payouts_daily
+
+    with _at(FRIDAY):
+        _charge(merchant, "a")
+    with _at(TUESDAY):
+        assert payouts_daily.delay().get() == {"created": 1, "paid": 0, "stripe_imported": 0}
+        assert payouts_daily.delay().get() == {"created": 0, "paid": 0, "stripe_imported": 0}
+    with _at(WEDNESDAY):
+        assert payouts_daily.delay().get()["paid"] == 1
