@@ -36,4 +36,23 @@ ShippingRate.objects.create(
     amount=1599,
 )
 TaxRate.objects.create(merchant=merchant, country="US", tax_code="", rate_bps=725)
+
+# Every virtual shopper pays with the same test card from the same address: fraud scoring
+# still runs in full, but the velocity tiers are out of reach, as for a merchant whose
+# traffic is known to be one load generator.
+from fraud.models import FraudRule  # noqa: E402
+from fraud.services import rules_ensure_defaults  # noqa: E402
+from merchants.selectors import CARD_RATE_LIMIT_MAX  # noqa: E402
+
+rules_ensure_defaults(merchant_id=merchant.pk)
+# Likewise the card-testing limits: thousands of tokenize calls from one key and one IP.
+merchant.extra_settings = {
+    **merchant.extra_settings,
+    "card_rate_limit_per_key": CARD_RATE_LIMIT_MAX,
+    "card_rate_limit_per_ip": CARD_RATE_LIMIT_MAX,
+}
+merchant.save(update_fields=["extra_settings"])
+for rule in FraudRule.objects.filter(merchant=merchant, rule_type="velocity"):
+    rule.conditions = {**rule.conditions, "tiers": [{"min_count": 10**9, "score": 45}]}
+    rule.save(update_fields=["conditions"])
 print(json.dumps(secrets.as_dict()))

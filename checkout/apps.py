@@ -5,6 +5,8 @@ class CheckoutConfig(AppConfig):
     name = "checkout"
 
     def ready(self):
+        from checkout import rate_tables  # noqa: F401  (connects the rate tables' invalidation)
+
         # Payments sits below checkout and calls up only through its listener registry.
         from checkout.order_selectors import session_paid_lines
         from checkout.selectors import payment_event_context

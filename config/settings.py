@@ -142,6 +142,9 @@ if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"]["NAME"] = env.str("TEST_DATABASE_NAME")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0 if TESTING else 60)
+# A kept connection is checked before a request or task reuses it, so a restarted database
+# costs one failed ping instead of one failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded database is shared by web, worker and beat: wait for the write lock.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -386,6 +389,9 @@ else:
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # A request holding a key longer than this is presumed dead and its key may be taken over.
 IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", default=300)
+# Per-process caches of API keys and rate/tax tables (core/process_cache.py); they switch
+# themselves off where the shared cache is process-local.
+PROCESS_CACHE_ENABLED = env.bool("PROCESS_CACHE_ENABLED", default=True)
 
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",

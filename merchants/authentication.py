@@ -4,14 +4,16 @@ Each resolves to one merchant, which becomes `request.user`; `request.auth` is a
 Credential saying what kind of credential it was, for the permission classes.
 """
 
+import copy
 from datetime import timedelta
 
 from django.utils import timezone
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import authentication, exceptions
 
+from merchants.cached import active_merchant, api_key_for_lookup
 from merchants.credentials import CLIENT_TOKEN_PREFIX, Credential, client_token_verify, digests_match, key_lookup
-from merchants.models import ApiKey, Merchant, MerchantOAuthClient
+from merchants.models import ApiKey, MerchantOAuthClient
 
 # last_used_at is bookkeeping; write it at most this often so reads stay read-only.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -35,7 +37,7 @@ class SecretKeyAuthentication(authentication.BaseAuthentication):
         lookup = key_lookup(token)
         if lookup is None:
             return None  # not an API key: perhaps an OAuth2 token
-        api_key = ApiKey.objects.select_related("merchant").filter(lookup=lookup).first()
+        api_key = api_key_for_lookup(lookup)
         if api_key is None or not digests_match(token, api_key.digest) or not api_key.is_active:
             raise exceptions.AuthenticationFailed("Invalid API key provided.")
         if not api_key.merchant.is_active:
@@ -43,11 +45,12 @@ class SecretKeyAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        return api_key.merchant, Credential(kind=api_key.kind, reference=api_key.lookup)
+            api_key.last_used_at = now
+        return copy.copy(api_key.merchant), Credential(kind=api_key.kind, reference=api_key.lookup)
 
     def _client_token(self, token):
         verified = client_token_verify(token)
-        merchant = Merchant.objects.filter(pk=verified[0], is_active=True).first() if verified else None
+        merchant = active_merchant(verified[0]) if verified else None
         if merchant is None:
             raise exceptions.AuthenticationFailed("Invalid or expired client token.")
         return merchant, Credential(kind="client_token", reference=verified[1], subject=verified[1])

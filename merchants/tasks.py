@@ -21,7 +21,14 @@ _TRANSIENT = {
 
 @shared_task(name="merchants.webhooks.dispatch_event", acks_late=True, **_TRANSIENT)
 def dispatch_event(event_id: int) -> int:
+    """Kept for messages queued before dispatch_events existed."""
     return len(event_dispatch(event_id=event_id))
+
+
+@shared_task(name="merchants.webhooks.dispatch_events", acks_late=True, **_TRANSIENT)
+def dispatch_events(event_ids: list[int]) -> int:
+    """One task per committed transaction, whatever the number of its events."""
+    return sum(len(event_dispatch(event_id=event_id)) for event_id in event_ids)
 
 
 @shared_task(name="merchants.webhooks.deliver", acks_late=True, **_TRANSIENT)

@@ -28,6 +28,7 @@ from core.ids import new_public_id
 from core.logs import current_request_id
 from core.request_id import HEADER as REQUEST_ID_HEADER
 from core.request_id import bound_request_id
+from merchants.cached import webhook_subscriptions
 from merchants.models import Event
 from merchants.webhooks.event_types import TEST_EVENT_TYPE, subscribed
 from merchants.webhooks.http import HttpResult, post_json
@@ -47,16 +48,24 @@ SWEEP_EVENT_WINDOW = timedelta(days=3)
 
 
 # --- hand-over to the queue -------------------------------------------------------------
-def on_event_committed(event_id: int) -> None:
-    """Registered with merchants.events: queues the fan-out once the event committed.
-    A broker outage must not fail the request that already committed; the sweeper
-    dispatches what was not handed over."""
-    from merchants.tasks import dispatch_event  # the tasks module imports this one
+def on_event_committed(event_ids: list[int]) -> None:
+    """Registered with merchants.events: queues one fan-out for every event of a committed
+    transaction. A broker outage must not fail the request that already committed; the
+    sweeper dispatches what was not handed over."""
+    from merchants.tasks import dispatch_events  # the tasks module imports this one
 
     try:
-        dispatch_event.delay(event_id)
+        dispatch_events.delay(list(event_ids))
     except Exception:
-        logger.exception("Event %s not queued; the sweeper will dispatch it.", event_id)
+        logger.exception("Events %s not queued; the sweeper will dispatch them.", event_ids)
+
+
+def event_has_targets(merchant_id: int, event_type: str, callback_url: str) -> bool:
+    """Whether anyone may receive the event now: a callback, or an enabled endpoint that
+    subscribes to its type (from process memory, outdated by any endpoint change)."""
+    if callback_url:
+        return True
+    return any(subscribed(patterns, event_type) for patterns in webhook_subscriptions(merchant_id))
 
 
 def _enqueue(delivery_ids, *, countdown: float | None = None) -> None:

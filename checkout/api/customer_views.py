@@ -67,14 +67,14 @@ class SessionCustomerApi(ApiView):
     def post(self, request, checkout_id):
         serializer = CustomerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        customer_services.customer_set(
+        session = customer_services.customer_set(
             merchant_id=self.merchant.pk,
             checkout_id=checkout_id,
             changes=serializer.validated_data,
             actor=actor_for(request),
             expected_versions=if_match_versions(request),
         )
-        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+        return session_response(session)
 
 
 class SessionContactApi(ApiView):
@@ -90,14 +90,14 @@ class SessionContactApi(ApiView):
     def post(self, request, checkout_id):
         serializer = ContactInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        customer_services.contact_set(
+        session = customer_services.contact_set(
             merchant_id=self.merchant.pk,
             checkout_id=checkout_id,
             changes=serializer.validated_data,
             actor=actor_for(request),
             expected_versions=if_match_versions(request),
         )
-        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+        return session_response(session)
 
 
 class _AddressSetApi(ApiView):
@@ -107,7 +107,7 @@ class _AddressSetApi(ApiView):
     def _set(self, request, checkout_id):
         serializer = AddressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        customer_services.address_set(
+        session = customer_services.address_set(
             merchant_id=self.merchant.pk,
             checkout_id=checkout_id,
             kind=self.kind,
@@ -115,7 +115,7 @@ class _AddressSetApi(ApiView):
             actor=actor_for(request),
             expected_versions=if_match_versions(request),
         )
-        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+        return session_response(session)
 
 
 class SessionShippingAddressApi(_AddressSetApi):

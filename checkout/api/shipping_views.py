@@ -97,7 +97,7 @@ class SessionSelectShippingApi(ApiView):
     def post(self, request, checkout_id):
         serializer = SelectShippingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shipping_services.shipping_select(
+        session = shipping_services.shipping_select(
             merchant_id=self.merchant.pk,
             checkout_id=checkout_id,
             option_id=serializer.validated_data.get("shipping_option_id"),
@@ -106,7 +106,7 @@ class SessionSelectShippingApi(ApiView):
             actor=actor_for(request),
             expected_versions=if_match_versions(request),
         )
-        return session_response(session_get(merchant_id=self.merchant.pk, checkout_id=checkout_id))
+        return session_response(session)
 
 
 class SessionPickupLocationApi(ApiView):

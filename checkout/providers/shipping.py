@@ -13,9 +13,8 @@ API has to quote before the transaction and be verified after, which is not buil
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from checkout.models import ShippingRate
+from checkout.rate_tables import shipping_rates_matching
 from core.exceptions import ServiceUnavailable
 
 DEFAULT_PROVIDER = "rate_table"
@@ -63,32 +62,25 @@ class ShippingProvider(ABC):
         """The options for the cart, cheapest first; [] when nothing can be shipped."""
 
 
-def _in_band(low, high, value: int) -> Q:
-    """Bands are half-open, [min, max): 'free from 50.00' and 'paid below 50.00' can share
-    the bound 5000 without a cart of exactly 50.00 matching both. An empty bound is open."""
-    return (Q(**{f"{low}__isnull": True}) | Q(**{f"{low}__lte": value})) & (
-        Q(**{f"{high}__isnull": True}) | Q(**{f"{high}__gt": value})
-    )
-
-
 class RateTableShippingProvider(ShippingProvider):
-    """The merchant's own ShippingRate rows, matched on country, currency and the bands."""
+    """The merchant's own ShippingRate rows, matched on country, currency and the bands.
+    Bands are half-open, [min, max): 'free from 50.00' and 'paid below 50.00' can share
+    the bound 5000 without a cart of exactly 50.00 matching both. An empty bound is open."""
 
     name = "rate_table"
 
     def options(self, *, merchant_id: int, query: ShippingQuery) -> list[ShippingOption]:
         if query.country is None:
             return []
-        rows = ShippingRate.objects.filter(
-            _in_band("min_subtotal", "max_subtotal", query.sub_total),
-            _in_band("min_weight_grams", "max_weight_grams", query.weight_grams),
+        # From process memory (checkout.rate_tables), matched by the same half-open bands.
+        rows = shipping_rates_matching(
             merchant_id=merchant_id,
             currency=query.currency,
-            is_active=True,
-        ).order_by("amount", "min_delivery_days", "id")
-        # Countries are filtered here rather than in SQL: JSON containment is not
-        # portable to SQLite, and a merchant's rate table is a handful of rows.
-        return [_option(row) for row in rows if not row.countries or query.country in row.countries]
+            country=query.country,
+            sub_total=query.sub_total,
+            weight_grams=query.weight_grams,
+        )
+        return [_option(row) for row in rows]
 
 
 def _option(rate: ShippingRate) -> ShippingOption:

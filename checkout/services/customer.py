@@ -6,12 +6,14 @@ checkout.services.lifecycle in the same transaction. Timeline entries name the f
 that changed, not their values: the address itself is personal data and lives in one row.
 """
 
+import copy
+
 from django.db import transaction
 
 from checkout.addresses import address_clean, email_normalize, phone_e164
 from checkout.locks import lock_session
 from checkout.models import Address, CheckoutSession
-from checkout.selectors import session_address
+from checkout.selectors import session_address, session_with_children
 from checkout.services.lifecycle import ensure_editable, session_touch
 from core.exceptions import DomainError
 from core.versioning import check_version
@@ -46,7 +48,7 @@ def customer_apply(session: CheckoutSession, changes: dict) -> None:
 
 def _customer_set(*, merchant_id, checkout_id, changes, actor, expected_versions, event_type) -> CheckoutSession:
     with transaction.atomic():
-        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id, with_children=True)
         check_version(expected_versions, session.version)
         ensure_editable(session, actor=actor)
         # Raising here rolls back the move to `collecting` too: bad input writes nothing.
@@ -101,19 +103,27 @@ def address_set(
     """
     clean = address_clean(data, kind=kind)
     with transaction.atomic():
-        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id, with_children=True)
         check_version(expected_versions, session.version)
         ensure_editable(session, actor=actor)
         shipping = session_address(session, Address.Kind.SHIPPING)
         previous = shipping if kind == Address.Kind.SHIPPING else session_address(session, Address.Kind.BILLING)
-        Address.objects.update_or_create(
-            session=session,
-            kind=kind,
-            defaults={
-                **clean.values,
-                "validation_status": clean.validation_status,
-                "validation_messages": clean.validation_messages,
-            },
+        # The session lock serializes address writes, so the prefetched row is the truth.
+        values = {
+            **clean.values,
+            "validation_status": clean.validation_status,
+            "validation_messages": clean.validation_messages,
+        }
+        if previous is None:
+            written = Address.objects.create(session=session, kind=kind, **values)
+        else:
+            written = copy.copy(previous)
+            for name, value in values.items():
+                setattr(written, name, value)
+            written.save(update_fields=[*values, "updated_at"])
+        others = [a for a in session.addresses.all() if a.kind != kind]
+        session_with_children(
+            session, lines=session.lines.all(), addresses=sorted([*others, written], key=lambda a: a.kind)
         )
         timeline = {
             "country": clean.values["country"],

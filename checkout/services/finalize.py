@@ -95,7 +95,8 @@ class _FailedAfterPayment(Exception):
 
 def _lock(*, merchant_id: int, checkout_id: str, skip_locked: bool) -> CheckoutSession | None:
     if not skip_locked:
-        return lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        # Lines, addresses and the calculation are read several times below: once here.
+        return lock_session(merchant_id=merchant_id, checkout_id=checkout_id, with_children=True)
     pk = (
         CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=checkout_id)
         .values_list("pk", flat=True)

@@ -8,7 +8,8 @@ follows the choice.
 from django.db import transaction
 
 from checkout.locks import lock_session
-from checkout.models import CheckoutSession, ShippingRate
+from checkout.models import CheckoutSession
+from checkout.rate_tables import shipping_rate_get
 from checkout.selectors import pickup_location_get, session_requires_shipping, session_shipping_quote
 from checkout.services.fulfillment import shipment_plans_supersede
 from checkout.services.lifecycle import ensure_editable, session_touch
@@ -77,13 +78,13 @@ def shipping_select(
     `shipping_option_mismatch` (400).
     """
     with transaction.atomic():
-        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id, with_children=True)
         check_version(expected_versions, session.version)
         ensure_editable(session, actor=actor)
         option = _matching_option(
             session_shipping_quote(session), option_id=option_id, carrier=carrier, service_code=service_code
         )
-        rate = ShippingRate.objects.filter(merchant_id=merchant_id, public_id=option.id).first()
+        rate = shipping_rate_get(merchant_id=merchant_id, public_id=option.id)
         if rate is None:
             raise _unavailable(option.id)
         if (

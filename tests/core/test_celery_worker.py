@@ -19,3 +19,36 @@ def test_real_worker_runs_the_prune_task(celery_worker):
     assert result.id
     wait_until(lambda: not IdempotencyKey.objects.filter(pk=old.pk).exists())
     assert "core.prune_idempotency_keys" in celery_worker.log_file.read_text()
+
+
+@pytest.fixture
+def worker_keeping_connections(monkeypatch, request):
+    # As in production: connections kept for a minute, checked before reuse.
+    monkeypatch.setenv("DB_CONN_MAX_AGE", "60")
+    return request.getfixturevalue("celery_worker")
+
+
+def _other_backends():
+    """Client connections to the test database other than this test's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND client_port IS NOT NULL AND backend_type = 'client backend'"
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_keeps_its_database_connection_between_tasks(worker_keeping_connections):
+    """CONN_MAX_AGE holds in the worker: tasks reuse one connection instead of opening
+    (and closing) one each, which at peak costs a PostgreSQL backend start per task."""
+    for _ in range(3):
+        prune_idempotency_keys.delay()
+    log = worker_keeping_connections.log_file
+    wait_until(lambda: log.read_text().count("succeeded") >= 3)
+    backends = _other_backends()
+    # Closed after each task, no worker connection would remain; kept, exactly one stays.
+    assert len(backends) == 1, backends

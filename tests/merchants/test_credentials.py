@@ -87,3 +87,38 @@ def test_create_merchant_command_prints_credentials_once(capsys):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {data['secret_key']}")
     assert client.get("/v1/checkout/settings").json()["merchant_id"] == data["merchant_id"]
+
+
+def test_known_key_costs_no_query_until_the_key_or_its_merchant_changes(
+    api, merchant_secrets, django_assert_num_queries
+):
+    assert api.get("/v1/checkout/settings").status_code == 200  # loads the key into process memory
+    with django_assert_num_queries(0):
+        assert api.get("/v1/checkout/settings").status_code == 200
+    merchant = merchant_secrets.merchant
+    merchant.is_active = False
+    merchant.save(update_fields=["is_active"])
+    assert api.get("/v1/checkout/settings").status_code == 401
+    merchant.is_active = True
+    merchant.save(update_fields=["is_active"])
+    assert api.get("/v1/checkout/settings").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revocation_committed_elsewhere_reaches_a_process_that_cached_the_key(api, merchant_secrets):
+    """The version bump after commit is what other processes see: simulated by forgetting
+    the bump made before commit (this process's own read-your-writes)."""
+    from unittest import mock
+
+    from core import process_cache
+
+    assert api.get("/v1/checkout/settings").status_code == 200
+    key = ApiKey.objects.get(merchant=merchant_secrets.merchant, kind="secret")
+    bumps = []
+    real_bump = process_cache._bump_now
+    with mock.patch.object(process_cache, "_bump_now", side_effect=lambda scope: bumps.append(scope)):
+        api_key_revoke(api_key_id=key.pk)
+    assert api.get("/v1/checkout/settings").status_code == 200  # no bump reached: still cached
+    assert len(bumps) == 2  # before and after commit
+    real_bump(bumps[-1])
+    assert api.get("/v1/checkout/settings").status_code == 401

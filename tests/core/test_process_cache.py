@@ -1,0 +1,62 @@
+"""Per-process caches: served from memory while the scope's version holds, reloaded once
+it changes, is lost from the shared cache, or the entry grows old; the database answers
+when the shared cache is down."""
+
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+
+from core import process_cache
+
+
+@pytest.fixture
+def loads():
+    process_cache.clear()
+    calls = []
+
+    def load():
+        calls.append(1)
+        return len(calls)
+
+    yield calls, load
+    process_cache.clear()
+
+
+def test_memory_until_the_scope_is_invalidated(loads):
+    calls, load = loads
+    assert process_cache.cached("t", "k", scope="s1", load=load) == 1
+    assert process_cache.cached("t", "k", scope="s1", load=load) == 1
+    process_cache.scope_invalidate("s1")  # outside a transaction: at once
+    assert process_cache.cached("t", "k", scope="s1", load=load) == 2
+    assert len(calls) == 2
+
+
+def test_a_lost_version_outdates_instead_of_resurrecting(loads):
+    calls, load = loads
+    process_cache.cached("t", "k", scope="s2", load=load)
+    cache.delete("pcv:s2")  # evicted or flushed
+    assert process_cache.cached("t", "k", scope="s2", load=load) == 2
+
+
+def test_no_entry_outlives_its_maximum_age(loads, monkeypatch):
+    calls, load = loads
+    process_cache.cached("t", "k", scope="s3", load=load)
+    later = process_cache.time.monotonic() + process_cache.MAX_AGE_SECONDS + 1
+    monkeypatch.setattr(process_cache.time, "monotonic", lambda: later)
+    assert process_cache.cached("t", "k", scope="s3", load=load) == 2
+
+
+def test_shared_cache_down_means_the_database_answers(loads):
+    calls, load = loads
+    with mock.patch.object(process_cache, "scope_version", side_effect=ConnectionError("redis down")):
+        assert process_cache.cached("t", "k", scope="s4", load=load) == 1
+        assert process_cache.cached("t", "k", scope="s4", load=load) == 2
+
+
+def test_off_where_the_shared_cache_is_process_memory(loads, settings):
+    calls, load = loads
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    process_cache.cached("t", "k", scope="s5", load=load)
+    process_cache.cached("t", "k", scope="s5", load=load)
+    assert len(calls) == 2
