@@ -40,9 +40,15 @@ def _reserving(*, payment_pk: int, exclude_pk: int | None):
 
 
 def refund_reserved_amount(*, payment_pk: int, exclude_pk: int | None = None) -> int:
-    """What refunds not yet completed hold of the payment's own card: the caller holds its
-    lock. (A split-paid intent's gift card and store credit parts: refund_reserved_parts.)"""
-    return _reserving(payment_pk=payment_pk, exclude_pk=exclude_pk).aggregate(total=Sum("card_amount"))["total"] or 0
+    """What refunds hold of the payment's own card beyond what it recorded as refunded: those
+    not yet completed, and those completed to store credit (the charge keeps that money, but
+    it was given back once). The caller holds the payment's lock. (A split-paid intent's gift
+    card and store credit parts: refund_reserved_parts.)"""
+    in_flight = _reserving(payment_pk=payment_pk, exclude_pk=exclude_pk).aggregate(total=Sum("card_amount"))
+    as_credit = RefundRequest.objects.filter(
+        payment_id=payment_pk, state=RefundRequest.State.COMPLETED, refund_to=RefundRequest.Destination.STORE_CREDIT
+    ).aggregate(total=Sum("card_amount"))
+    return (in_flight["total"] or 0) + (as_credit["total"] or 0)
 
 
 def refund_reserved_parts(*, payment_pk: int, exclude_pk: int | None = None) -> dict[int, int]:

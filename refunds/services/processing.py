@@ -20,6 +20,7 @@ from payments import hooks
 from payments.exceptions import GatewayUnavailable
 from payments.gateways import base
 from payments.services.confirm import call_is_stale
+from payments.services.log import payment_log
 from payments.services.refunds import (
     payment_gateway_refund,
     payment_refund_check,
@@ -131,7 +132,16 @@ def _complete(refund: RefundRequest, payment, *, gateway_reference: str, actor: 
     credit. Then the shopper's receipt is queued."""
     refund_transition(refund, "complete", actor=actor, gateway_reference=gateway_reference, at=timezone.now())
     to_store_credit = refund.refund_to == RefundRequest.Destination.STORE_CREDIT
-    if refund.card_amount:
+    if to_store_credit:
+        # No money left the processor: the charge keeps what it captured (and the cash
+        # ledger is untouched); the card's share stays reserved by this refund for good.
+        payment_log(
+            payment,
+            type="refund.store_credit",
+            actor=actor,
+            data={"refund": refund.public_id, "amount": refund.amount, "card_amount": refund.card_amount},
+        )
+    elif refund.card_amount:
         payment_refund_record(
             payment,
             refund_id=refund.public_id,

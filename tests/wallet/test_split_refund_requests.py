@@ -4,6 +4,7 @@ parts; refunds to store credit; never more than each part took, even when racing
 import pytest
 from django.core.cache import cache
 
+from ledger.models import BalanceTransaction
 from payments.models import PaymentTransaction
 from payments.simulator.models import SimulatorCharge
 from payments.wallet.models import SplitPayment, StoreCreditAccount
@@ -114,8 +115,13 @@ def test_a_refund_to_store_credit_calls_no_gateway_and_lands_on_the_owners_accou
     assert balance(card["id"]) == 0
     stored = RefundRequest.objects.get(public_id=refund["id"])
     assert stored.gateway_reference == "" and _charged_back(intent["id"]) == 0
+    # The charge keeps what it captured (no money left the processor), yet nothing is left
+    # to refund: the store credit gave it all back once.
     payment = PaymentTransaction.objects.get(public_id=intent["id"])
-    assert payment.amount_refunded == intent["amount"]
+    assert payment.amount_refunded == 0 and payment.state == "completed"
+    again = request_refund(api, intent["id"], amount=1)
+    assert again.status_code == 400 and again.json()["error"]["code"] == "refund_exceeds_captured"
+    assert not BalanceTransaction.objects.filter(type="refund").exists()
     assert_ledgers_balance()
 
 
