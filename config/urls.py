@@ -42,4 +42,5 @@ urlpatterns = [
 
 # The test-mode card processor's own pages (3-D Secure challenge); off in production by default.
 if settings.PAYMENTS_SIMULATOR_ENABLED:
+    urlpatterns.append(path("simulator/bnpl/", include("payments.bnpl.providers.simulator_urls")))
     urlpatterns.append(path("simulator/", include("payments.simulator.urls")))

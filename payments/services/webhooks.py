@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from payments import hooks
 from payments.exceptions import WebhookSignatureInvalid
 from payments.gateways import gateway_for_signature, gateway_named
 from payments.locks import lock_payment_by_pk
@@ -103,6 +104,11 @@ def gateway_event_process(*, event_pk: int) -> str:
 
 
 def _handle(notice, *, gateway: str) -> None:
+    handler = hooks.gateway_event_handler(notice.payload)
+    if handler is not None:
+        # Another method family's object (a BNPL checkout): its own app applies it.
+        handler(payload=notice.payload, event_id=notice.event_id, gateway=gateway)
+        return
     if notice.result is None and notice.dispute is None and notice.refund is None:
         return  # an event about something we do not track (a charge, a payout)
     payment, attempt = _find(notice)
