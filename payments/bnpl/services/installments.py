@@ -216,10 +216,16 @@ def installment_charge(*, installment_pk: int, as_of: date | None = None, actor:
     claim → call → record. Safe to run twice or in parallel: only the claim's winner
     calls the gateway. A gateway without an answer leaves it PROCESSING for the next
     run, which asks again under the same key."""
+    charged = installment_charge_if_claimed(installment_pk=installment_pk, as_of=as_of, actor=actor)
+    return charged or Installment.objects.get(pk=installment_pk)
+
+
+def installment_charge_if_claimed(*, installment_pk: int, as_of: date | None = None, actor: str = "system:bnpl"):
+    """installment_charge, answering None when this run did not win the claim."""
     as_of = as_of or timezone.localdate()
     charge_pk = _claim(installment_pk, as_of=as_of, actor=actor)
     if charge_pk is None:
-        return Installment.objects.get(pk=installment_pk)
+        return None
     return _call_and_record(installment_pk, charge_pk, as_of=as_of, actor=actor)
 
 

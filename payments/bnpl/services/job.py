@@ -17,7 +17,7 @@ from payments.bnpl import plans
 from payments.bnpl.locks import lock_next_installment
 from payments.bnpl.models import BNPLApplication, Installment, InstallmentPlan
 from payments.bnpl.services.applications import application_expire
-from payments.bnpl.services.installments import installment_charge, installment_sync
+from payments.bnpl.services.installments import installment_charge_if_claimed, installment_sync
 from payments.bnpl.services.log import installment_transition
 from payments.models import PaymentTransaction
 
@@ -36,8 +36,8 @@ def _charge_all(queryset, *, as_of: date, batch_size: int) -> int:
     meanwhile is skipped by the claim itself."""
     done = 0
     for pk in list(queryset.order_by("due_date", "id").values_list("pk", flat=True)[:batch_size]):
-        installment = installment_charge(installment_pk=pk, as_of=as_of, actor=ACTOR)
-        done += installment.state in (State.PAID, State.FAILED, State.OVERDUE)
+        # Counts the claims this run won: another worker's are not its charges.
+        done += installment_charge_if_claimed(installment_pk=pk, as_of=as_of, actor=ACTOR) is not None
     return done
 
 
