@@ -40,6 +40,7 @@ def _reduce_owed(plan_pk: int, *, amount: int, key: str) -> dict:
             data = {"refund": key, "from": installment.amount, "to": new_amount}
             installment.plan = plan
             if new_amount == 0:
+                installment.amount = 0
                 installment_transition(installment, "cancel", actor=ACTOR, data=data)
             else:
                 installment.amount = new_amount
