@@ -317,5 +317,14 @@ class InstallmentNotice(models.Model):
         return f"{self.kind} for {self.installment_id}"
 
 
+class OverdueInstallment(Installment):
+    """The collections team's list in the back office: overdue installments and those
+    already with collections (a proxy: the same rows, another list)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "overdue installment"
+
+
 # The simulated provider's own records (it plays an outside system) live in their module.
 from payments.bnpl.providers.simulator_models import SimulatorBNPLCheckout  # noqa: E402, F401
