@@ -32,6 +32,10 @@ DECLINE_MESSAGES = {
     "authentication_failed": "Your bank could not confirm this payment (3-D Secure authentication failed).",
     "authentication_required": "Your bank asked to confirm this payment, and it was not confirmed.",
     "payment_canceled": "The payment was canceled.",
+    "credit_check_failed": "Pay later isn't available for this order. Please pay by card.",
+    "amount_out_of_range": "Pay later isn't available for this amount. Please pay by card.",
+    "checkout_expired": "The pay later checkout was not completed in time. Please try again or pay by card.",
+    "bnpl_declined": "Pay later isn't available for this order. Please pay by card.",
 }
 DEFAULT_DECLINE = "Your card was declined."
 
