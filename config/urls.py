@@ -8,6 +8,7 @@ from checkout.receipts import receipt_page
 from core.api.errors import api_not_found, api_server_error
 from core.api.health import HealthApi
 from core.api.schema import SchemaApi
+from payments.bnpl.pages import pay_installment
 
 # Unknown API paths answer in the error envelope, like every other API error.
 handler404 = api_not_found
@@ -36,6 +37,7 @@ urlpatterns = [
     re_path(r"^v1/checkout/", api_not_found),
     path("v1/schema/", SchemaApi.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("pay/installments/<str:installment_id>", pay_installment, name="bnpl-pay-installment"),
     path("pay/", include("checkout.hosted.urls")),
     path("receipts/<str:receipt_id>", receipt_page, name="receipt"),
 ]

@@ -68,3 +68,33 @@ def overdue_installments(merchant_id: int | None = None):
     if merchant_id is not None:
         qs = qs.filter(merchant_id=merchant_id)
     return qs.select_related("plan", "plan__payment").order_by("overdue_since", "id")
+
+
+def installment_as_dict(installment: Installment) -> dict:
+    charge = installment.paid_by or installment.charge
+    return {
+        "id": installment.public_id,
+        "sequence": installment.sequence,
+        "status": installment.state,
+        "amount": installment.amount,
+        "currency": installment.currency,
+        "due_date": installment.due_date.isoformat(),
+        "attempts": installment.attempt_count,
+        "last_decline_code": installment.last_decline_code or None,
+        "payment_intent_id": charge.public_id if charge else None,
+    }
+
+
+def installments_for_payment_intent(*, merchant_id: int, payment_intent_id: str) -> list[dict] | None:
+    """The schedule of the plan that pays an order's intent (for the order resource), or
+    None when it was not paid by installments. One query."""
+    rows = (
+        Installment.objects.filter(
+            merchant_id=merchant_id,
+            plan__payment__public_id=payment_intent_id,
+            plan__state__in=[InstallmentPlan.State.ACTIVE, InstallmentPlan.State.COMPLETED],
+        )
+        .select_related("paid_by", "charge")
+        .order_by("sequence")
+    )
+    return [installment_as_dict(row) for row in rows] or None

@@ -56,6 +56,10 @@ def test_pay_in_4_from_application_to_order(api):
 
     final = ok(api.post(f"{V1}/sessions/{session['checkout_id']}/finalize", {}, format="json"), 201)
     assert final["order"]["status"] == "confirmed" and final["order"]["amount_captured"] == 5000
+    order = ok(api.get(f"{V1}/orders/{final['order_id']}"))
+    assert [(i["sequence"], i["status"], i["amount"]) for i in order["installments"]] == [
+        (1, "paid", 1250), (2, "pending", 1250), (3, "pending", 1250), (4, "pending", 1250)
+    ]  # fmt: skip
     types = set(Event.objects.filter(merchant=api.merchant).values_list("type", flat=True))
     assert {"bnpl.application.approved", "bnpl.application.completed", "installment.paid", "payment.succeeded"} <= types
 
