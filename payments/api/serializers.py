@@ -106,6 +106,7 @@ class ConfirmSerializer(StrictSerializer):
     )
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         if attrs.get("payment_method_id") and attrs.get("payment_method_data"):
             raise serializers.ValidationError(
                 {"payment_method_data": "Give payment_method_id or payment_method_data, not both."}

@@ -209,7 +209,8 @@ def test_refund_without_a_body(api, django_capture_on_commit_callbacks):
 
 def test_payment_methods_for_the_session_context_and_tokenize(api):
     listed = ok(api.get(f"{V1}/payment-methods?currency=GBP&country=GB&channel=web"))
-    (card,) = listed["data"]
+    card, pay_later = listed["data"]
+    assert pay_later["type"] == "buy_now_pay_later" and pay_later["currencies"] == ["GBP"]
     assert card["type"] == "card" and card["capture_methods"] == ["auto", "manual"] and card["currencies"] == ["GBP"]
     pm = ok(
         publishable_client(api).post(

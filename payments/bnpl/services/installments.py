@@ -62,8 +62,8 @@ def _claim(installment_pk: int, *, as_of: date, actor: str, method=None, late: b
         with transaction.atomic(durable=True):
             installment = lock_installment(installment_pk)
             plan = installment.plan
-            if plan.state != InstallmentPlan.State.ACTIVE and installment.sequence != 1:
-                return None
+            if plan.state != InstallmentPlan.State.ACTIVE:
+                return None  # completed, or cancelled (its first installment was declined)
             method = method or plan.payment_method
             if late and installment.state == State.OVERDUE:
                 if installment.charge_id and installment.charge.state in (PState.PROCESSING, PState.REQUIRES_ACTION):
