@@ -298,6 +298,24 @@ def risk_facts_for(*, merchant_id: int, reference: str) -> dict:
     return facts
 
 
+# Which of the merchant's customers paid (by the payment's reference), for refunds issued
+# as store credit: the payable's owner knows (checkout: a session owned by a user).
+_customer_provider = None
+
+
+def register_customer_provider(provider):
+    """`provider(*, merchant_id, reference) -> str | None`: the customer id, None for a guest."""
+    global _customer_provider
+    _customer_provider = provider
+    return provider
+
+
+def payer_customer_id(*, merchant_id: int, reference: str) -> str | None:
+    if _customer_provider is None or not reference:
+        return None
+    return _customer_provider(merchant_id=merchant_id, reference=reference)
+
+
 # --- Other ways to pay, beside cards --------------------------------------------------
 # A payment method family that is not a card (buy now, pay later) lives in its own app
 # and plugs into the same endpoints here: confirm, the gateway's webhooks, a sync on the
