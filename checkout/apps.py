@@ -26,3 +26,7 @@ class CheckoutConfig(AppConfig):
         register_customer_provider(session_payer_customer)
         # The API document's events carry checkout_id: payment events get it from here.
         register_event_context(payment_event_context)
+        # Its menu and dashboard tiles (core.backoffice.registry).
+        from checkout import backoffice
+
+        backoffice.register()

@@ -8,15 +8,12 @@ from checkout.receipts import receipt_page
 from core.api.errors import api_not_found, api_server_error
 from core.api.health import HealthApi
 from core.api.schema import SchemaApi
+from core.metrics import metrics_page
 from payments.bnpl.pages import pay_installment
 
 # Unknown API paths answer in the error envelope, like every other API error.
 handler404 = api_not_found
 handler500 = api_server_error
-
-admin.site.site_header = "Payments back office"
-admin.site.site_title = "Payments back office"
-admin.site.index_title = "Payments, refunds, disputes and checkout sessions"
 
 checkout_api = [
     path("health", HealthApi.as_view(), name="health"),
@@ -40,6 +37,8 @@ urlpatterns = [
     path("pay/installments/<str:installment_id>", pay_installment, name="bnpl-pay-installment"),
     path("pay/", include("checkout.hosted.urls")),
     path("receipts/<str:receipt_id>", receipt_page, name="receipt"),
+    # Prometheus, behind METRICS_TOKEN (a 404 without one).
+    path("metrics", metrics_page, name="metrics"),
 ]
 
 # The test-mode card processor's own pages (3-D Secure challenge); off in production by default.

@@ -21,3 +21,7 @@ class BnplConfig(AppConfig):
         hooks.register_payment_syncer(hookup.bnpl_payment_sync)
         hooks.register_payment_listener(hookup.bnpl_payment_notice)
         hooks.register_method_offers(bnpl_method_offers)
+        # Its menu and dashboard tile (core.backoffice.registry).
+        from payments.bnpl import backoffice
+
+        backoffice.register()

@@ -10,6 +10,7 @@ from django_fsm import can_proceed
 from core.exceptions import InvalidStateTransition
 from merchants.events import event_emit
 from payments import hooks
+from payments.metrics import payment_transition_count
 from payments.models import PaymentAttempt, PaymentEvent, PaymentTransaction, State
 from payments.selectors import attempts_remaining, payment_api_status
 
@@ -90,6 +91,7 @@ def payment_transition(
         from_state=from_state,
         to_state=payment.state,
     )
+    payment_transition_count(payment, name=name, from_state=from_state)
     if name in NOTICE_ONLY:
         payment_listeners_tell(payment, NOTICE_ONLY[name])
         return payment
