@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "refunds",
     "fraud",
     "reconciliation",
+    "ledger",
 ]
 
 MIDDLEWARE = [
@@ -341,6 +342,10 @@ SPECTACULAR_SETTINGS = {
         "WebhookEndpointStatusEnum": "merchants.webhooks.models.WebhookEndpoint.Status",
         # Health's `status` shares its field name with the endpoint's; name both explicitly.
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
+        "StatementFormatEnum": "reconciliation.models.Format",
+        "TokenizeTypeEnum": [("card", "card"), ("bank_transfer", "bank_transfer")],
+        "ExportTypeEnum": "ledger.models.Export.Type",
+        "ExportFormatEnum": "ledger.models.Export.Format",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -495,3 +500,17 @@ TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 # KYC documents go through Django's storage API (a private directory here: never served).
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+
+# Reconciliation: how far a bank line's date may be from the payment's, and what amount
+# difference still makes a candidate worth a reviewer's look (minor units); a merchant may
+# override either in extra_settings (reconciliation_date_tolerance_days / _amount_tolerance).
+RECONCILIATION_DATE_TOLERANCE_DAYS = env.int("RECONCILIATION_DATE_TOLERANCE_DAYS", default=3)
+RECONCILIATION_AMOUNT_TOLERANCE = env.int("RECONCILIATION_AMOUNT_TOLERANCE", default=500)
+RECONCILIATION_MAX_STATEMENT_BYTES = env.int("RECONCILIATION_MAX_STATEMENT_BYTES", default=50 * 1024 * 1024)
+# The embedded default statement source: one folder per merchant under this one.
+RECONCILIATION_STATEMENTS_DIR = Path(env.str("RECONCILIATION_STATEMENTS_DIR", default=str(VAR_DIR / "statements")))
+# --- Ledger: balance transactions, payouts, analytics, exports ---------------------------
+# A payout leaves on a business day and reaches the merchant's bank this many business days later.
+LEDGER_PAYOUT_TRANSIT_DAYS = env.int("LEDGER_PAYOUT_TRANSIT_DAYS", default=1)
+# A finished export's download link stays valid this long (signed, not stored).
+LEDGER_EXPORT_LINK_SECONDS = env.int("LEDGER_EXPORT_LINK_SECONDS", default=3600)

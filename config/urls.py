@@ -22,6 +22,8 @@ checkout_api = [
     path("", include("payments.api.urls")),
     path("", include("refunds.api.urls")),
     path("", include("fraud.api.urls")),
+    path("", include("reconciliation.api.urls")),
+    path("", include("ledger.api.urls")),
 ]
 
 urlpatterns = [

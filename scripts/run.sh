@@ -29,6 +29,7 @@ fi
 .venv/bin/python manage.py bootstrap_demo
 .venv/bin/python manage.py bootstrap_backoffice_demo
 .venv/bin/python manage.py demo_checkout
+.venv/bin/python manage.py ledger_demo
 
 # Ctrl-C (or either process dying) stops everything this script started.
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT

@@ -21,7 +21,7 @@ from checkout.order_selectors import order_for_session
 from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
-from core.money import Money
+from core.money import Money, format_minor
 from payments.exceptions import CardError, GatewayUnavailable
 from payments.selectors import (
     attempts_remaining,
@@ -379,11 +379,17 @@ def payment_return(request, session):
 @require_GET
 @hosted_page("processing")
 def processing(request, session, payment):
-    action_url = (payment.next_action or {}).get("url", "") if payment_needs_action(payment) else ""
+    action = (payment.next_action or {}) if payment_needs_action(payment) else {}
+    action_url = action.get("url", "")
+    # A bank transfer waits for the shopper's transfer: its instructions, not a spinner.
+    transfer = action.get("display_bank_transfer_instructions")
     # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
-    refresh = None if action_url else REFRESH_SECONDS
+    refresh = None if action_url or transfer else REFRESH_SECONDS
     checking = payment_is_held(payment) and payment_review_open(payment)
-    return page(request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking)
+    return page(
+        request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking,
+        transfer=transfer, transfer_amount=format_minor(transfer["amount"], transfer["currency"]) if transfer else "",
+    )  # fmt: skip
 
 
 @require_GET

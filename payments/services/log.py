@@ -37,6 +37,10 @@ NOTICE_ONLY = {
 }
 
 
+# Transitions that take the shopper's money: each writes the charge's balance transaction.
+CAPTURING = ("complete", "capture")
+
+
 def payment_snapshot(payment: PaymentTransaction) -> dict:
     return {
         "payment_intent_id": payment.public_id,
@@ -92,6 +96,20 @@ def payment_transition(
         to_state=payment.state,
     )
     payment_transition_count(payment, name=name, from_state=from_state)
+    if name in CAPTURING:
+        hooks.money_moved(
+            hooks.MoneyMovement(
+                kind=hooks.CHARGE,
+                merchant_id=payment.merchant_id,
+                amount=payment.amount_captured,
+                currency=payment.currency,
+                key=f"charge:{payment.public_id}",
+                source_type="payment",
+                source_id=payment.public_id,
+                payment_pk=payment.pk,
+                gateway=payment.gateway,
+            )
+        )
     if name in NOTICE_ONLY:
         payment_listeners_tell(payment, NOTICE_ONLY[name])
         return payment
