@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "merchants",
     "checkout",
     "payments",
+    "payments.bnpl.apps.BnplConfig",
     "refunds",
     "fraud",
     "reconciliation",
@@ -486,6 +487,9 @@ PAYMENTS_SIMULATOR_WEBHOOK_BASE_URL = env.str(
     "PAYMENTS_SIMULATOR_WEBHOOK_BASE_URL", default="" if TESTING else PUBLIC_BASE_URL
 ).rstrip("/")
 PAYMENTS_SIMULATOR_WEBHOOK_DELAY_SECONDS = env.float("PAYMENTS_SIMULATOR_WEBHOOK_DELAY_SECONDS", default=1.0)
+# Buy now, pay later: how long a shopper has to finish at the provider's page before the
+# application expires and the payment intent with it.
+BNPL_CHECKOUT_TIMEOUT_MINUTES = env.int("BNPL_CHECKOUT_TIMEOUT_MINUTES", default=30)
 # Stripe: the platform's account. STRIPE_API_BASE points the SDK elsewhere (localstripe).
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")

@@ -9,6 +9,7 @@ from core.api.errors import api_not_found, api_server_error
 from core.api.health import HealthApi
 from core.api.schema import SchemaApi
 from core.metrics import metrics_page
+from payments.bnpl.pages import pay_installment
 
 # Unknown API paths answer in the error envelope, like every other API error.
 handler404 = api_not_found
@@ -35,6 +36,7 @@ urlpatterns = [
     re_path(r"^v1/checkout/", api_not_found),
     path("v1/schema/", SchemaApi.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("pay/installments/<str:installment_id>", pay_installment, name="bnpl-pay-installment"),
     path("pay/", include("checkout.hosted.urls")),
     path("receipts/<str:receipt_id>", receipt_page, name="receipt"),
     # Prometheus, behind METRICS_TOKEN (a 404 without one).
@@ -43,4 +45,5 @@ urlpatterns = [
 
 # The test-mode card processor's own pages (3-D Secure challenge); off in production by default.
 if settings.PAYMENTS_SIMULATOR_ENABLED:
+    urlpatterns.append(path("simulator/bnpl/", include("payments.bnpl.providers.simulator_urls")))
     urlpatterns.append(path("simulator/", include("payments.simulator.urls")))

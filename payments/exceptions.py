@@ -92,6 +92,14 @@ class PaymentDisputed(Conflict):
     default_message = "This payment is disputed: it cannot be refunded until the dispute is closed."
 
 
+class BNPLDeclined(CardError):
+    """The buy now, pay later provider turned the application down; `decline_code` says why
+    (credit_check_failed, amount_out_of_range). The shopper may pay another way."""
+
+    code = "bnpl_declined"
+    default_message = "Buy now, pay later is not available for this purchase. Please choose another way to pay."
+
+
 # Our failure codes (as gateways translate them) → the error a caller sees.
 FAILURE_ERRORS = {
     "card_declined": PaymentDeclined,
@@ -103,6 +111,7 @@ FAILURE_ERRORS = {
     "authentication_failed": AuthenticationFailed,
     "incorrect_number": IncorrectNumber,
     "fraud_block": FraudBlocked,
+    "bnpl_declined": BNPLDeclined,
 }
 
 RETRYABLE_FAILURES = frozenset({"processing_error"})
@@ -117,6 +126,7 @@ NEXT_STEPS = {
     "processing_error": "retry",
     "authentication_required": "retry_with_authentication",
     "authentication_failed": "use_another_payment_method",
+    "bnpl_declined": "use_another_payment_method",
 }
 
 

@@ -365,3 +365,94 @@ def register_money_listener(listener):
 def money_moved(movement: MoneyMovement) -> None:
     for listener in list(_money_listeners):
         listener(movement)
+
+
+# --- Other ways to pay, beside cards --------------------------------------------------
+# A payment method family that is not a card (buy now, pay later) lives in its own app
+# and plugs into the same endpoints here: confirm, the gateway's webhooks, a sync on the
+# shopper's return, refunds and the methods offered. Payments never imports it.
+
+_confirmers = {}
+
+
+def register_method_confirmer(method_type: str, confirmer):
+    """`confirmer(*, merchant_id, payment_intent_id, data, actor, ip) -> PaymentTransaction`
+    confirms an intent with `payment_method_data` of `method_type` (claim → call → record,
+    like a card) and answers the intent as it then is."""
+    _confirmers[method_type] = confirmer
+    return confirmer
+
+
+def method_confirmer(method_type: str):
+    return _confirmers.get(method_type)
+
+
+_gateway_event_handlers = {}
+
+
+def register_gateway_event_handler(object_type: str, handler):
+    """`handler(*, payload, event_id, gateway)` applies a verified gateway event whose
+    `data.object.object` is `object_type`. Runs INSIDE the event's transaction (it takes
+    its own row locks, in the house order); no network I/O; idempotent (redeliveries)."""
+    _gateway_event_handlers[object_type] = handler
+    return handler
+
+
+def gateway_event_handler(payload: dict):
+    data = payload.get("data") if isinstance(payload, dict) else None
+    item = data.get("object") if isinstance(data, dict) else None
+    kind = item.get("object") if isinstance(item, dict) else None
+    return _gateway_event_handlers.get(kind) if isinstance(kind, str) else None
+
+
+_refunders = []
+
+
+def register_payment_refunder(refunder):
+    """`refunder(*, payment_pk, amount, idempotency_key) -> GatewayResult | None` refunds
+    a payment that is not one card charge (None: not one of its payments). Same contract
+    as payments.services.refunds.payment_gateway_refund: outside any transaction, the
+    caller's key makes a repeat refund nothing twice."""
+    if refunder not in _refunders:
+        _refunders.append(refunder)
+    return refunder
+
+
+def payment_refund_elsewhere(*, payment_pk: int, amount: int, idempotency_key: str):
+    """The first registered refunder's result, or None when the payment is a card charge."""
+    for refunder in list(_refunders):
+        result = refunder(payment_pk=payment_pk, amount=amount, idempotency_key=idempotency_key)
+        if result is not None:
+            return result
+    return None
+
+
+_syncers = []
+
+
+def register_payment_syncer(syncer):
+    """`syncer(*, payment_pk, actor, source) -> bool`: asks the outside party of a
+    payment that is not a card charge how it stands and records it (no transaction open);
+    False when the payment is not one of its own."""
+    if syncer not in _syncers:
+        _syncers.append(syncer)
+    return syncer
+
+
+def payment_sync_elsewhere(*, payment_pk: int, actor: str, source: str) -> bool:
+    return any(syncer(payment_pk=payment_pk, actor=actor, source=source) for syncer in list(_syncers))
+
+
+_method_offers = []
+
+
+def register_method_offers(offers):
+    """`offers(*, merchant, country, currency, amount, channel) -> list[dict]`: the
+    options of a method family for GET /payment-methods (read only)."""
+    if offers not in _method_offers:
+        _method_offers.append(offers)
+    return offers
+
+
+def method_offers(**query) -> list[dict]:
+    return [option for offers in list(_method_offers) for option in offers(**query)]

@@ -86,6 +86,8 @@ class PaymentTransaction(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=100, blank=True, db_index=True, help_text="The payer's reference")
     return_url = models.URLField(max_length=2000, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The method types the intent accepts ("card", "buy_now_pay_later"); empty: card.
+    method_types = models.JSONField(default=list, blank=True)
     gateway = models.CharField(max_length=20)
     payment_method = models.ForeignKey(
         PaymentMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"

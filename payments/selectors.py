@@ -25,7 +25,7 @@ API_STATUS = {
 CARD_BRANDS = ["visa", "mastercard", "amex", "discover"]
 # What a payment intent can be paid with today, and the names the API document uses for
 # the others, so a request naming them is refused by name rather than silently narrowed.
-ACCEPTED_METHOD_TYPES = ("card",)
+ACCEPTED_METHOD_TYPES = ("card", "buy_now_pay_later")
 DOCUMENTED_METHOD_TYPES = ("card", "paypal", "apple_pay", "bank_transfer", "buy_now_pay_later")
 
 
@@ -92,6 +92,11 @@ def payments_orderable():
     return payment_queryset().filter(Q(state=State.COMPLETED) | Q(state=State.AUTHORIZED, capture_mode=manual))
 
 
+def intent_method_types(method_types) -> list[str]:
+    """What an intent accepts: the types it was created with; none named means card."""
+    return list(method_types) if method_types else ["card"]
+
+
 def attempts_remaining(payment: PaymentTransaction) -> int:
     return max(payment.merchant.max_payment_attempts - payment.attempt_count, 0)
 
@@ -116,8 +121,9 @@ def payment_next_action(payment: PaymentTransaction) -> dict | None:
             "type": "redirect",
             "url": url,
             "return_url": return_url,
-            # Cards are the only method today, and a card only ever redirects for 3-D Secure.
-            "reason": "3ds_challenge",
+            # A card redirects for 3-D Secure; other methods name their reason
+            # (`bnpl_redirect`: the shopper finishes at the BNPL provider).
+            "reason": action.get("reason") or "3ds_challenge",
             "redirect_to_url": {"url": url, "return_url": return_url},
         }
     return action
@@ -180,14 +186,18 @@ def current_attempt(payment: PaymentTransaction) -> PaymentAttempt | None:
     return payment.attempts.order_by("-number").first()
 
 
-def payment_methods_available(*, merchant: Merchant, country: str = "", currency: str = "", channel: str = ""):
-    """What the merchant accepts for this country, currency and channel.
+def payment_methods_available(
+    *, merchant: Merchant, country: str = "", currency: str = "", channel: str = "", amount: int | None = None
+):
+    """What the merchant accepts for this country, currency, channel (and amount).
 
     Cards go everywhere the merchant sells in a currency it supports; a point-of-sale
-    channel has no browser for a 3-D Secure redirect, so it is offered without it.
+    channel has no browser for a 3-D Secure redirect, so it is offered without it. Other
+    method families (buy now, pay later) add their options where they fit.
     """
     if currency and currency not in merchant.supported_currencies:
         return []
+    others = hooks.method_offers(merchant=merchant, country=country, currency=currency, amount=amount, channel=channel)
     return [
         {
             "type": "card",
@@ -197,7 +207,8 @@ def payment_methods_available(*, merchant: Merchant, country: str = "", currency
             "country": country or None,
             "three_d_secure": channel != "pos",
             "capture_methods": ["auto", "manual"],
-        }
+        },
+        *others,
     ]
 
 

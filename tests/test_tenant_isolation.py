@@ -37,6 +37,22 @@ def _build_payment_intent(api):
     return create_intent(api, calculated_session(api)["checkout_id"])["id"]
 
 
+def _build_installment(api):
+    from payments.bnpl.models import Installment
+    from payments.bnpl.providers import simulator
+    from payments.bnpl.services.applications import bnpl_sync
+    from payments.models import PaymentTransaction
+    from tests.bnpl.helpers import bnpl_intent, confirm_bnpl, provider_path
+
+    _, intent = bnpl_intent(api)
+    approved = confirm_bnpl(api, intent["id"]).json()
+    reference = provider_path(approved).rsplit("/", 1)[1]
+    simulator.checkout_complete(reference=reference, number="4242424242424242", exp_month=12, exp_year=2034, cvc="123")
+    # The provider's webhook waits for a commit this test never makes: the return's sync completes it.
+    bnpl_sync(payment_pk=PaymentTransaction.objects.get(public_id=intent["id"]).pk, actor="test", source="test")
+    return Installment.objects.filter(plan__payment__public_id=intent["id"]).order_by("sequence").last().public_id
+
+
 def _build_webhook_endpoint(api):
     body = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}
     return api.post("/v1/checkout/webhooks", body, format="json").json()["id"]
@@ -129,6 +145,7 @@ BUILDERS = {
     "gift_card_id": _build_gift_card,
     "code": _build_gift_card_code,
     "customer_id": _build_customer,
+    "installment_id": _build_installment,
     "rule_id": _build_fraud_rule,
     "entry_id": _build_list_entry,
     "assessment_id": _build_review,

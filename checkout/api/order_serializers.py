@@ -11,6 +11,7 @@ from checkout.api.serializers import AddressSerializer, TotalsSerializer
 from checkout.receipts import receipt_context
 from core.api.serializers import StrictSerializer
 from core.exceptions import DomainError
+from payments.bnpl.selectors import installments_for_payment_intent
 
 # A hint travels with the order to the merchant's order system; it is not a document store.
 ORDER_SERVICE_HINT_MAX_BYTES = 4096
@@ -131,6 +132,9 @@ class OrderSerializer(serializers.Serializer):
     amount_captured = serializers.IntegerField()
     payment_method = PaymentMethodBriefSerializer(allow_null=True)
     receipt = serializers.SerializerMethodField()
+    installments = serializers.SerializerMethodField(
+        help_text="Paid by buy now, pay later: the schedule (as GET /payment-intents/{id}/installments); else null"
+    )
     order_service_hint = serializers.DictField(help_text="finalize's order_service_hint, as given")
     created_at = serializers.DateTimeField()
 
@@ -140,6 +144,10 @@ class OrderSerializer(serializers.Serializer):
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, order):
         return {"currency": order.currency, **order.totals}
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField(), allow_null=True))
+    def get_installments(self, order):
+        return installments_for_payment_intent(merchant_id=order.merchant_id, payment_intent_id=order.payment_intent_id)
 
     @extend_schema_field(ReceiptSerializer)
     def get_receipt(self, order):

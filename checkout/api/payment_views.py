@@ -28,7 +28,7 @@ DOCUMENT_EXAMPLE = {
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
-            "The API document's example (card: the method this product takes today)",
+            "The API document's example (card; buy_now_pay_later may be named too)",
             request_only=True,
             value=DOCUMENT_EXAMPLE,
         ),
@@ -51,8 +51,8 @@ class SessionPaymentIntentCreateSerializer(StrictSerializer):
         required=False,
         min_length=1,
         max_length=len(DOCUMENTED_METHOD_TYPES),
-        help_text="Method types to accept. Only `card` is offered today; naming another is 400 "
-        "payment_method_unavailable (never silently dropped)",
+        help_text="Method types the intent accepts: `card`, `buy_now_pay_later` (default: card). Naming "
+        "one not offered is 400 payment_method_unavailable (never silently dropped)",
     )
     return_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
     metadata = serializers.DictField(required=False)
@@ -119,8 +119,7 @@ class SessionPaymentIntentApi(ApiView):
         serializer = SessionPaymentIntentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        # Cards are all an intent takes today; the list was checked above, nothing to store.
-        data.pop("payment_methods", None)
+        data["method_types"] = data.pop("payment_methods", None)
         session, payment = session_payment_intent_create(
             merchant_id=self.merchant.pk,
             checkout_id=checkout_id,

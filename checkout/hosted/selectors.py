@@ -33,6 +33,10 @@ DECLINE_MESSAGES = {
     "authentication_failed": _("Your bank could not confirm this payment (3-D Secure authentication failed)."),
     "authentication_required": _("Your bank asked to confirm this payment, and it was not confirmed."),
     "payment_canceled": _("The payment was canceled."),
+    "credit_check_failed": _("Pay later isn't available for this order. Please pay by card."),
+    "amount_out_of_range": _("Pay later isn't available for this amount. Please pay by card."),
+    "checkout_expired": _("The pay later checkout was not completed in time. Please try again or pay by card."),
+    "bnpl_declined": _("Pay later isn't available for this order. Please pay by card."),
 }
 DEFAULT_DECLINE = _("Your card was declined.")
 

@@ -118,6 +118,35 @@ def hosted_card_pay(
     )
 
 
+def hosted_pay_later_plans(session: CheckoutSession, amount_due: int) -> list[dict]:
+    """The buy now, pay later plans that take this session's amount (none when gift cards
+    already pay part of it: a plan pays a whole order)."""
+    from payments.bnpl.selectors import bnpl_method_offers
+
+    offers = bnpl_method_offers(merchant=session.merchant, currency=session.currency, amount=amount_due)
+    return [plan for offer in offers for plan in offer["plans"]]
+
+
+def hosted_pay_later(*, session: CheckoutSession, plan: str, ip: str = "") -> PaymentTransaction:
+    """The shopper chose a pay later plan: the session's intent (accepting card too, so a
+    decline can be followed by a card) is confirmed with it. Raises BNPLDeclined (402)
+    with the reason, and what confirm raises."""
+    _, payment = session_payment_intent_create(
+        merchant_id=session.merchant_id,
+        checkout_id=session.public_id,
+        actor=ACTOR,
+        return_url=hosted_return_url(session),
+        method_types=["card", "buy_now_pay_later"],
+    )
+    return payment_intent_confirm(
+        merchant_id=session.merchant_id,
+        payment_intent_id=payment.public_id,
+        payment_method_data={"type": "buy_now_pay_later", "plan": plan},
+        actor=ACTOR,
+        ip=ip,
+    )
+
+
 def hosted_place(*, session: CheckoutSession) -> CheckoutSession:
     """Places the order once the last editing step is done: in merchant-approval mode the
     session now waits for the merchant, otherwise it stays ready to pay. Raises what

@@ -21,7 +21,7 @@ from checkout.order_selectors import order_for_session
 from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
-from core.money import format_minor
+from core.money import Money, format_minor
 from payments.exceptions import CardError, GatewayUnavailable
 from payments.selectors import (
     attempts_remaining,
@@ -213,8 +213,21 @@ def _wallet_context(session) -> dict:
     }
 
 
-def _payment_page(request, session, payment, form, *, status=200, gift_card_error=""):
+def _pay_later_context(session, wallet: dict) -> dict:
+    if wallet["gift_cards"] or not _card_entry_here(session):
+        return {"pay_later_plans": []}
+    from checkout.services.wallet import session_wallet
+
+    plans = services.hosted_pay_later_plans(session, session_wallet(session)["amount_due"])
+    for plan in plans:
+        plan["each"] = Money(plan["installments"][-1], session.currency).format(session.locale)
+        plan["every"] = plan["interval"].removeprefix("1 ")
+    return {"pay_later_plans": plans}
+
+
+def _payment_page(request, session, payment, form, *, status=200, gift_card_error="", pay_later_error=""):
     previous_failed = payment is not None and payment_has_failed(payment)
+    wallet = _wallet_context(session)
     return page(
         request,
         session,
@@ -225,7 +238,9 @@ def _payment_page(request, session, payment, form, *, status=200, gift_card_erro
         previous_error=decline_message(payment) if previous_failed else "",
         approved=session.approved_at is not None,
         gift_card_error=gift_card_error,
-        **_wallet_context(session),
+        pay_later_error=pay_later_error,
+        **wallet,
+        **_pay_later_context(session, wallet),
         status=status,
     )
 
@@ -306,6 +321,30 @@ def payment_wallet(request, session, payment):
         message = GIFT_CARD_MESSAGES.get(error.code, error.message)
         return _payment_page(request, session, payment, CardForm(), status=error.status_code, gift_card_error=message)
     return go(session, "payment", post=True)
+
+
+@require_POST
+@hosted_page("payment")
+def payment_later(request, session, payment):
+    """ "Pay in 4" (or another plan): off to the provider's page, or back with why not."""
+    plan = request.POST.get("plan", "")[:40]
+    if not plan or not _card_entry_here(session):
+        return _payment_page(request, session, payment, CardForm(), status=400)
+    try:
+        applied = services.hosted_pay_later(session=session, plan=plan, ip=client_ip(request))
+    except CardError as error:
+        message = decline_message(None, (error.extra or {}).get("decline_code") or error.code)
+        return _payment_page(request, session, payment, CardForm(), status=402, pay_later_error=message)
+    except GatewayUnavailable:
+        message = "We couldn't reach the pay later provider. Please try again in a moment."
+        return _payment_page(request, session, payment, CardForm(), status=503, pay_later_error=message)
+    except (Conflict, InvalidStateTransition):
+        return _dispatch_after_post(session)
+    except DomainError as error:
+        return _payment_page(request, session, payment, CardForm(), status=400, pay_later_error=error.message)
+    if payment_needs_action(applied) and (applied.next_action or {}).get("url"):
+        return HttpResponseRedirect(applied.next_action["url"], status=303)
+    return _dispatch_after_post(session)
 
 
 def _dispatch_after_post(session):

@@ -21,6 +21,7 @@ from payments import hooks
 from payments.exceptions import PayableClosed
 from payments.selectors import payment_intent_get, payment_is_closed, payment_is_unpaid
 from payments.services import payment_intent_cancel, payment_intent_create, payment_intent_lock
+from payments.services.intents import payment_intent_set_method_types
 from payments.services.returns import payment_return_request, payment_return_run
 from payments.wallet.split import split_payment_prepare
 
@@ -112,8 +113,10 @@ def session_payment_intent_create(
     metadata: dict | None = None,
     expected_amount: int | None = None,
     expected_currency: str | None = None,
+    method_types: list[str] | None = None,
 ):
-    """An intent for the session's current grand total, in its currency.
+    """An intent for the session's current grand total, in its currency, accepting
+    `method_types` (none named: card).
 
     The session is authoritative: an `expected_amount` or `expected_currency` the caller
     sends (the API document's body carries them) must be the amount due, else DomainError
@@ -163,6 +166,13 @@ def session_payment_intent_create(
             same = existing.amount == amount and existing.currency == session.currency
             if same and not payment_is_closed(existing):
                 if payment_is_unpaid(existing):
+                    if method_types is not None:
+                        payment_intent_set_method_types(
+                            merchant_id=merchant_id,
+                            payment_intent_id=existing.public_id,
+                            method_types=method_types,
+                            actor=actor,
+                        )
                     split_payment_prepare(
                         merchant_id=merchant_id,
                         payment_intent_id=existing.public_id,
@@ -190,6 +200,7 @@ def session_payment_intent_create(
             return_url=return_url or session.success_url,
             metadata={**(metadata or {}), "checkout_id": session.public_id},
             actor=actor,
+            method_types=method_types,
         )
         split_payment_prepare(
             merchant_id=merchant_id, payment_intent_id=payment.public_id, balance_parts=balance_parts, actor=actor

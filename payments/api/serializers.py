@@ -6,7 +6,7 @@ from rest_framework import serializers
 from core.api.serializers import CaptureModeField, StrictIntegerField, StrictSerializer, capture_mode_public
 from core.money import is_currency
 from fraud.selectors import review_for_payment, review_payload
-from payments.selectors import ACCEPTED_METHOD_TYPES, attempts_remaining, payment_api_status, payment_next_action
+from payments.selectors import attempts_remaining, intent_method_types, payment_api_status, payment_next_action
 
 
 class CardInputSerializer(StrictSerializer):
@@ -89,16 +89,39 @@ class AttachMethodSerializer(StrictSerializer):
     )
 
 
+class PaymentMethodDataSerializer(StrictSerializer):
+    type = serializers.ChoiceField(["buy_now_pay_later"])
+    plan = serializers.SlugField(max_length=40, help_text="A plan code from GET /payment-methods (pay_in_4, monthly_3)")
+
+
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
             "Confirm with a token", request_only=True, value={"payment_method_id": "pm_4QfS2nW8xY0aBcDeFgHiJkLm"}
         ),
         OpenApiExample("Confirm the attached method", request_only=True, value={}),
+        OpenApiExample(
+            "Pay in 4 (buy now, pay later)",
+            request_only=True,
+            value={"payment_method_data": {"type": "buy_now_pay_later", "plan": "pay_in_4"}},
+        ),
     ]
 )
 class ConfirmSerializer(StrictSerializer):
     payment_method_id = serializers.CharField(max_length=40, required=False)
+    payment_method_data = PaymentMethodDataSerializer(
+        required=False,
+        help_text="A method that is not a saved card: `{type: buy_now_pay_later, plan}` applies to the "
+        "BNPL provider (approved: requires_action with a redirect; declined: 402 bnpl_declined)",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("payment_method_id") and attrs.get("payment_method_data"):
+            raise serializers.ValidationError(
+                {"payment_method_data": "Give payment_method_id or payment_method_data, not both."}
+            )
+        return attrs
 
 
 @extend_schema_serializer(
@@ -234,7 +257,7 @@ class PaymentIntentSerializer(serializers.Serializer):
         return capture_mode_public(payment.capture_mode)
 
     def get_payment_methods(self, payment) -> list[str]:
-        return list(ACCEPTED_METHOD_TYPES)
+        return intent_method_types(payment.method_types)
 
     @extend_schema_field(NextActionSerializer(allow_null=True))
     def get_next_action(self, payment):
@@ -248,20 +271,39 @@ class PaymentIntentSerializer(serializers.Serializer):
         return attempts_remaining(payment)
 
 
+class PaymentPlanOptionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    installment_count = serializers.IntegerField()
+    interval = serializers.CharField(help_text="`14 days`, `1 month`")
+    min_amount = serializers.IntegerField()
+    max_amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    installments = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True, help_text="The amounts, first at purchase (with `amount`)"
+    )
+
+
 class PaymentMethodOptionSerializer(serializers.Serializer):
     type = serializers.CharField()
     gateway = serializers.CharField()
-    brands = serializers.ListField(child=serializers.CharField())
+    brands = serializers.ListField(child=serializers.CharField(), required=False)
     currencies = serializers.ListField(child=serializers.CharField())
     country = serializers.CharField(allow_null=True)
-    three_d_secure = serializers.BooleanField()
+    three_d_secure = serializers.BooleanField(required=False)
     capture_methods = serializers.ListField(child=serializers.CharField())
+    provider = serializers.CharField(required=False, help_text="buy_now_pay_later: the provider")
+    plans = PaymentPlanOptionSerializer(many=True, required=False, help_text="buy_now_pay_later: its plans")
 
 
 class PaymentMethodQuerySerializer(serializers.Serializer):
     country = serializers.RegexField(r"^[A-Z]{2}$", required=False)
     currency = serializers.CharField(min_length=3, max_length=3, required=False)
     channel = serializers.ChoiceField(["web", "mobile", "pos", "api"], required=False)
+    amount = serializers.RegexField(r"^[1-9][0-9]{0,16}$", required=False, help_text="Minor units")
+
+    def validate_amount(self, value):
+        return int(value)
 
     def validate_currency(self, value):
         if not is_currency(value):

@@ -59,3 +59,8 @@ urlpatterns += [
         name="payment-intent-split",
     ),
 ]
+
+# Buy now, pay later: an intent's installments, and paying one late.
+from payments.bnpl.api import urls as bnpl_urls  # noqa: E402
+
+urlpatterns += bnpl_urls.urlpatterns

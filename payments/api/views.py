@@ -123,6 +123,7 @@ class PaymentIntentConfirmApi(IntentApi):
             merchant_id=self.merchant.pk,
             payment_intent_id=payment_intent_id,
             payment_method_id=serializer.validated_data.get("payment_method_id"),
+            payment_method_data=serializer.validated_data.get("payment_method_data"),
             actor=actor_for(request),
             ip=client_ip(request),
         )
@@ -195,6 +196,9 @@ class PaymentMethodListApi(ApiView):
             OpenApiParameter("country", str, description="ISO 3166-1 alpha-2 country of the buyer"),
             OpenApiParameter("currency", str, description="ISO 4217 currency of the payment"),
             OpenApiParameter("channel", str, description="web, mobile, pos or api"),
+            OpenApiParameter(
+                "amount", int, description="Minor units: only methods and plans that take this amount are offered"
+            ),
         ],
         responses={200: PaymentMethodListSerializer, **ERROR_RESPONSES},
     )

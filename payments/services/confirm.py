@@ -31,6 +31,7 @@ from payments.locks import lock_payment, lock_payment_by_pk
 from payments.models import PaymentAttempt, PaymentTransaction, State
 from payments.selectors import (
     attempts_remaining,
+    intent_method_types,
     payment_api_status,
     payment_intent_find,
     payment_intent_find_by_reference,
@@ -117,7 +118,7 @@ def call_is_stale(moment) -> bool:
 
 
 def _confirm_claim(
-    *, merchant_id, payment_intent_id, payment_method_id, actor, ip="", device_fingerprint=""
+    *, merchant_id, payment_intent_id, payment_method_id, actor, ip="", device_fingerprint="", merchant_initiated=False
 ) -> _Claim:
     with transaction.atomic(durable=True):
         # The payable's owner locks its row first (house order: session → payment) and
@@ -167,6 +168,13 @@ def _confirm_claim(
             attempt.save()
             payment.attempt_count = attempt.number
             payment_transition(payment, "process", actor=actor, attempt=attempt)
+            if merchant_initiated:
+                # A scheduled charge of a plan the shopper agreed to (and was scored for)
+                # at checkout: no shopper, IP or device to score, as Stripe's off-session.
+                payment_log(
+                    payment, type="fraud.skipped", actor=actor, attempt=attempt, data={"why": "merchant_initiated"}
+                )
+                return _Claim(payment.pk, attempt.pk)
             decision = _fraud_assess(payment, attempt, ip=ip, device_fingerprint=device_fingerprint, actor=actor)
             if decision.action == FRAUD_BLOCK:
                 _fraud_block(payment, attempt, decision, actor=actor)
@@ -349,6 +357,8 @@ def payment_intent_confirm(
     ip: str = "",
     as_split_part: bool = False,
     device_fingerprint: str = "",
+    merchant_initiated: bool = False,
+    payment_method_data: dict | None = None,
 ) -> PaymentTransaction:
     """Confirms the intent (optionally with a method): claim → call → record.
 
@@ -362,7 +372,21 @@ def payment_intent_confirm(
     without calling the gateway; a review authorizes without capturing.
     An intent paid in parts (gift cards, store credit, cards) runs its split instead,
     which confirms each card part back through here with `as_split_part`.
+    `payment_method_data` of another method type (buy_now_pay_later) goes to that type's
+    registered confirmer; `merchant_initiated` (a scheduled charge) skips fraud scoring.
     """
+    method_type = (payment_method_data or {}).get("type") or "card"
+    method_types_check(merchant_id=merchant_id, payment_intent_id=payment_intent_id, method_type=method_type)
+    if method_type != "card":
+        return raise_if_failed(
+            hooks.method_confirmer(method_type)(
+                merchant_id=merchant_id,
+                payment_intent_id=payment_intent_id,
+                data=payment_method_data,
+                actor=actor,
+                ip=ip,
+            )
+        )
     if not as_split_part:
         from payments.wallet.split import split_payment_confirm
 
@@ -382,12 +406,34 @@ def payment_intent_confirm(
         actor=actor,
         ip=ip,
         device_fingerprint=device_fingerprint,
+        merchant_initiated=merchant_initiated,
     )
     if claim.attempt_pk is not None:
         attempt_authorize(attempt_pk=claim.attempt_pk, actor=actor)
     elif claim.in_flight:
         _wait_while_in_flight(claim.payment_pk)
     return raise_if_failed(payment_queryset().get(pk=claim.payment_pk))
+
+
+def method_types_check(*, merchant_id: int, payment_intent_id: str, method_type: str) -> None:
+    """Refuses (400 payment_method_unavailable) a method the intent was not made to accept."""
+    row = (
+        PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+        .values_list("method_types", flat=True)
+        .first()
+    )
+    accepted = intent_method_types(row or [])
+    if row is not None and method_type not in accepted:
+        raise DomainError(
+            f"This payment intent does not accept {method_type}. Accepted: {', '.join(accepted)}.",
+            code="payment_method_unavailable",
+            param="payment_method_data.type",
+            explain={"unavailable": [method_type], "accepted": accepted},
+        )
+    if method_type != "card" and hooks.method_confirmer(method_type) is None:
+        raise DomainError(
+            f"{method_type} is not offered.", code="payment_method_unavailable", param="payment_method_data.type"
+        )
 
 
 def payment_sync(*, payment_pk: int, actor: str, source: str, claimed: bool = False) -> PaymentTransaction:
@@ -397,6 +443,8 @@ def payment_sync(*, payment_pk: int, actor: str, source: str, claimed: bool = Fa
     still under way."""
     payment = payment_queryset().get(pk=payment_pk)
     attempt = payment.attempts.order_by("-number").first()
+    if attempt is None and hooks.payment_sync_elsewhere(payment_pk=payment_pk, actor=actor, source=source):
+        return payment_queryset().get(pk=payment_pk)
     if attempt is None or attempt.status not in PaymentAttempt.OPEN:
         return payment
     if not attempt.gateway_reference:

@@ -23,11 +23,15 @@ def payment_intent_create(
     return_url: str = "",
     metadata: dict | None = None,
     actor: str,
+    method_types: list[str] | None = None,
+    gateway: str | None = None,
 ) -> PaymentTransaction:
     """A PENDING intent for any payable amount; `reference` is the payer's own (a checkout id).
 
     Writes the intent and its first event in one transaction (a savepoint when the caller
-    already holds one, e.g. checkout under its session lock). Raises DomainError (400) for
+    already holds one, e.g. checkout under its session lock). `method_types`: what it
+    accepts (none: card); `gateway`: another than the merchant's (an installment charged
+    to a card another gateway vaulted). Raises DomainError (400) for
     a non-positive amount or a currency the merchant does not take, PayableClosed (409
     session_not_payable) when the payable's owner says it can no longer be paid.
     """
@@ -53,14 +57,21 @@ def payment_intent_create(
             capture_mode=capture_mode,
             return_url=return_url,
             metadata=metadata or {},
-            gateway=merchant.gateway,
+            gateway=gateway or merchant.gateway,
+            method_types=list(method_types or []),
         )
         payment_log(
             payment,
             type="state.pending",
             actor=actor,
             to_state=payment.state,
-            data={"amount": amount, "currency": currency, "capture_mode": capture_mode, "gateway": payment.gateway},
+            data={
+                "amount": amount,
+                "currency": currency,
+                "capture_mode": capture_mode,
+                "gateway": payment.gateway,
+                **({"method_types": payment.method_types} if payment.method_types else {}),
+            },
         )
     return payment
 
@@ -158,4 +169,23 @@ def payment_intent_attach_method(
                 explain=f"attach-method needs 'pending' or 'failed', not '{payment.state}'",
             )
         method_attach(payment, method, actor=actor, save=save_method)
+    return payment
+
+
+def payment_intent_set_method_types(*, merchant_id: int, payment_intent_id: str, method_types, actor: str):
+    """Changes what an unpaid intent accepts (a session asked again with another list).
+    Locks the payment; one being paid keeps its list (409 invalid_state_transition)."""
+    with transaction.atomic():
+        payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        method_types = list(method_types or [])
+        if payment.method_types == method_types:
+            return payment
+        if payment.state not in (State.PENDING, State.FAILED):
+            raise InvalidStateTransition("The methods of a payment under way cannot change.")
+        payment_log(
+            payment, type="method_types.changed", actor=actor, data={"from": payment.method_types, "to": method_types}
+        )
+        payment.method_types = method_types
+        payment.version += 1
+        payment.save()
     return payment

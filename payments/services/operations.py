@@ -22,7 +22,12 @@ from payments.selectors import payment_queryset
 from payments.services.confirm import call_is_stale
 from payments.services.log import payment_log, payment_transition
 from payments.services.outcomes import attempts_cancel_open, operation_clear
-from payments.services.refunds import payment_refund_check, payment_refund_record, payment_refundable_amount
+from payments.services.refunds import (
+    payment_gateway_refund,
+    payment_refund_check,
+    payment_refund_record,
+    payment_refundable_amount,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +83,8 @@ def operation_run(operation: _Operation, *, actor: str) -> PaymentTransaction:
                 reference=operation.reference, amount=operation.amount, idempotency_key=operation.key
             )
         elif operation.kind == REFUND:
-            result = gateway.refund(
-                reference=operation.reference, amount=operation.amount, idempotency_key=operation.key
+            result = payment_gateway_refund(
+                payment_pk=operation.payment_pk, amount=operation.amount, idempotency_key=operation.key
             )
         else:
             result = gateway.void(reference=operation.reference, idempotency_key=operation.key)

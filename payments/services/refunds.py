@@ -60,6 +60,9 @@ def payment_gateway_refund(*, payment_pk: int, amount: int, idempotency_key: str
     the same key) or a DomainError when the gateway refused (a new attempt needs a new
     key: gateways remember a refused key's answer).
     """
+    elsewhere = hooks.payment_refund_elsewhere(payment_pk=payment_pk, amount=amount, idempotency_key=idempotency_key)
+    if elsewhere is not None:
+        return elsewhere  # not one card charge (an installment plan): its app refunds it
     payment = payment_queryset().get(pk=payment_pk)
     attempt = current_attempt(payment)
     reference = attempt.gateway_reference if attempt else ""

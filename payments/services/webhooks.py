@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from payments import hooks
 from payments.exceptions import WebhookSignatureInvalid
 from payments.gateways import gateway_for_signature, gateway_named
 from payments.locks import lock_payment_by_pk
@@ -120,6 +121,11 @@ def _split_carry_on(payment_pk: int, *, gateway: str) -> None:
 
 def _handle(notice, *, gateway: str) -> int | None:
     """Applies the event; returns the payment's key when it carried an outcome."""
+    handler = hooks.gateway_event_handler(notice.payload)
+    if handler is not None:
+        # Another method family's object (a BNPL checkout): its own app applies it.
+        handler(payload=notice.payload, event_id=notice.event_id, gateway=gateway)
+        return None
     if notice.result is None and notice.dispute is None and notice.refund is None:
         return None  # an event about something we do not track (a charge, a payout)
     payment, attempt = _find(notice)

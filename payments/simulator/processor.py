@@ -37,6 +37,9 @@ TEST_CARDS = {
     "4000002760003184": THREE_DS,
     "4000000000003220": THREE_DS,
     "4000008400001629": THREE_DS_THEN_DECLINE,
+    # Stripe's "attaches, then every charge declines": it vaults (and can be saved for a
+    # plan) like any card, but no charge on it ever succeeds.
+    "4000000000000341": "charge_declines",
 }
 
 # profile → (failure code, decline code), in Stripe's words
@@ -46,6 +49,7 @@ DECLINES = {
     "expired_card": ("expired_card", "expired_card"),
     "incorrect_cvc": ("incorrect_cvc", "incorrect_cvc"),
     "processing_error": ("processing_error", "processing_error"),
+    "charge_declines": ("card_declined", "generic_decline"),
 }
 
 
@@ -96,6 +100,15 @@ def card_tokenize(*, number: str, exp_month: int, exp_year: int, cvc: str) -> Si
         fingerprint=_fingerprint(number),
         profile=TEST_CARDS.get(number, SUCCEED),
     )
+
+
+def card_set_profile(*, token: str, profile: str) -> None:
+    """The issuer's view of a vaulted card changing later (a card that starts declining):
+    a control of the simulated processor for demos and tests, never of the platform."""
+    if profile != SUCCEED and profile not in DECLINES:
+        raise DomainError(f"Unknown card behaviour {profile!r}.", param="profile")
+    if not SimulatorCard.objects.filter(token=token).update(profile=profile):
+        raise NotFound("No such card token.", param="token")
 
 
 def charge_as_dict(charge: SimulatorCharge) -> dict:

@@ -40,12 +40,18 @@ def test_document_body_as_written_names_the_methods_not_offered(api):
         assert response.status_code == 400, response.content
         error = response.json()["error"]
         assert error["code"] == "payment_method_unavailable" and error["param"] == "payment_methods"
-        for name in ("paypal", "apple_pay", "bank_transfer", "buy_now_pay_later"):
+        for name in ("paypal", "apple_pay", "bank_transfer"):
             assert name in error["message"]
         assert error["explain"] == {
-            "unavailable": ["paypal", "apple_pay", "bank_transfer", "buy_now_pay_later"], "accepted": ["card"]
+            "unavailable": ["paypal", "apple_pay", "bank_transfer"], "accepted": ["card", "buy_now_pay_later"]
         }  # fmt: skip
     assert PaymentTransaction.objects.count() == 0
+
+
+def test_document_body_with_the_methods_offered_accepts_card_and_buy_now_pay_later(api):
+    body = {**CREATE.variants()[0], "payment_methods": ["card", "buy_now_pay_later"]}
+    intent = ok(api.post(intents_url(session_owing(api)["checkout_id"]), body, format="json"), 201)
+    assert intent["payment_methods"] == ["card", "buy_now_pay_later"]
 
 
 @pytest.mark.parametrize("variant", range(2))
@@ -203,7 +209,8 @@ def test_refund_without_a_body(api, django_capture_on_commit_callbacks):
 
 def test_payment_methods_for_the_session_context_and_tokenize(api):
     listed = ok(api.get(f"{V1}/payment-methods?currency=GBP&country=GB&channel=web"))
-    (card,) = listed["data"]
+    card, pay_later = listed["data"]
+    assert pay_later["type"] == "buy_now_pay_later" and pay_later["currencies"] == ["GBP"]
     assert card["type"] == "card" and card["capture_methods"] == ["auto", "manual"] and card["currencies"] == ["GBP"]
     pm = ok(
         publishable_client(api).post(

@@ -100,12 +100,14 @@ def test_the_card_number_and_cvc_are_stored_nowhere_and_logged_nowhere(api, capl
 def test_payment_methods_lists_what_the_merchant_accepts(api):
     body = ok(publishable_client(api).get(f"{V1}/payment-methods?country=US&currency=USD&channel=web"))
     assert body["object"] == "list"
-    assert body["data"] == [
-        {
-            "type": "card", "gateway": "simulator", "brands": ["visa", "mastercard", "amex", "discover"],
-            "currencies": ["USD"], "country": "US", "three_d_secure": True, "capture_methods": ["auto", "manual"],
-        }
-    ]  # fmt: skip
+    card, pay_later = body["data"]
+    assert card == {
+        "type": "card", "gateway": "simulator", "brands": ["visa", "mastercard", "amex", "discover"],
+        "currencies": ["USD"], "country": "US", "three_d_secure": True, "capture_methods": ["auto", "manual"],
+    }  # fmt: skip
+    # Without an amount, every plan that takes the currency (tests/bnpl has the amounts).
+    assert pay_later["type"] == "buy_now_pay_later" and pay_later["currencies"] == ["USD"]
+    assert [plan["code"] for plan in pay_later["plans"]] == ["pay_in_4", "monthly_3"]
     assert ok(api.get(f"{V1}/payment-methods?currency=JPY"))["data"] == []
     assert ok(api.get(f"{V1}/payment-methods?channel=pos"))["data"][0]["three_d_secure"] is False
     assert ok(api.get(f"{V1}/payment-methods"))["data"][0]["currencies"] == ["USD", "EUR", "GBP"]

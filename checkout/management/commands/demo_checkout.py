@@ -31,6 +31,8 @@ class Command(BaseCommand):
                     f"  Open   {link.url}",
                     "  Pay with 4242 4242 4242 4242, any future expiry date, any CVC.",
                     "  (3-D Secure: 4000 0027 6000 3184; insufficient funds: 4000 0000 0000 9995.)",
+                    "  Or choose Pay in 4 and agree at the test provider; then run",
+                    "  `manage.py bnpl_charge_installments --as-of <date>` to charge the later installments.",
                     f"  The link works until {link.expires_at:%H:%M} UTC; run `manage.py demo_checkout` for a new one.",
                     f"Embedded on a shop's page, in German: {german.public_id}",
                     f"  Open   {embed_url}",

@@ -1,0 +1,100 @@
+"""Reads of BNPL state; never write."""
+
+from core.exceptions import NotFound
+from payments.bnpl import plans
+from payments.bnpl.models import BNPLApplication, Installment, InstallmentPlan
+from payments.bnpl.providers.simulator import PROVIDERS
+
+METHOD_TYPE = "buy_now_pay_later"
+
+
+def bnpl_method_offers(*, merchant, country="", currency="", amount=None, channel=""):
+    """GET /payment-methods' buy_now_pay_later option: the plans that fit the currency
+    (and the amount, when given). Nothing when no plan fits or no provider is configured."""
+    if channel == "pos" or not plans.merchant_terms(merchant.pk).enabled:
+        return []
+    provider = next((p for p in PROVIDERS.values() if p.is_configured()), None)
+    if provider is None:
+        return []
+    currencies = [currency] if currency else list(merchant.supported_currencies)
+    options = []
+    for code in currencies:
+        fitting = [
+            plans.plan_option(p, code, amount) for p in plans.merchant_plans(merchant.pk) if p.fits(amount, code)
+        ]
+        if fitting:
+            options.append(
+                {
+                    "type": METHOD_TYPE,
+                    "gateway": provider.card_gateway,
+                    "provider": provider.name,
+                    "currencies": [code],
+                    "country": country or None,
+                    "capture_methods": ["auto"],
+                    "plans": fitting,
+                }
+            )
+    return options
+
+
+def plan_for_payment(payment) -> InstallmentPlan | None:
+    """The order payment's plan: the live one, else the latest."""
+    plans_qs = InstallmentPlan.objects.filter(payment=payment).select_related("payment_method", "application")
+    return plans_qs.exclude(state=InstallmentPlan.State.CANCELLED).first() or plans_qs.order_by("-id").first()
+
+
+def plan_installments(plan: InstallmentPlan):
+    return list(plan.installments.select_related("charge").order_by("sequence"))
+
+
+def installment_get(*, merchant_id: int, installment_id: str) -> Installment:
+    installment = (
+        Installment.objects.select_related("plan", "plan__payment")
+        .filter(merchant_id=merchant_id, public_id=installment_id)
+        .first()
+    )
+    if installment is None:
+        raise NotFound("No such installment.", param="id")
+    return installment
+
+
+def application_for_payment(payment) -> BNPLApplication | None:
+    return BNPLApplication.objects.filter(payment=payment).order_by("-id").first()
+
+
+def overdue_installments(merchant_id: int | None = None):
+    """The collections team's list: overdue or with collections, oldest first."""
+    qs = Installment.objects.filter(state__in=[Installment.State.OVERDUE, Installment.State.COLLECTIONS])
+    if merchant_id is not None:
+        qs = qs.filter(merchant_id=merchant_id)
+    return qs.select_related("plan", "plan__payment").order_by("overdue_since", "id")
+
+
+def installment_as_dict(installment: Installment) -> dict:
+    charge = installment.paid_by or installment.charge
+    return {
+        "id": installment.public_id,
+        "sequence": installment.sequence,
+        "status": installment.state,
+        "amount": installment.amount,
+        "currency": installment.currency,
+        "due_date": installment.due_date.isoformat(),
+        "attempts": installment.attempt_count,
+        "last_decline_code": installment.last_decline_code or None,
+        "payment_intent_id": charge.public_id if charge else None,
+    }
+
+
+def installments_for_payment_intent(*, merchant_id: int, payment_intent_id: str) -> list[dict] | None:
+    """The schedule of the plan that pays an order's intent (for the order resource), or
+    None when it was not paid by installments. One query."""
+    rows = (
+        Installment.objects.filter(
+            merchant_id=merchant_id,
+            plan__payment__public_id=payment_intent_id,
+            plan__state__in=[InstallmentPlan.State.ACTIVE, InstallmentPlan.State.COMPLETED],
+        )
+        .select_related("paid_by", "charge")
+        .order_by("sequence")
+    )
+    return [installment_as_dict(row) for row in rows] or None

@@ -1,0 +1,1 @@
+from tests.hosted.conftest import checkout_session, shop_api  # noqa: F401 (fixtures)

@@ -1,0 +1,58 @@
+"""The hosted payment page's "Pay in 4" option, through Django's test client: the plan is
+offered with its amounts, choosing it goes to the provider, agreeing there comes back to
+a paid order; a declined application says why and the card form stays."""
+
+import html
+import re
+
+import pytest
+from django.test import Client
+
+from checkout.models import CheckoutSession, Order
+from payments.bnpl.models import InstallmentPlan
+from tests.hosted.helpers import choose_delivery, open_checkout, pay, pay_page, ready_to_pay, submit_details, text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _choose(browser, session, plan="pay_in_4"):
+    return browser.post(pay_page(session, "payment/later"), {"plan": plan})
+
+
+def test_pay_in_4_on_the_hosted_page_ends_in_an_order(shop_api, checkout_session):
+    browser = Client()
+    standard, _ = shop_api.rates
+    ready_to_pay(browser, checkout_session, standard)
+    page = text(browser.get(pay_page(checkout_session, "payment")))
+    assert "Or pay later" in page and "Pay in 4: 4 payments of $15.90, every 14 days" in page
+    assert "3 monthly payments: 3 payments of $21.20, every month" in page
+
+    to_provider = _choose(browser, checkout_session)
+    assert to_provider.status_code == 303 and "/simulator/bnpl/" in to_provider["Location"]
+    provider = re.sub(r"^https?://[^/]+", "", to_provider["Location"])
+    assert "$15.90" in text(browser.get(provider))
+    back = browser.post(provider, {"action": "agree", "number": "4242424242424242", "expiry": "12/34", "cvc": "123"})
+    assert back.status_code == 303
+    landing = browser.get(re.sub(r"^https?://[^/]+", "", back["Location"]), follow=True)
+    assert "Thank you! Your payment was successful" in text(landing)
+    order = Order.objects.get(session=checkout_session)
+    assert order.amount == 6360
+    plan = InstallmentPlan.objects.get()
+    assert [i.amount for i in plan.installments.order_by("sequence")] == [1590, 1590, 1590, 1590]
+    assert CheckoutSession.objects.get(pk=checkout_session.pk).status == "completed"
+
+
+def test_a_declined_application_shows_why_and_the_card_still_pays(shop_api, checkout_session):
+    browser = Client()
+    standard, _ = shop_api.rates
+    # The shopper's email decides at the simulated provider.
+    open_checkout(browser, checkout_session)
+    submit_details(browser, checkout_session, email="ada+decline@example.com")
+    choose_delivery(browser, checkout_session, f"rate:{standard.public_id}")
+    declined = _choose(browser, checkout_session)
+    assert declined.status_code == 402
+    assert "Pay later isn't available for this order. Please pay by card." in html.unescape(text(declined))
+    assert 'name="number"' in declined.content.decode()
+    paid = pay(browser, checkout_session)
+    assert paid.status_code == 303
+    assert Order.objects.filter(session=checkout_session).exists()
