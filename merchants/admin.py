@@ -55,7 +55,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected keys now")
     def revoke_now(self, request, queryset):
         for api_key in queryset:
-            api_key_revoke(api_key_id=api_key.pk)
+            api_key_revoke(api_key_id=api_key.pk, actor=f"staff:{request.user.get_username()}")
         self.message_user(request, f"Revoked {queryset.count()} key(s).")
 
 

@@ -225,3 +225,25 @@ def payment_reference(*, merchant_id: int, payment_intent_id: str) -> str:
         .first()
     )
     return (row[0] or row[1]) if row else ""
+
+
+def payment_failure_facts(*, payment_intent_ids) -> dict:
+    """{payment intent id: (merchant pk, facts)} in one query, for lists of failed
+    checkouts: whether the intent holds nothing (a new one may replace it) and the last
+    failure's codes. Callers check the merchant."""
+    ids = [pid for pid in payment_intent_ids if pid]
+    if not ids:
+        return {}
+    facts = {}
+    for payment in PaymentTransaction.objects.select_related("merchant").filter(public_id__in=ids):
+        error = payment.last_error or {}
+        facts[payment.public_id] = (
+            payment.merchant_id,
+            {
+                "status": payment_api_status(payment),
+                "replaceable": payment_is_replaceable(payment),
+                "failure_code": error.get("code") or None,
+                "decline_code": error.get("decline_code") or None,
+            },
+        )
+    return facts

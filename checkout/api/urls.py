@@ -148,3 +148,16 @@ urlpatterns += [
     ),
     path("sessions/<str:checkout_id>/wallet", wallet_views.SessionWalletApi.as_view(), name="session-wallet"),
 ]
+
+# Failures and remediation.
+from checkout.api import remediation_views  # noqa: E402
+
+urlpatterns += [
+    path("failures", remediation_views.FailureListApi.as_view(), name="failures"),
+    path("sessions/<str:checkout_id>/resolve", remediation_views.SessionResolveApi.as_view(), name="session-resolve"),
+    path(
+        "sessions/<str:checkout_id>/support-note",
+        remediation_views.SessionSupportNoteApi.as_view(),
+        name="session-support-note",
+    ),
+]
