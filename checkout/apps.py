@@ -23,3 +23,8 @@ class CheckoutConfig(AppConfig):
         register_risk_facts_provider(session_risk_facts)
         # The API document's events carry checkout_id: payment events get it from here.
         register_event_context(payment_event_context)
+
+        from checkout.hosted.health import hosted_pages_ok
+        from core.health import register_health_check
+
+        register_health_check("hosted_pages", hosted_pages_ok)

@@ -11,3 +11,8 @@ class MerchantsConfig(AppConfig):
         from merchants.webhook_delivery import on_event_committed
 
         register_event_handler(on_event_committed)
+
+        from core.health import register_health_check
+        from merchants.health import webhook_backlog_ok
+
+        register_health_check("webhooks", webhook_backlog_ok)

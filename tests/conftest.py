@@ -55,4 +55,13 @@ def _fresh_cache_namespace():
         yield
 
 
+@pytest.fixture
+def fresh_heartbeats(db):
+    """The worker and beat have just shown signs of life, as they do in a running system."""
+    from core.heartbeats import BEAT, WORKER, heartbeat_record
+
+    heartbeat_record(WORKER)
+    heartbeat_record(BEAT)
+
+
 pytest_plugins = ["tests.celery_worker"]
