@@ -28,3 +28,8 @@ class CheckoutConfig(AppConfig):
         from core.health import register_health_check
 
         register_health_check("hosted_pages", hosted_pages_ok)
+
+        from checkout.hosted.health import hosted_pages_available
+        from merchants.capabilities import register_capability
+
+        register_capability("hosted_pages", hosted_pages_available)

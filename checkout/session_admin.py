@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django_countries import countries
 
 from checkout.models import Address, Calculation, CartLine, CheckoutSession, Promotion, SessionEvent, TaxRate
+from checkout.services.remediation import session_retry_finalization
 from checkout.services.sessions import session_cancel
 from core.exceptions import DomainError
 from core.money import format_minor as _money
@@ -55,14 +56,14 @@ class SessionEventInline(_ReadOnlyInline):
 
 @admin.register(CheckoutSession)
 class CheckoutSessionAdmin(admin.ModelAdmin):
-    list_display = ("public_id", "merchant", "status", "currency", "grand_total", "created_at")
-    list_filter = ("merchant", "status", "created_at")
+    list_display = ("public_id", "merchant", "status", "failure_code", "currency", "grand_total", "created_at")
+    list_filter = ("merchant", "status", "failure_code", "created_at")
     search_fields = ("public_id", "cart_id")
     list_select_related = ("merchant", "current_calculation")
     raw_id_fields = ("merchant", "selected_shipping_rate", "pickup_location", "current_calculation")
     show_full_result_count = False
     inlines = [CartLineInline, AddressInline, SessionEventInline]
-    actions = ["cancel_sessions"]
+    actions = ["cancel_sessions", "retry_finalization"]
     fieldsets = [
         (
             None,
@@ -72,6 +73,8 @@ class CheckoutSessionAdmin(admin.ModelAdmin):
                     "merchant",
                     "status",
                     "status_reason",
+                    "failure_code",
+                    "failed_at",
                     "channel",
                     "cart_id",
                     "owner_type",
@@ -158,6 +161,18 @@ class CheckoutSessionAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{checkout_id}: {exc.message}", messages.WARNING)
         self.message_user(request, f"Canceled {canceled} session(s).")
+
+    @admin.action(description="Retry the finalization of the selected paid sessions", permissions=["cancel"])
+    def retry_finalization(self, request, queryset):
+        actor = f"staff:{request.user.get_username()}"
+        done = 0
+        for merchant_id, checkout_id in queryset.values_list("merchant_id", "public_id"):
+            try:
+                session_retry_finalization(merchant_id=merchant_id, checkout_id=checkout_id, actor=actor)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{checkout_id}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"Finalized {done} session(s).")
 
     def _calc_amount(self, obj, name):
         calc = obj.current_calculation

@@ -66,5 +66,6 @@ class MerchantOAuthClientAdmin(admin.ModelAdmin):
     raw_id_fields = ("merchant", "application")
 
 
-# Webhook endpoints, events and deliveries register themselves there.
+# Webhook endpoints, events and deliveries, and the audit trail, register themselves there.
+import merchants.audit.admin  # noqa: E402, F401
 import merchants.webhooks.admin  # noqa: E402, F401

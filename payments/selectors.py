@@ -247,3 +247,49 @@ def payment_failure_facts(*, payment_intent_ids) -> dict:
             },
         )
     return facts
+
+
+def payment_latency(*, merchant_id: int, since) -> dict:
+    """Gateway calls of the merchant's payment attempts answered since `since`: how many
+    and their mean duration in milliseconds (None without calls)."""
+    from django.db.models import Avg, Count
+
+    stats = PaymentAttempt.objects.filter(
+        transaction__merchant_id=merchant_id, answered_at__gte=since, duration_ms__isnull=False
+    ).aggregate(count=Count("id"), avg=Avg("duration_ms"))
+    return {"count": stats["count"], "avg_ms": round(stats["avg"]) if stats["avg"] is not None else None}
+
+
+def payment_attempts_overdue(*, merchant_id: int, older_than) -> list[dict]:
+    """The merchant's attempts still waiting on the gateway since before `older_than`."""
+    attempts = (
+        PaymentAttempt.objects.filter(
+            transaction__merchant_id=merchant_id,
+            status__in=[PaymentAttempt.Status.PENDING, PaymentAttempt.Status.UNKNOWN, PaymentAttempt.Status.PROCESSING],
+            answered_at__isnull=True,
+            claimed_at__lte=older_than,
+        )
+        .select_related("transaction")
+        .order_by("claimed_at")[:100]
+    )
+    return [
+        {
+            "id": attempt.public_id,
+            "payment_intent_id": attempt.transaction.public_id,
+            "reference": attempt.transaction.reference,
+            "status": attempt.status,
+            "started_at": attempt.claimed_at,
+        }
+        for attempt in attempts
+    ]
+
+
+def gateway_events_oldest_unprocessed():
+    """When the oldest inbound gateway event still waiting to be processed arrived (None:
+    none waits). Platform-wide: gateway events are matched to merchants when processed."""
+    return (
+        GatewayEvent.objects.filter(status=GatewayEvent.Status.RECEIVED)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )

@@ -161,3 +161,11 @@ urlpatterns += [
         name="session-support-note",
     ),
 ]
+
+# Diagnostics of the merchant's pipeline.
+from checkout.api import operations_views  # noqa: E402
+
+urlpatterns += [
+    path("diagnostics", operations_views.DiagnosticsApi.as_view(), name="diagnostics"),
+    path("threads", operations_views.ThreadsApi.as_view(), name="threads"),
+]

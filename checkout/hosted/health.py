@@ -1,5 +1,6 @@
 """GET /health's view of the hosted pages: the page templates load and render."""
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
@@ -13,3 +14,11 @@ def hosted_pages_ok() -> tuple[bool, str]:
     html = render_to_string(PROBE_TEMPLATE, {}, request=request)
     healthy = "</html>" in html
     return healthy, "ok" if healthy else "incomplete"
+
+
+def hosted_pages_available(merchant) -> bool:
+    """GET /capabilities: hosted links can be handed out (the platform knows its public
+    address) and the merchant's gateway can take the card on them."""
+    from merchants.gateways import gateway_is_configured
+
+    return bool(settings.PUBLIC_BASE_URL) and gateway_is_configured(merchant.gateway)
