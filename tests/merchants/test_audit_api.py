@@ -86,19 +86,28 @@ def test_pages_with_a_cursor(api):
     assert [row["after"]["max_payment_attempts"] for row in first["data"] + second["data"]] == [6, 5, 4]
 
 
-def test_audit_rows_carry_the_request_id_and_cannot_be_rewritten(api):
-    from django_guid import set_guid
-
-    set_guid("req-7f3a")
-    try:
-        merchant_settings_update(merchant_id=api.merchant.pk, changes={"max_payment_attempts": 7}, actor="staff:eve")
-    finally:
-        set_guid(None)
+def test_audit_rows_carry_the_request_id_and_cannot_be_rewritten(api, monkeypatch):
+    # The one place the request id is read (core.request_context), as the middleware sets it.
+    monkeypatch.setattr("merchants.audit.services.current_request_id", lambda: "req-7f3a")
+    merchant_settings_update(merchant_id=api.merchant.pk, changes={"max_payment_attempts": 7}, actor="staff:eve")
     entry = AuditEntry.objects.get(merchant=api.merchant, actor="staff:eve")
     assert entry.request_id == "req-7f3a" and entry.actor_type == "staff"
     if connection.vendor == "postgresql":
         with pytest.raises(DatabaseError), transaction.atomic():
             AuditEntry.objects.filter(pk=entry.pk).update(action="nothing.happened")
+
+
+def test_the_request_id_comes_from_the_correlation_middleware():
+    from django_guid import set_guid
+
+    from core.request_context import current_request_id
+
+    set_guid("req-1b2c")
+    try:
+        assert current_request_id() == "req-1b2c"
+    finally:
+        set_guid(None)
+    assert current_request_id() == ""
 
 
 @pytest.mark.parametrize(
