@@ -9,7 +9,9 @@ class CheckoutConfig(AppConfig):
         from checkout.order_selectors import session_paid_lines
         from checkout.selectors import payment_event_context
         from checkout.services.payment import session_payable_check, session_payment_notice, session_risk_facts
+        from checkout.services.wallet import session_payer_customer
         from payments.hooks import (
+            register_customer_provider,
             register_event_context,
             register_paid_lines_provider,
             register_payable_check,
@@ -21,6 +23,7 @@ class CheckoutConfig(AppConfig):
         register_payable_check(session_payable_check)
         register_paid_lines_provider(session_paid_lines)
         register_risk_facts_provider(session_risk_facts)
+        register_customer_provider(session_payer_customer)
         # The API document's events carry checkout_id: payment events get it from here.
         register_event_context(payment_event_context)
 

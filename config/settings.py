@@ -7,6 +7,7 @@ fall back to embedded services so a fresh machine needs nothing installed.
 
 import base64
 import hashlib
+import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -195,6 +196,14 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured("CACHE_URL must be a redis:// address in production (shared rate limits)")
 else:
     CACHE_URL = env.str("CACHE_URL", default=CELERY_BROKER_URL if TESTING and _broker_is_redis else "locmem://")
+if TESTING and CACHE_URL.startswith("redis://") and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # Parallel test processes each get a Redis database of their own: a test's cache.clear()
+    # (FLUSHDB) must not wipe the rate-limit counters another process's test is counting.
+    _cache_base, _, _cache_db = CACHE_URL.rpartition("/")
+    if not _cache_db.isdigit():
+        _cache_base, _cache_db = CACHE_URL.rstrip("/"), "0"
+    _cache_db = int(_cache_db)
+    CACHE_URL = f"{_cache_base}/{(_cache_db + 1 + int(os.environ['PYTEST_XDIST_WORKER'][2:])) % 16}"
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL == "locmem://":

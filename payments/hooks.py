@@ -296,3 +296,21 @@ def risk_facts_for(*, merchant_id: int, reference: str) -> dict:
             }
         )
     return facts
+
+
+# Which of the merchant's customers paid (by the payment's reference), for refunds issued
+# as store credit: the payable's owner knows (checkout: a session owned by a user).
+_customer_provider = None
+
+
+def register_customer_provider(provider):
+    """`provider(*, merchant_id, reference) -> str | None`: the customer id, None for a guest."""
+    global _customer_provider
+    _customer_provider = provider
+    return provider
+
+
+def payer_customer_id(*, merchant_id: int, reference: str) -> str | None:
+    if _customer_provider is None or not reference:
+        return None
+    return _customer_provider(merchant_id=merchant_id, reference=reference)

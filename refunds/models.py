@@ -39,6 +39,10 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
         REQUESTED_BY_CUSTOMER = "requested_by_customer"
         OTHER = "other"
 
+    class Destination(models.TextChoices):
+        ORIGINAL = "original"  # back where the money came from: the card, gift cards, store credit
+        STORE_CREDIT = "store_credit"  # all of it to the customer's store credit, nothing to the card
+
     # What still draws on the payment's captured amount besides what it already refunded.
     # A FAILED refund counts only while its outcome is unknown (the gateway may have paid).
     RESERVING = (State.PENDING, State.UNDER_REVIEW, State.NEEDS_INFO, State.APPROVED, State.PROCESSING)
@@ -48,6 +52,14 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
     payment = models.ForeignKey("payments.PaymentTransaction", on_delete=models.PROTECT, related_name="+")
     state = FSMField(default=State.PENDING, choices=State.choices, protected=True, db_index=True)
     amount = models.BigIntegerField(help_text="Minor units of the payment's currency")
+    # The part of `amount` drawn on the intent's own card (all of it unless the intent was
+    # paid as a split, whose gift card and store credit parts give back the rest).
+    card_amount = models.BigIntegerField(help_text="Minor units drawn on the intent's own card")
+    allocations = models.JSONField(
+        default=list, blank=True, help_text="[{part, type, amount}]: the split payment's parts drawn on"
+    )
+    refund_to = models.CharField(max_length=20, choices=Destination.choices, default=Destination.ORIGINAL)
+    store_credit_customer_id = models.CharField(max_length=200, blank=True)
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=30, choices=Reason.choices)
     note = models.TextField(blank=True, max_length=2000)
@@ -97,6 +109,10 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(card_amount__gte=0, card_amount__lte=models.F("amount")),
+                name="refund_card_amount_in_amount",
+            ),
             models.UniqueConstraint(
                 fields=["gateway_idempotency_key"],
                 condition=~Q(gateway_idempotency_key=""),

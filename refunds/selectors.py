@@ -33,13 +33,25 @@ def refund_list(*, merchant_id: int, status=None, payment_intent=None, created_g
     return refunds
 
 
-def refund_reserved_amount(*, payment_pk: int, exclude_pk: int | None = None) -> int:
-    """What refunds not yet completed hold of the payment: the caller holds its lock."""
+def _reserving(*, payment_pk: int, exclude_pk: int | None):
     reserving = Q(state__in=RefundRequest.RESERVING) | Q(state=RefundRequest.State.FAILED, outcome_unknown=True)
     refunds = RefundRequest.objects.filter(reserving, payment_id=payment_pk)
-    if exclude_pk is not None:
-        refunds = refunds.exclude(pk=exclude_pk)
-    return refunds.aggregate(total=Sum("amount"))["total"] or 0
+    return refunds.exclude(pk=exclude_pk) if exclude_pk is not None else refunds
+
+
+def refund_reserved_amount(*, payment_pk: int, exclude_pk: int | None = None) -> int:
+    """What refunds not yet completed hold of the payment's own card: the caller holds its
+    lock. (A split-paid intent's gift card and store credit parts: refund_reserved_parts.)"""
+    return _reserving(payment_pk=payment_pk, exclude_pk=exclude_pk).aggregate(total=Sum("card_amount"))["total"] or 0
+
+
+def refund_reserved_parts(*, payment_pk: int, exclude_pk: int | None = None) -> dict[int, int]:
+    """What refunds not yet completed hold of each part of a split-paid intent, by part."""
+    held: dict[int, int] = {}
+    for allocations in _reserving(payment_pk=payment_pk, exclude_pk=exclude_pk).values_list("allocations", flat=True):
+        for share in allocations or []:
+            held[share["part"]] = held.get(share["part"], 0) + share["amount"]
+    return held
 
 
 def refund_events(refund: RefundRequest):

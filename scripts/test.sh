@@ -19,6 +19,9 @@ echo "==> ruff check"
 .venv/bin/ruff check --output-format concise .
 echo "==> pytest"
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+# Parallel processes (pytest-xdist), one file per process at a time so module fixtures are
+# built once; each has its own test database and cache (see the settings). Much of the
+# suite waits on workers, browsers and servers, so more processes than cores still pays.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-3}" --dist loadfile "$@" || status=$?
 # Exit 5 means no test was collected: that is a failure for us, never a silent pass.
 exit "$status"

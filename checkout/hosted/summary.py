@@ -90,6 +90,7 @@ def order_summary(session: CheckoutSession) -> dict:
             rows.append(Row("Shipping", "Calculated at the next step", pending=True))
         rows.append(Row("Tax", "Calculated at the next step", pending=True))
         total = money(session, sub_total)
+    paid_with, amount_due = _wallet_rows(session) if calc is not None else ([], None)
     return {
         "lines": lines,
         "item_count": sum(line["quantity"] for line in lines),
@@ -97,7 +98,26 @@ def order_summary(session: CheckoutSession) -> dict:
         "total": total,
         "is_final": calc is not None,
         "currency": session.currency,
+        "paid_with": paid_with,
+        "amount_due": amount_due,
     }
+
+
+def _wallet_rows(session: CheckoutSession) -> tuple[list[Row], str | None]:
+    """Gift cards and store credit applied, each with what it covers now, and what is left
+    to pay; nothing when the wallet is empty."""
+    from checkout.services.wallet import wallet_allocation
+
+    allocation = wallet_allocation(session)
+    if not allocation.items:
+        return [], None
+    rows = []
+    for item, amount in allocation.items:
+        if item.gift_card_id:
+            rows.append(Row("Gift card", "−" + money(session, amount), note=f"···· {item.gift_card.last4}"))
+        else:
+            rows.append(Row("Store credit", "−" + money(session, amount)))
+    return rows, money(session, allocation.amount_due)
 
 
 def _add_business_days(day, count: int):

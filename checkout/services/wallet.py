@@ -14,9 +14,9 @@ from django.db import transaction
 
 from checkout.locks import lock_session
 from checkout.models import CheckoutSession, SessionWalletItem
-from checkout.services.lifecycle import timeline_record
+from checkout.services.lifecycle import session_touch, timeline_record
 from core.exceptions import Conflict, DomainError
-from payments.selectors import payment_intent_get, payment_is_replaceable
+from payments.selectors import payment_intent_get, payment_is_replaceable, payment_is_unpaid
 from payments.wallet import codes
 from payments.wallet.exceptions import GiftCardNotFound, StoreCreditUnavailable
 from payments.wallet.services import gift_card_check_usable, gift_card_lookup, gift_card_status, store_credit_account
@@ -32,6 +32,13 @@ def session_customer_id(session: CheckoutSession) -> str | None:
     session names its owner."""
     owner = session.owner
     return owner["id"] if owner and owner["type"] == CheckoutSession.OwnerType.USER and owner["id"] else None
+
+
+def session_payer_customer(*, merchant_id: int, reference: str) -> str | None:
+    """Payments' customer provider: who paid for the session `reference` (refunds issued
+    as store credit land on this customer's account)."""
+    session = CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference).first()
+    return session_customer_id(session) if session is not None else None
 
 
 @dataclass
@@ -110,6 +117,43 @@ def _lock_open_wallet(*, merchant_id: int, checkout_id: str) -> CheckoutSession:
     return session
 
 
+def _intent_follows_wallet(session: CheckoutSession, *, actor: str) -> None:
+    """The wallet changed under a session that already has an unpaid intent: the card is
+    asked for what is left, never for what a gift card now covers. The intent is resized
+    and its split's balance parts set again; when the balances cover everything it is
+    cancelled (nothing was sent, so no one is called) and finalize takes the balances.
+    Runs under the session's lock (session → payment)."""
+    from payments.services import payment_intent_cancel, payment_intent_lock, payment_intent_resize
+    from payments.wallet.split import split_payment_prepare
+
+    if not session.payment_intent_id:
+        return
+    payment = payment_intent_lock(merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id)
+    if not payment_is_unpaid(payment):
+        return
+    due = wallet_allocation(session).amount_due
+    data = {"payment_intent_id": payment.public_id, "from": payment.amount, "to": due}
+    if due <= 0:
+        payment_intent_cancel(
+            merchant_id=session.merchant_id,
+            payment_intent_id=payment.public_id,
+            actor=actor,
+            reason="Replaced: gift cards and store credit cover the session.",
+        )
+        session.payment_intent_id = ""
+        session_touch(session, actor=actor, type="payment.intent_replaced_by_wallet", data=data)
+        return
+    payment_intent_resize(merchant_id=session.merchant_id, payment_intent_id=payment.public_id, amount=due, actor=actor)
+    split_payment_prepare(
+        merchant_id=session.merchant_id,
+        payment_intent_id=payment.public_id,
+        balance_parts=wallet_balance_parts(session),
+        actor=actor,
+    )
+    if data["from"] != due:
+        timeline_record(session, type="payment.intent_resized", actor=actor, data=data)
+
+
 def session_gift_card_apply(*, merchant_id: int, checkout_id: str, code, actor: str, ip: str = "") -> dict:
     """Applies a gift card: answers {applied_amount, remaining_balance, amount_due}.
 
@@ -135,6 +179,7 @@ def session_gift_card_apply(*, merchant_id: int, checkout_id: str, code, actor: 
                 actor=actor,
                 data={"gift_card": card.public_id, "last4": card.last4},
             )
+            _intent_follows_wallet(session, actor=actor)
         allocation = wallet_allocation(session)
     applied = dict((i.pk, amount) for i, amount in allocation.items)[item.pk]
     return {
@@ -167,6 +212,7 @@ def session_gift_card_remove(*, merchant_id: int, checkout_id: str, code, actor:
             data={"gift_card": match.gift_card.public_id, "last4": match.gift_card.last4},
         )
         match.delete()
+        _intent_follows_wallet(session, actor=actor)
     return session
 
 
@@ -196,6 +242,7 @@ def session_store_credit_apply(*, merchant_id: int, checkout_id: str, amount, ac
                 session=session, kind=SessionWalletItem.Kind.STORE_CREDIT, store_credit=account, requested_amount=amount
             )
         timeline_record(session, type="wallet.store_credit_applied", actor=actor, data={"amount": amount})
+        _intent_follows_wallet(session, actor=actor)
     return session
 
 
@@ -259,7 +306,9 @@ def session_wallet_pays(session: CheckoutSession, *, actor: str):
         return None
     if session.merchant.approval_mode == "merchant" and session.approved_at is None:
         return None
-    if not session.calculation_is_current or not can_proceed(session.start_payment):
+    # Already paying when an intent it had was cancelled because the wallet came to cover it.
+    paying = session.status == CheckoutSession.Status.PAYMENT_PROCESSING
+    if not session.calculation_is_current or not (paying or can_proceed(session.start_payment)):
         return None
     split = split_payment_pay_balances(
         merchant_id=session.merchant_id,
@@ -268,12 +317,11 @@ def session_wallet_pays(session: CheckoutSession, *, actor: str):
         balance_parts=wallet_balance_parts(session),
         actor=actor,
     )
-    session_transition(
-        session,
-        "start_payment",
-        actor=actor,
-        data={"split_payment": split.public_id, "amount": split.amount, "currency": split.currency},
-    )
+    data = {"split_payment": split.public_id, "amount": split.amount, "currency": split.currency}
+    if paying:
+        session_touch(session, actor=actor, type="wallet.paid", data=data)
+    else:
+        session_transition(session, "start_payment", actor=actor, data=data)
     return split
 
 
@@ -291,3 +339,4 @@ def session_gift_card_remove_by_id(*, merchant_id: int, checkout_id: str, gift_c
             data={"gift_card": item.gift_card.public_id, "last4": item.gift_card.last4},
         )
         item.delete()
+        _intent_follows_wallet(session, actor=actor)

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from core.exceptions import DomainError, InvalidStateTransition
+from core.exceptions import Conflict, DomainError, InvalidStateTransition
 from core.money import is_currency
 from merchants.models import Merchant
 from payments import hooks
@@ -63,6 +63,27 @@ def payment_intent_create(
             data={"amount": amount, "currency": currency, "capture_mode": capture_mode, "gateway": payment.gateway},
         )
         payment_audit(payment, action="created", actor=actor, before=None)
+    return payment
+
+
+def payment_intent_resize(*, merchant_id: int, payment_intent_id: str, amount: int, actor: str) -> PaymentTransaction:
+    """The payer's amount changed before anything reached the gateway (a gift card applied
+    to the session after its intent was created): the intent now asks for `amount`.
+
+    Runs in the caller's transaction (the payer holds its own lock first); locks the
+    payment. Only an unpaid intent (pending, or failed with nothing held) may change;
+    anything else raises Conflict 409 payment_in_progress, and nothing is written.
+    """
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise DomainError("amount must be a positive integer in minor units.", param="amount")
+    payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+    if payment.state not in (State.PENDING, State.FAILED):
+        raise Conflict("This payment is already under way; its amount cannot change.", code="payment_in_progress")
+    if payment.amount != amount:
+        payment_log(payment, type="amount.changed", actor=actor, data={"from": payment.amount, "to": amount})
+        payment.amount = amount
+        payment.version += 1
+        payment.save(update_fields=["amount", "version", "updated_at"])
     return payment
 
 

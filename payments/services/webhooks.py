@@ -12,10 +12,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from payments.exceptions import WebhookSignatureInvalid
 from payments.gateways import gateway_for_signature, gateway_named
 from payments.locks import lock_payment_by_pk
 from payments.models import GatewayEvent, PaymentAttempt, PaymentTransaction
+from payments.selectors import payment_queryset
 from payments.services.disputes import payment_dispute_apply
 from payments.services.log import payment_log
 from payments.services.outcomes import outcome_apply
@@ -87,7 +89,7 @@ def gateway_event_process(*, event_pk: int) -> str:
     notice = gateway_named(event.gateway).notice_from_payload(event.payload)
     try:
         with transaction.atomic():
-            _handle(notice, gateway=event.gateway)
+            settled_pk = _handle(notice, gateway=event.gateway)
     except Exception as exc:
         GatewayEvent.objects.filter(pk=event_pk).exclude(status=GatewayEvent.Status.PROCESSED).update(
             status=GatewayEvent.Status.FAILED,
@@ -99,16 +101,31 @@ def gateway_event_process(*, event_pk: int) -> str:
     GatewayEvent.objects.filter(pk=event_pk).exclude(status=GatewayEvent.Status.PROCESSED).update(
         status=GatewayEvent.Status.PROCESSED, attempts=F("attempts") + 1, processed_at=timezone.now(), last_error=""
     )
+    if settled_pk is not None:
+        _split_carry_on(settled_pk, gateway=event.gateway)
     return GatewayEvent.Status.PROCESSED
 
 
-def _handle(notice, *, gateway: str) -> None:
+def _split_carry_on(payment_pk: int, *, gateway: str) -> None:
+    """A card part of a split payment settled by the gateway's event (3-D Secure finished
+    with the shopper gone, an asynchronous authorization): the split carries on now, not on
+    the janitor's next run. Outside any transaction: the next card part calls the gateway."""
+    from payments.wallet.split import split_payment_advance
+
+    try:
+        split_payment_advance(payment_queryset().get(pk=payment_pk), actor=f"gateway:{gateway}")
+    except DomainError as exc:
+        logger.warning("split payment not carried on after an event on payment %s: %s", payment_pk, exc.code)
+
+
+def _handle(notice, *, gateway: str) -> int | None:
+    """Applies the event; returns the payment's key when it carried an outcome."""
     if notice.result is None and notice.dispute is None and notice.refund is None:
-        return  # an event about something we do not track (a charge, a payout)
+        return None  # an event about something we do not track (a charge, a payout)
     payment, attempt = _find(notice)
     if payment is None or attempt is None:
         logger.info("%s event %s names no payment of ours", gateway, notice.event_id)
-        return
+        return None
     payment = lock_payment_by_pk(payment.pk)
     # Re-read rather than refresh_from_db (see confirm._reread).
     attempt = type(attempt).objects.get(pk=attempt.pk)
@@ -122,11 +139,12 @@ def _handle(notice, *, gateway: str) -> None:
     )
     if notice.dispute is not None:
         payment_dispute_apply(payment, notice.dispute, gateway=gateway, event_id=notice.event_id, actor=actor)
-        return
+        return None
     if notice.refund is not None:
         payment_refund_update(payment, notice.refund, actor=actor)
-        return
+        return None
     outcome_apply(payment, attempt, notice.result, actor=actor, source=f"webhook:{notice.type}")
+    return payment.pk
 
 
 def gateway_event_reprocess(*, event_pk: int) -> str:

@@ -14,6 +14,17 @@ class RefundLineSerializer(StrictSerializer):
     quantity = StrictIntegerField(min_value=1, max_value=1_000_000)
 
 
+class RefundAllocationSerializer(StrictSerializer):
+    part = StrictIntegerField(min_value=0, max_value=100, help_text="The split payment part's position")
+    amount = StrictIntegerField(min_value=1, help_text="Minor units this part gives back")
+
+
+class RefundShareSerializer(serializers.Serializer):
+    part = serializers.IntegerField(help_text="The split payment part's position")
+    type = serializers.CharField(help_text="card, gift_card or store_credit")
+    amount = serializers.IntegerField()
+
+
 class RefundCreateSerializer(StrictSerializer):
     amount = StrictIntegerField(
         min_value=1, required=False, help_text="Minor units; omitted: everything not yet refunded"
@@ -29,6 +40,30 @@ class RefundCreateSerializer(StrictSerializer):
     receipt_email = serializers.EmailField(
         required=False, allow_blank=True, default="", help_text="Where the shopper's refund confirmation goes"
     )
+    allocations = RefundAllocationSerializer(
+        many=True,
+        required=False,
+        max_length=10,
+        help_text="For an intent paid as a split: which parts give the money back (default: the card first)",
+    )
+    refund_to = serializers.ChoiceField(
+        RefundRequest.Destination.choices,
+        required=False,
+        default="original",
+        help_text="original (default): where the money came from; store_credit: the customer's store credit",
+    )
+    customer_id = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        help_text="With refund_to store_credit: whose account (default: the session's owner)",
+    )
+
+    def validate_allocations(self, allocations):
+        parts = [item["part"] for item in allocations]
+        if len(parts) != len(set(parts)):
+            raise serializers.ValidationError("Name each part once.")
+        return allocations
 
     def validate_lines(self, lines):
         ids = [line["line_id"] for line in lines]
@@ -79,6 +114,8 @@ class RefundSerializer(serializers.Serializer):
     reason = serializers.CharField()
     note = serializers.CharField()
     lines = RefundLineSerializer(many=True)
+    refund_to = serializers.CharField(help_text="original or store_credit")
+    allocations = RefundShareSerializer(many=True, help_text="The split payment's parts drawn on ([] when not split)")
     receipt_email = serializers.CharField()
     requested_by = serializers.CharField()
     review = serializers.SerializerMethodField()

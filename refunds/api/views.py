@@ -49,6 +49,9 @@ class PaymentIntentRefundApi(ApiView):
             note=serializer.validated_data["note"],
             lines=serializer.validated_data.get("lines", []),
             receipt_email=serializer.validated_data["receipt_email"],
+            allocations=serializer.validated_data.get("allocations"),
+            refund_to=serializer.validated_data["refund_to"],
+            customer_id=serializer.validated_data["customer_id"],
             actor=actor_for(request),
         )
         # Read again: processing may already have moved it (an eager worker, a fast one).

@@ -27,6 +27,8 @@ from payments.services.refunds import (
     payment_refund_failed,
     payment_refund_record,
 )
+from payments.wallet.refunds import split_refund_settle
+from payments.wallet.services import store_credit_grant
 from refunds.exceptions import RefundCallInFlight
 from refunds.locks import lock_refund_and_payment
 from refunds.models import RefundRequest
@@ -87,10 +89,18 @@ def _claim(refund_pk: int, *, actor: str) -> _Claim | None:
             actor=actor,
             data={"key": refund.gateway_idempotency_key, "call": refund.call_count},
         )
-        payment_refund_claimed(
-            payment, refund_id=refund.public_id, amount=refund.amount, key=refund.gateway_idempotency_key, actor=actor
-        )
-        return _Claim(refund.pk, payment.pk, refund.public_id, refund.amount, refund.gateway_idempotency_key)
+        amount = gateway_amount(refund)
+        if amount:
+            payment_refund_claimed(
+                payment, refund_id=refund.public_id, amount=amount, key=refund.gateway_idempotency_key, actor=actor
+            )
+        return _Claim(refund.pk, payment.pk, refund.public_id, amount, refund.gateway_idempotency_key)
+
+
+def gateway_amount(refund: RefundRequest) -> int:
+    """What the gateway is asked to give back: the card's share, unless the refund goes to
+    store credit (then no one outside is called)."""
+    return 0 if refund.refund_to == RefundRequest.Destination.STORE_CREDIT else refund.card_amount
 
 
 def _current(claim: _Claim, *, actor: str):
@@ -111,16 +121,49 @@ def _record_success(claim: _Claim, result: base.GatewayResult, *, actor: str) ->
         payment, refund = current
         data = {"status": result.status, "reference": result.reference, "amount": result.amount, "key": claim.key}
         refund_log(refund, type="gateway.refund", actor=actor, data=data)
-        refund_transition(refund, "complete", actor=actor, gateway_reference=result.reference, at=timezone.now())
+        _complete(refund, payment, gateway_reference=result.reference, actor=actor)
+
+
+def _complete(refund: RefundRequest, payment, *, gateway_reference: str, actor: str) -> None:
+    """PROCESSING → COMPLETED with every share landed, in the caller's transaction (the
+    payment and refund locked): the card's share on the payment, a split's gift card and
+    store credit shares back in their ledgers, or everything on the customer's store
+    credit. Then the shopper's receipt is queued."""
+    refund_transition(refund, "complete", actor=actor, gateway_reference=gateway_reference, at=timezone.now())
+    to_store_credit = refund.refund_to == RefundRequest.Destination.STORE_CREDIT
+    if refund.card_amount:
         payment_refund_record(
             payment,
             refund_id=refund.public_id,
-            amount=refund.amount,
-            gateway_reference=result.reference,
+            amount=refund.card_amount,
+            gateway_reference=gateway_reference,
             actor=actor,
         )
-        if refund.receipt_email:
-            queue_receipt(refund.pk)
+    split_refund_settle(
+        payment,
+        shares=refund.allocations,
+        refund_id=refund.public_id,
+        actor=actor,
+        back_to_instruments=not to_store_credit,
+    )
+    if to_store_credit:
+        account = store_credit_grant(
+            merchant_id=payment.merchant_id,
+            customer_id=refund.store_credit_customer_id,
+            amount=refund.amount,
+            currency=payment.currency,
+            reason=f"refund {refund.public_id}",
+            actor=actor,
+            reference=refund.public_id,
+        )
+        refund_log(
+            refund,
+            type="store_credit.credited",
+            actor=actor,
+            data={"account": account.public_id, "amount": refund.amount, "balance": account.balance},
+        )
+    if refund.receipt_email:
+        queue_receipt(refund.pk)
 
 
 def _record_pending(claim: _Claim, result: base.GatewayResult, *, actor: str) -> None:
@@ -154,18 +197,7 @@ def refund_gateway_update(update: hooks.RefundUpdate) -> bool:
     data = {"status": update.status, "reference": update.gateway_refund_id, "amount": update.amount}
     refund_log(refund, type="gateway.refund_updated", actor=update.actor, data=data)
     if update.status == base.SUCCEEDED:
-        refund_transition(
-            refund, "complete", actor=update.actor, gateway_reference=update.gateway_refund_id, at=timezone.now()
-        )
-        payment_refund_record(
-            payment,
-            refund_id=refund.public_id,
-            amount=refund.amount,
-            gateway_reference=update.gateway_refund_id,
-            actor=update.actor,
-        )
-        if refund.receipt_email:
-            queue_receipt(refund.pk)
+        _complete(refund, payment, gateway_reference=update.gateway_refund_id, actor=update.actor)
     else:
         code = update.failure_code or "refund_failed"
         _fail(
@@ -213,7 +245,10 @@ def refund_process(*, refund_pk: int, actor: str = SYSTEM_ACTOR) -> RefundReques
     another worker's call has not answered yet.
     """
     claim = _claim(refund_pk, actor=actor)
-    if claim is not None:
+    if claim is not None and claim.amount == 0:
+        # Nothing for the gateway: the shares are balances or store credit, all in the database.
+        _record_success(claim, base.GatewayResult(status=base.SUCCEEDED, reference="", amount=0), actor=actor)
+    elif claim is not None:
         try:
             result = payment_gateway_refund(payment_pk=claim.payment_pk, amount=claim.amount, idempotency_key=claim.key)
         except GatewayUnavailable:

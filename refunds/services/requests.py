@@ -6,14 +6,16 @@ from django.db import transaction
 
 from core.exceptions import DomainError
 from core.money import format_minor
+from payments.hooks import payer_customer_id
 from payments.models import PaymentTransaction
 from payments.selectors import payment_paid_lines
 from payments.services.refunds import payment_refund_check, payment_refundable_amount
+from payments.wallet.refunds import CARD, split_refund_plan
 from refunds.exceptions import RefundExceedsCaptured
 from refunds.locks import lock_merchant_refund_and_payment, lock_payment_for_refund
 from refunds.models import RefundRequest
 from refunds.rules import auto_approval
-from refunds.selectors import refund_line_quantities, refund_reserved_amount
+from refunds.selectors import refund_line_quantities, refund_reserved_amount, refund_reserved_parts
 from refunds.services.log import refund_audit, refund_emit, refund_log, refund_transition
 from refunds.services.queue import queue_processing, queue_review_request
 
@@ -22,12 +24,51 @@ RULES_ACTOR = "system:refund_rules"
 
 def refund_room(payment: PaymentTransaction, *, exclude_pk: int | None = None) -> int:
     """What may still be refunded, by payments' one rule (which counts the refunds in
-    flight here through the reservations refunds registers, and payments' own).
+    flight here through the reservations refunds registers, and payments' own), plus,
+    for an intent paid as a split, what its gift card and store credit parts have left.
 
     The caller holds the payment's lock: the sum stays true until its transaction ends,
     which is what keeps concurrent requests from refunding more than was captured.
     """
-    return payment_refundable_amount(payment, exclude_reservation=exclude_pk)
+    card = payment_refundable_amount(payment, exclude_reservation=exclude_pk)
+    shares = _plan(payment, amount=None, allocations=None, exclude_pk=exclude_pk)
+    return card if shares is None else sum(share.amount for share in shares)
+
+
+def _plan(payment: PaymentTransaction, *, amount, allocations, exclude_pk: int | None = None):
+    """The split parts a refund draws on (None when the intent was not paid by a split)."""
+    try:
+        return split_refund_plan(
+            payment,
+            amount=amount,
+            allocations=allocations,
+            card_room=payment_refundable_amount(payment, exclude_reservation=exclude_pk),
+            reserved=refund_reserved_parts(payment_pk=payment.pk, exclude_pk=exclude_pk),
+        )
+    except DomainError as exc:
+        if exc.code == "refund_exceeds_captured":
+            room = refund_room(payment, exclude_pk=exclude_pk)
+            raise RefundExceedsCaptured(
+                f"At most {format_minor(max(room, 0), payment.currency)} is left to refund on this payment.",
+                param="amount",
+                extra={"refundable_amount": max(room, 0)},
+            ) from None
+        raise
+
+
+def _store_credit_customer(payment: PaymentTransaction, refund_to: str, customer_id: str) -> str:
+    if refund_to != RefundRequest.Destination.STORE_CREDIT:
+        if customer_id:
+            raise DomainError("customer_id is only for refunds to store credit.", param="customer_id")
+        return ""
+    customer = customer_id or payer_customer_id(merchant_id=payment.merchant_id, reference=payment.reference)
+    if not customer:
+        raise DomainError(
+            "This payment's payer is a guest: name the customer whose store credit receives the refund.",
+            code="customer_required",
+            param="customer_id",
+        )
+    return customer
 
 
 def refund_reservations(*, payment_pk: int, exclude=None) -> int:
@@ -107,6 +148,9 @@ def refund_create(
     lines=(),
     receipt_email: str = "",
     user=None,
+    allocations=None,
+    refund_to: str = RefundRequest.Destination.ORIGINAL,
+    customer_id: str = "",
 ) -> RefundRequest:
     """A refund of `amount` of the merchant's payment. None: what `lines` are worth
     (refund_lines_check), or without lines all that is left.
@@ -115,6 +159,10 @@ def refund_create(
     and writes the request only if it fits. The merchant's rules approve it at once or
     send it to review (reviewers are emailed on commit); an approved one is queued for
     the gateway on commit. `user`: the staff member asking, kept for the four-eyes rule.
+    An intent paid as a split refunds its own card first, then its gift card and store
+    credit parts, or the parts `allocations` ([{"part", "amount"}]) names; `refund_to`
+    store_credit puts it all on the customer's store credit (the session's owner, or
+    `customer_id`) instead of the card.
     Raises NotFound (404), PaymentNotCaptured or PaymentDisputed (409),
     RefundExceedsCaptured (400), DomainError (400) for lines the payment did not pay for.
     """
@@ -124,6 +172,8 @@ def refund_create(
         lines = [dict(line) for line in lines]
         if lines:
             lines_worth = refund_lines_check(payment, lines)
+        if amount is None and allocations:
+            amount = sum(item["amount"] for item in allocations)
         if amount is None:
             room = refund_room(payment)
             # By lines, what they are worth, but never more than is left (an earlier refund
@@ -136,11 +186,25 @@ def refund_create(
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             # The API's serializer says so too; the service must hold for every caller.
             raise DomainError("amount must be a positive integer in minor units.", param="amount")
-        refund_room_check(payment, amount)
+        shares = _plan(payment, amount=amount, allocations=allocations)
+        if shares is None:
+            if allocations:
+                raise DomainError(
+                    "allocations are for payment intents paid as a split.", code="not_split", param="allocations"
+                )
+            refund_room_check(payment, amount)
+            card_amount = amount
+        else:
+            card_amount = sum(share.amount for share in shares if share.type == CARD)
+        store_credit_customer = _store_credit_customer(payment, refund_to, customer_id)
         refund = RefundRequest.objects.create(
             merchant_id=merchant_id,
             payment=payment,
             amount=amount,
+            card_amount=card_amount,
+            allocations=[share.public() for share in shares or []],
+            refund_to=refund_to,
+            store_credit_customer_id=store_credit_customer,
             currency=payment.currency,
             reason=reason,
             note=note,
@@ -154,7 +218,14 @@ def refund_create(
             type="created",
             actor=actor,
             user=user,
-            data={"amount": amount, "reason": reason, "note": note, "lines": refund.lines},
+            data={
+                "amount": amount,
+                "reason": reason,
+                "note": note,
+                "lines": refund.lines,
+                "allocations": refund.allocations,
+                "refund_to": refund.refund_to,
+            },
             to_state=refund.state,
         )
         refund_audit(refund, action="created", actor=actor, before=None, data={"amount": amount, "reason": reason})

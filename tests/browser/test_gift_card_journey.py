@@ -34,6 +34,9 @@ def test_gift_card_plus_4242_pays_the_order(tab, shop):
     expect(page.get_by_test_id("gift-card-applied")).to_have_text("−$20.00")
     expect(page.get_by_test_id("amount-due")).to_have_text("$43.60")
     expect(page.get_by_role("button", name=re.compile(r"^Pay \$43\.60$"))).to_be_visible()
+    # The order summary beside the form says the same: the gift card's line, then what is due.
+    expect(page.locator(".totals__row--wallet")).to_contain_text("−$20.00")
+    expect(page.get_by_test_id("summary-amount-due")).to_contain_text("$43.60")
     tab.snap("gift-card-applied")
     pay_with(page, "4242 4242 4242 4242")
     expect(page.get_by_role("heading", name="Thank you! Your payment was successful")).to_be_visible()

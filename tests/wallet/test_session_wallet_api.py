@@ -197,3 +197,55 @@ def test_wallet_routes_hide_another_merchants_session(api, other_api):
     card = issue(other_api, 100)
     assert other_api.get(f"{session_url(checkout_id)}/wallet").status_code == 404
     assert apply_card(other_api, checkout_id, card["code"]).status_code == 404
+
+
+def test_a_gift_card_applied_after_the_intent_resizes_it_so_the_card_pays_only_what_is_left(api):
+    session = ready_session(api)
+    checkout_id = session["checkout_id"]
+    total = _total(session)
+    intent = create_intent(api, checkout_id)
+    assert intent["amount"] == total
+    card = issue(api, 1200)
+    assert ok(apply_card(api, checkout_id, card["code"]))["amount_due"] == total - 1200
+    assert ok(api.get(f"{V1}/payment-intents/{intent['id']}"))["amount"] == total - 1200
+    ok(attach(api, intent["id"], tokenize(api)))
+    assert ok(confirm(api, intent["id"]))["status"] == "succeeded"
+    assert balance(card["id"]) == 0
+    assert PaymentTransaction.objects.get(public_id=intent["id"]).amount_captured == total - 1200
+    assert ok(finalize(api, checkout_id), 201)["order"]["amount"] == total
+    # Removing it again before paying would have asked the card for the whole total.
+    other = ready_session(api)
+    other_intent = create_intent(api, other["checkout_id"])
+    other_card = issue(api, 500)
+    ok(apply_card(api, other["checkout_id"], other_card["code"]))
+    ok(api.post(f"{session_url(other['checkout_id'])}/remove-giftcard/{other_card['code']}", {}, format="json"))
+    assert ok(api.get(f"{V1}/payment-intents/{other_intent['id']}"))["amount"] == _total(other)
+    assert_ledgers_balance()
+
+
+def test_a_gift_card_covering_everything_after_the_intent_cancels_it_and_finalize_takes_the_card(api):
+    session = ready_session(api)
+    checkout_id = session["checkout_id"]
+    total = _total(session)
+    intent = create_intent(api, checkout_id)
+    card = issue(api, total)
+    assert ok(apply_card(api, checkout_id, card["code"]))["amount_due"] == 0
+    assert ok(api.get(f"{V1}/payment-intents/{intent['id']}"))["status"] == "canceled"
+    assert CheckoutSession.objects.get(public_id=checkout_id).status == "payment_processing"
+    order = ok(finalize(api, checkout_id), 201)["order"]
+    assert order["amount"] == total and balance(card["id"]) == 0
+    assert CheckoutSession.objects.get(public_id=checkout_id).status == "completed"
+    assert_ledgers_balance()
+
+
+def test_the_wallet_cannot_change_once_the_card_payment_is_under_way(api):
+    session = ready_session(api)
+    checkout_id = session["checkout_id"]
+    intent = create_intent(api, checkout_id)
+    ok(attach(api, intent["id"], tokenize(api)))
+    ok(confirm(api, intent["id"]))
+    card = issue(api, 500)
+    refused = apply_card(api, checkout_id, card["code"])
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] in {"payment_in_progress", "invalid_state_transition"}
+    assert balance(card["id"]) == 500

@@ -126,3 +126,38 @@ def test_another_merchants_intent_cannot_be_split(api, other_api):
     _, intent = _intent(api)
     response = split(other_api, intent["id"], [{"type": "card", "payment_method_id": "pm_x", "amount": 1}])
     assert response.status_code == 404
+
+
+def test_a_card_part_settled_by_the_gateways_event_carries_the_split_on_at_once(
+    api, django_capture_on_commit_callbacks
+):
+    # The first card asks for 3-D Secure; the shopper passes it and never comes back.
+    session, intent = _intent(api)
+    total = intent["amount"]
+    card = issue(api, 500)
+    ok(
+        split(
+            api,
+            intent["id"],
+            [
+                {"type": "gift_card", "code": card["code"], "amount": 500},
+                {"type": "card", "payment_method_id": tokenize(api, THREE_DS), "amount": 1000},
+                {"type": "card", "payment_method_id": tokenize(api), "amount": total - 1500},
+            ],
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(confirm(api, intent["id"]))
+    split_payment = SplitPayment.objects.get(payment__public_id=intent["id"])
+    first = split_payment.parts.get(position=1).payment
+    assert split_payment.state == "processing" and first.state == "requires_action"
+    charge = SimulatorCharge.objects.get(idempotency_key__startswith=first.public_id)
+    # The simulator's 3-D Secure callback and webhook arrive; no client call, no janitor.
+    with django_capture_on_commit_callbacks(execute=True):
+        processor.charge_authenticate(reference=charge.reference, success=True)
+    split_payment.refresh_from_db()
+    assert split_payment.state == "completed"
+    assert PaymentTransaction.objects.get(public_id=intent["id"]).state == "completed"
+    assert ok(finalize(api, session["checkout_id"]), 201)["order"]["amount"] == total
+    assert balance(card["id"]) == 0
+    assert_ledgers_balance()
