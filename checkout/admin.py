@@ -2,10 +2,12 @@ from django import forms
 from django.contrib import admin
 from django_countries import countries
 
+import checkout.fulfillment_admin  # noqa: F401  (registers the stock location and shipment plan admins)
 import checkout.inventory_admin  # noqa: F401  (registers the stock ledger and reservation admins)
 import checkout.order_admin  # noqa: F401  (registers the order and finalization job admins)
 import checkout.session_admin  # noqa: F401  (registers the session, calculation, promotion and tax admins)
 from checkout.models import PickupLocation, ShippingRate
+from core import admin_kit
 from core.money import is_currency
 
 # Rate tables and pickup points are merchant configuration, not state that moves money:
@@ -55,7 +57,7 @@ class ShippingRateForm(forms.ModelForm):
 
 
 @admin.register(ShippingRate)
-class ShippingRateAdmin(admin.ModelAdmin):
+class ShippingRateAdmin(admin_kit.ModelAdmin):
     form = ShippingRateForm
     list_display = ("name", "merchant", "carrier", "service_code", "amount", "currency", "countries", "is_active")
     list_filter = ("is_active", ("merchant", admin.RelatedOnlyFieldListFilter), "carrier", "currency")
@@ -79,7 +81,7 @@ class PickupLocationForm(forms.ModelForm):
 
 
 @admin.register(PickupLocation)
-class PickupLocationAdmin(admin.ModelAdmin):
+class PickupLocationAdmin(admin_kit.ModelAdmin):
     form = PickupLocationForm
     list_display = ("name", "merchant", "city", "postal_code", "country", "is_active")
     list_filter = ("is_active", ("merchant", admin.RelatedOnlyFieldListFilter), "country")

@@ -36,3 +36,7 @@ class CheckoutConfig(AppConfig):
         from merchants.capabilities import register_capability
 
         register_capability("hosted_pages", hosted_pages_available)
+        # Its menu and dashboard tiles (core.backoffice.registry).
+        from checkout import backoffice
+
+        backoffice.register()

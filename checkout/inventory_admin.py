@@ -13,10 +13,11 @@ from checkout.inventory_selectors import stock_with_reserved
 from checkout.models import Reservation, ReservationLine, StockItem, StockMovement
 from checkout.services.inventory import reservation_release
 from checkout.services.stock import stock_set
+from core import admin_kit
 from core.exceptions import DomainError
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(admin_kit.TabularInline):
     extra = 0
     can_delete = False
 
@@ -51,7 +52,7 @@ class StockItemForm(forms.ModelForm):
 
 
 @admin.register(StockItem)
-class StockItemAdmin(admin.ModelAdmin):
+class StockItemAdmin(admin_kit.ModelAdmin):
     form = StockItemForm
     list_display = ("sku", "merchant", "on_hand", "reserved", "updated_at")
     list_filter = (("merchant", admin.RelatedOnlyFieldListFilter),)
@@ -91,7 +92,7 @@ class ReservationLineInline(_ReadOnlyInline):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(admin_kit.ModelAdmin):
     list_display = ("public_id", "merchant", "session", "provider", "status", "expires_at", "created_at")
     list_filter = ("status", "provider")
     list_select_related = ("merchant", "session")

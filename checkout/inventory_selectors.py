@@ -3,7 +3,7 @@
 from django.db.models import F, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from checkout.models import CheckoutSession, Reservation, ReservationLine, StockItem
+from checkout.models import CheckoutSession, Reservation, ReservationAllocation, ReservationLine, StockItem
 from core.exceptions import NotFound
 
 LEDGER = "ledger"
@@ -65,7 +65,8 @@ def stock_get(*, merchant_id: int, sku: str) -> StockItem:
 
 def reservation_queryset():
     return Reservation.objects.select_related("session").prefetch_related(
-        Prefetch("lines", queryset=ReservationLine.objects.order_by("sku"))
+        Prefetch("lines", queryset=ReservationLine.objects.order_by("sku")),
+        Prefetch("allocations", queryset=ReservationAllocation.objects.select_related("location")),
     )
 
 

@@ -70,6 +70,19 @@ def lock_stock_items(*, merchant_id: int, skus) -> dict[str, StockItem]:
     return {item.sku: item for item in rows}
 
 
+def lock_location_stock(*, location_ids, skus) -> dict:
+    """Locks per-location stock rows, {(location pk, sku): row}, in (sku, location) order:
+    taken after the ledger rows (lock_stock_items), the last leaves of the house order."""
+    from checkout.models import LocationStock
+
+    rows = (
+        LocationStock.objects.select_for_update()
+        .filter(location_id__in=list(location_ids), sku__in=list(skus))
+        .order_by("sku", "location_id")
+    )
+    return {(row.location_id, row.sku): row for row in rows}
+
+
 def lock_session_order(*, session: CheckoutSession) -> Order | None:
     """The session's order, locked (second in the house order, after the session)."""
     return Order.objects.select_for_update(of=("self",)).filter(session=session).first()

@@ -7,13 +7,15 @@ API's services (rollback, refunds), which check and audit what they do.
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
 
 from checkout.models import FinalizationJob, Order
+from checkout.receipts import receipt_context
+from core import admin_kit
+from core.backoffice.display import badge, merchant_name
 from core.money import Money, is_currency
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(admin_kit.ModelAdmin):
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
@@ -29,26 +31,79 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# The snapshot fields are drawn by the summary above the form, not shown as JSON.
+SNAPSHOT_FIELDS = {
+    "lines", "totals", "adjustments", "shipping", "customer", "shipping_address", "billing_address", "payment_method",
+    "amount", "amount_captured",
+}  # fmt: skip
+
+
+def _address_lines(address) -> list[str]:
+    if not address:
+        return []
+    keys = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+    return [str(address[key]) for key in keys if address.get(key)]
+
+
+def order_summary(order: Order) -> dict:
+    receipt = receipt_context(order)
+    shipping = order.shipping or {}
+    customer = order.customer or {}
+    money = receipt["formatted"]
+    payments_list = reverse("admin:payments_paymenttransaction_changelist")
+    return {
+        **receipt,
+        "status_badge": badge(order.status),
+        "payment_badge": badge(order.payment_status),
+        "captured": Money(order.amount_captured, order.currency).format() if is_currency(order.currency) else "",
+        "customer_full": {"name": customer.get("name", ""), "email": customer.get("email", ""),
+                          "phone": customer.get("phone", "")},
+        "shipping_method": shipping.get("name") or shipping.get("label") or shipping.get("rate_id") or "",
+        "shipping_amount": money.get("shipping_total"),
+        "shipping_address": _address_lines(order.shipping_address),
+        "billing_address": _address_lines(order.billing_address),
+        "receipt_url": reverse("receipt", kwargs={"receipt_id": order.receipt_id}),
+        "payment_url": f"{payments_list}?q={order.payment_intent_id}",
+        "session_url": reverse("admin:checkout_checkoutsession_change", args=[order.session_id]),
+        "refunds_url": f"{reverse('admin:refunds_refundrequest_changelist')}?q={order.payment_intent_id}",
+    }  # fmt: skip
+
+
 @admin.register(Order)
 class OrderAdmin(_ReadOnlyAdmin):
-    list_display = ("public_id", "merchant", "session", "total", "payment_status", "status", "created_at")
+    list_display = (
+        "status_badge", "total", "public_id", "customer_email", merchant_name, "payment_status", "created_at",
+    )  # fmt: skip
+    list_display_links = ("status_badge", "total", "public_id")
     list_filter = ("status", "payment_status", "currency", ("merchant", admin.RelatedOnlyFieldListFilter), "created_at")
     list_select_related = ("merchant", "session")
     search_fields = ("public_id", "session__public_id", "payment_intent_id", "customer__email")
     raw_id_fields = ("merchant", "session")
     date_hierarchy = "created_at"
+    change_form_before_template = "admin/checkout/order_summary.html"
+
+    def get_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in SNAPSHOT_FIELDS]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "receipt_link"]
+        return self.get_fields(request, obj)
 
-    @admin.display(description="Total")
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        extra = {"order_summary": order_summary(order)} if order else {}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    @admin.display(description="Total", ordering="amount")
     def total(self, order):
         return Money(order.amount, order.currency).format() if is_currency(order.currency) else order.amount
 
-    @admin.display(description="Receipt")
-    def receipt_link(self, order):
-        url = reverse("receipt", kwargs={"receipt_id": order.receipt_id})
-        return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">Open the receipt</a>', url)
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, order):
+        return badge(order.status)
+
+    @admin.display(description="Customer")
+    def customer_email(self, order):
+        return (order.customer or {}).get("email", "") or "—"
 
 
 @admin.register(FinalizationJob)

@@ -107,7 +107,7 @@ class PromotionTerms:
 class PricingShipping:
     """The selected shipping rate, or a pickup (amount 0, no carrier)."""
 
-    method: str  # "rate" | "pickup"
+    method: str  # "rate" | "pickup" | "split" (a shipment plan's parcels together)
     reference: str  # the rate's or the pickup location's public id
     name: str
     amount: int

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from checkout.fulfillment_selectors import selected_shipment_plan
 from checkout.inventory_selectors import session_hold_is_partial
 from checkout.models import Address, Calculation, CheckoutSession, Promotion
 from checkout.pricing import PromotionTerms, promotion_problem
@@ -136,7 +137,7 @@ def session_blockers_for(session: CheckoutSession) -> list[dict]:
         blockers.append(_blocker("missing_email", "The customer's email address is missing.", "email"))
 
     ships = any(line.requires_shipping for line in lines)
-    if ships and session.pickup_location_id is None:
+    if ships and session.pickup_location_id is None and selected_shipment_plan(session) is None:
         if session_address(session, Address.Kind.SHIPPING) is None:
             blockers.append(_blocker("missing_shipping_address", "A shipping address is needed.", "shipping_address"))
         rate = session.selected_shipping_rate

@@ -8,21 +8,25 @@ sent with no-store, no-referrer and noindex so the link does not travel further.
 """
 
 from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from checkout.languages import locale_language
 from checkout.models import Order
 from checkout.order_selectors import order_by_receipt
 from core.money import Money
 
 FALLBACK_LOCALE = "en_US"
 TOTAL_LABELS = [
-    ("sub_total", "Subtotal"),
-    ("discount_total", "Discount"),
-    ("shipping_total", "Shipping"),
-    ("tax_total", "Tax"),
-    ("fee_total", "Fees"),
+    ("sub_total", _("Subtotal")),
+    ("discount_total", _("Discount")),
+    ("shipping_total", _("Shipping")),
+    ("tax_total", _("Tax")),
+    ("fee_total", _("Fees")),
 ]
 
 
@@ -75,6 +79,7 @@ def receipt_context(order: Order) -> dict:
         "card": order.payment_method,
         "authorized_only": order.payment_status == Order.PaymentStatus.AUTHORIZED,
         "language": locale.split("_", 1)[0],
+        "paid_on": format_date(order.created_at, "long", locale=locale),
     }
 
 
@@ -83,7 +88,8 @@ def receipt_page(request, receipt_id: str):
     order = order_by_receipt(receipt_id=receipt_id)
     if order is None:
         raise Http404("No such receipt.")
-    response = render(request, "receipts/receipt.html", receipt_context(order))
+    with translation.override(locale_language(order.locale)):
+        response = render(request, "receipts/receipt.html", receipt_context(order))
     response["Cache-Control"] = "no-store, private"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"

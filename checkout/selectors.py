@@ -1,6 +1,9 @@
 """Reads of checkout state; never write."""
 
+from datetime import timedelta
+
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from checkout.models import Address, CheckoutSession, PickupLocation, SessionEvent
 from checkout.providers.shipping import ShippingQuery, ShippingQuote, shipping_provider_for
@@ -109,3 +112,18 @@ def payment_event_context(merchant_id: int, reference: str) -> dict:
     """For payments' events: the session a payment's reference names, if it is one."""
     exists = CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference).exists()
     return {"checkout_id": reference} if exists else {}
+
+
+# A closing session's money is normally given back within seconds; the janitor resumes
+# one claimed longer ago than this, and staff should look at it.
+CLOSING_STUCK_AFTER = timedelta(minutes=15)
+
+
+def sessions_stuck_closing():
+    return CheckoutSession.objects.filter(
+        status=CheckoutSession.Status.CLOSING, closing_claimed_at__lte=timezone.now() - CLOSING_STUCK_AFTER
+    )
+
+
+def sessions_stuck_closing_count() -> int:
+    return sessions_stuck_closing().count()

@@ -11,14 +11,17 @@ from django.contrib import admin, messages
 from django_countries import countries
 
 from checkout.models import Address, Calculation, CartLine, CheckoutSession, Promotion, SessionEvent, TaxRate
+from checkout.selectors import sessions_stuck_closing
 from checkout.services.remediation import session_retry_finalization
 from checkout.services.sessions import session_cancel
+from core import admin_kit
+from core.backoffice.display import merchant_name
 from core.exceptions import DomainError
 from core.money import format_minor as _money
 from core.money import is_currency
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(admin_kit.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -54,10 +57,25 @@ class SessionEventInline(_ReadOnlyInline):
     ordering = ("id",)
 
 
+class StuckClosingFilter(admin.SimpleListFilter):
+    """The dashboard's queue: sessions whose money has been on its way back too long."""
+
+    title = "closing"
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("closing", "Stuck closing")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "closing":
+            return queryset.filter(pk__in=sessions_stuck_closing().values("pk"))
+        return queryset
+
+
 @admin.register(CheckoutSession)
-class CheckoutSessionAdmin(admin.ModelAdmin):
-    list_display = ("public_id", "merchant", "status", "failure_code", "currency", "grand_total", "created_at")
-    list_filter = ("merchant", "status", "failure_code", "created_at")
+class CheckoutSessionAdmin(admin_kit.ModelAdmin):
+    list_display = ("status", "failure_code", "grand_total", "public_id", merchant_name, "customer_email", "created_at")
+    list_filter = (StuckClosingFilter, "status", "failure_code", "merchant", "created_at")
     search_fields = ("public_id", "cart_id")
     list_select_related = ("merchant", "current_calculation")
     raw_id_fields = ("merchant", "selected_shipping_rate", "pickup_location", "current_calculation")
@@ -204,7 +222,7 @@ class CheckoutSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Calculation)
-class CalculationAdmin(admin.ModelAdmin):
+class CalculationAdmin(admin_kit.ModelAdmin):
     list_display = ("public_id", "session", "pricing_version", "currency", "grand_total", "calculated_at")
     list_select_related = ("session",)
     search_fields = ("public_id", "session__public_id")
@@ -245,7 +263,7 @@ class PromotionForm(forms.ModelForm):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(admin_kit.ModelAdmin):
     form = PromotionForm
     list_display = ("code", "merchant", "kind", "percent_off_bps", "amount_off", "currency", "times_redeemed",
                     "usage_limit", "starts_at", "ends_at", "is_active")  # fmt: skip
@@ -271,7 +289,7 @@ class TaxRateForm(forms.ModelForm):
 
 
 @admin.register(TaxRate)
-class TaxRateAdmin(admin.ModelAdmin):
+class TaxRateAdmin(admin_kit.ModelAdmin):
     form = TaxRateForm
     list_display = ("country", "tax_code", "name", "rate_bps", "merchant")
     list_filter = ("country",)

@@ -37,3 +37,14 @@ def run_finalization_job(self, job_pk: int) -> str:
     except finalize_jobs.FinalizationRetry as exc:
         # Capped exponential backoff: 5 s, 10 s, 20 s … at most 5 minutes.
         raise self.retry(exc=exc, countdown=min(5 * 2**self.request.retries, 300)) from exc
+
+
+@shared_task(name="checkout.send_order_confirmation", bind=True, acks_late=True, max_retries=5)
+def send_order_confirmation(self, order_pk: int) -> bool:
+    from checkout.services.confirmation import order_confirmation_send
+
+    try:
+        return order_confirmation_send(order_pk=order_pk)
+    except OSError as exc:
+        # SMTP unreachable or refused: the claim was given back, so a retry sends it.
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from exc

@@ -55,7 +55,10 @@ if IS_PRODUCTION and _public_base.scheme != "https":
     raise ImproperlyConfigured("PUBLIC_BASE_URL must be https in production")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The back office's theme: its templates must be found before the stock admin's.
+    "unfold.apps.BasicAppConfig",
+    "unfold.contrib.filters",
+    "core.backoffice.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,6 +70,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "oauth2_provider",
     "django_countries",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_guid",
+    "django_prometheus",
     "core",
     "merchants",
     "checkout",
@@ -74,21 +82,34 @@ INSTALLED_APPS = [
     "refunds",
     "fraud",
     "reconciliation",
+    "ledger",
 ]
 
 MIDDLEWARE = [
+    # Observability wraps everything else: the request id (django-guid, X-Request-ID) and
+    # django-prometheus' timers see every request, refused ones included.
+    "core.request_id.request_id_middleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # NUL bytes, lone surrogates and oversized bodies are refused before any view runs.
     "core.api.guard.RequestGuardMiddleware",
     # Serves static files (admin, hosted pages, API docs) from gunicorn itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSPMiddleware, so its answer passes here first: admin pages' script policy.
+    "core.backoffice.csp.BackOfficePolicyMiddleware",
+    "checkout.hosted.policy.EmbeddedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this login passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its answer.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,6 +148,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -137,6 +164,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The shopper's languages (hosted pages, their emails); the locale comes from the
+# checkout session or the browser (checkout/languages.py). Catalogs are compiled .mo
+# files kept in the repository, so a fresh clone serves German with no gettext installed.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -166,6 +198,51 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- Back office -------------------------------------------------------------------------
+# Staff sign in with a password and a TOTP code (django-otp). Required in production; the
+# local run command and the tests leave it off so the demo stays one step (a user with a
+# confirmed device is still asked for its code).
+BACKOFFICE_REQUIRE_2FA = env.bool("BACKOFFICE_REQUIRE_2FA", default=IS_PRODUCTION)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Payments back office")
+# Login lockout (django-axes): this many failures for one username from one address locks
+# that pair out for the cool-off; the client address is read as everywhere else (NUM_PROXIES).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# No access log of every successful login: the failures are what a lockout needs.
+AXES_DISABLE_ACCESS_LOG = True
+# django-unfold: the sidebar and the home dashboard are built from what the apps register
+# (core/backoffice/registry.py), so each app adds its own menu and "work waiting" tile.
+UNFOLD = {
+    "SITE_TITLE": "Payments back office",
+    "SITE_HEADER": "Payments back office",
+    "SITE_SYMBOL": "payments",
+    "STYLES": ["core.backoffice.dashboard.stylesheet"],
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "core.backoffice.dashboard.dashboard_callback",
+    "ENVIRONMENT": "core.backoffice.dashboard.environment_callback",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "core.backoffice.navigation.sidebar",
+    },
+    "LOGIN": {"form": "core.backoffice.otp.BackOfficeLoginForm"},
+    "ACCOUNT": {
+        "navigation": [{"title": "Two-factor authentication", "link": "core.backoffice.navigation.otp_setup_link"}]
+    },
+    "COLORS": {
+        "primary": {
+            "50": "238 242 255", "100": "224 231 255", "200": "199 210 254", "300": "165 180 252",
+            "400": "129 140 248", "500": "99 102 241", "600": "79 70 229", "700": "67 56 202",
+            "800": "55 48 163", "900": "49 46 129", "950": "30 27 75",
+        },  # fmt: skip
     },
 }
 
@@ -267,6 +344,10 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
         # POST /sessions/{id}/resolve's actions, also listed per row of GET /failures.
         "ResolveActionEnum": "checkout.services.remediation.ACTION_CHOICES",
+        "StatementFormatEnum": "reconciliation.models.Format",
+        "TokenizeTypeEnum": [("card", "card"), ("bank_transfer", "bank_transfer")],
+        "ExportTypeEnum": "ledger.models.Export.Type",
+        "ExportFormatEnum": "ledger.models.Export.Format",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -317,16 +398,40 @@ EMAIL_BACKEND = env.str(
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="payments@localhost")
 
+# --- Observability ------------------------------------------------------------------------
+# One formatter for every line (core.logs): JSON objects in production, readable lines
+# elsewhere; each carries the request id and is scrubbed of card data and secrets.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "console")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {"structured": {"()": "core.logs.formatter", "json": LOG_FORMAT == "json"}},
     "filters": {"no_request_bodies": {"()": "core.logs.DropRequestBodies"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The Stripe SDK logs request bodies (card numbers, on tokenize) at DEBUG: never below INFO,
-    # and the filter drops that record even if someone lowers the level again.
-    "loggers": {"stripe": {"level": "INFO", "filters": ["no_request_bodies"]}},
+    "loggers": {
+        # The Stripe SDK logs request bodies (card numbers, on tokenize) at DEBUG: never below
+        # INFO, and the filter drops that record even if someone lowers the level again.
+        "stripe": {"level": "INFO", "filters": ["no_request_bodies"]},
+        # It notes every header it reads at INFO; the id is on every line anyway.
+        "django_guid": {"level": "WARNING"},
+    },
 }
+# The request id: a caller's sane X-Request-ID (core.request_id decides), else a new one;
+# answered in the same header. Celery is carried by core.request_id's own signal handlers.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": False,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+}
+# Prometheus metrics at /metrics, for a scraper holding `Authorization: Bearer METRICS_TOKEN`.
+# Unset in production: the path answers 404 (serve it only once a token is chosen).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="" if IS_PRODUCTION else "local-metrics-token")
+# Web and worker processes on one host add their counters up when PROMETHEUS_MULTIPROC_DIR
+# names a directory they share (read by prometheus_client itself; see the README).
 
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -410,3 +515,16 @@ THREADS_EXPECTED_SECONDS = env.int("THREADS_EXPECTED_SECONDS", default=120)
 # Merchant events (GET /events) and their delivery logs older than this are deleted by the
 # daily `merchants.prune_events` job. The audit trail and balance records are kept.
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
+# Reconciliation: how far a bank line's date may be from the payment's, and what amount
+# difference still makes a candidate worth a reviewer's look (minor units); a merchant may
+# override either in extra_settings (reconciliation_date_tolerance_days / _amount_tolerance).
+RECONCILIATION_DATE_TOLERANCE_DAYS = env.int("RECONCILIATION_DATE_TOLERANCE_DAYS", default=3)
+RECONCILIATION_AMOUNT_TOLERANCE = env.int("RECONCILIATION_AMOUNT_TOLERANCE", default=500)
+RECONCILIATION_MAX_STATEMENT_BYTES = env.int("RECONCILIATION_MAX_STATEMENT_BYTES", default=50 * 1024 * 1024)
+# The embedded default statement source: one folder per merchant under this one.
+RECONCILIATION_STATEMENTS_DIR = Path(env.str("RECONCILIATION_STATEMENTS_DIR", default=str(VAR_DIR / "statements")))
+# --- Ledger: balance transactions, payouts, analytics, exports ---------------------------
+# A payout leaves on a business day and reaches the merchant's bank this many business days later.
+LEDGER_PAYOUT_TRANSIT_DAYS = env.int("LEDGER_PAYOUT_TRANSIT_DAYS", default=1)
+# A finished export's download link stays valid this long (signed, not stored).
+LEDGER_EXPORT_LINK_SECONDS = env.int("LEDGER_EXPORT_LINK_SECONDS", default=3600)

@@ -8,14 +8,11 @@ from checkout.receipts import receipt_page
 from core.api.errors import api_not_found, api_server_error
 from core.api.health import HealthApi
 from core.api.schema import SchemaApi
+from core.metrics import metrics_page
 
 # Unknown API paths answer in the error envelope, like every other API error.
 handler404 = api_not_found
 handler500 = api_server_error
-
-admin.site.site_header = "Payments back office"
-admin.site.site_title = "Payments back office"
-admin.site.index_title = "Payments, refunds, disputes and checkout sessions"
 
 checkout_api = [
     path("health", HealthApi.as_view(), name="health"),
@@ -24,6 +21,8 @@ checkout_api = [
     path("", include("payments.api.urls")),
     path("", include("refunds.api.urls")),
     path("", include("fraud.api.urls")),
+    path("", include("reconciliation.api.urls")),
+    path("", include("ledger.api.urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +37,8 @@ urlpatterns = [
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("pay/", include("checkout.hosted.urls")),
     path("receipts/<str:receipt_id>", receipt_page, name="receipt"),
+    # Prometheus, behind METRICS_TOKEN (a 404 without one).
+    path("metrics", metrics_page, name="metrics"),
 ]
 
 # The test-mode card processor's own pages (3-D Secure challenge); off in production by default.

@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from core import admin_kit
+from core.backoffice.display import merchant_name
 from core.exceptions import DomainError
 from core.money import format_minor
 from fraud import services
@@ -20,7 +22,7 @@ from fraud.rules import EVALUATORS
 HISTORY_LIMIT = 10
 
 
-class AlertInline(admin.TabularInline):
+class AlertInline(admin_kit.TabularInline):
     model = FraudAlert
     extra = 0
     can_delete = False
@@ -34,7 +36,7 @@ class AlertInline(admin.TabularInline):
         return False
 
 
-class AssessmentAdminBase(admin.ModelAdmin):
+class AssessmentAdminBase(admin_kit.ModelAdmin):
     list_select_related = ("merchant", "assignee")
     show_full_result_count = False
     search_fields = ("public_id", "payment_intent_id", "reference", "email", "card_fingerprint")
@@ -68,7 +70,8 @@ class AssessmentAdminBase(admin.ModelAdmin):
     def card_display(self, obj):
         if not obj.card_last4:
             return "-"
-        return f"{obj.card_brand} •••• {obj.card_last4}" + (f" ({obj.card_country})" if obj.card_country else "")
+        country = f" ({obj.card_country})" if obj.card_country else ""
+        return format_html('<span class="bo-nowrap">{} •••• {}{}</span>', obj.card_brand, obj.card_last4, country)
 
     @admin.display(description="Countries (billing / shipping / IP)")
     def countries(self, obj):
@@ -148,8 +151,8 @@ class AssessmentAdminBase(admin.ModelAdmin):
 class FraudReviewAdmin(AssessmentAdminBase):
     """The analysts' queue: open reviews of held payments, oldest first."""
 
-    list_display = ("public_id", "merchant", "risk_score", "amount_display", "rules_summary", "card_display",
-                    "email", "assignee", "created_at")  # fmt: skip
+    list_display = ("risk_score", "amount_display", "public_id", "rules_summary", "card_display", "email",
+                    merchant_name, "created_at")  # fmt: skip
     list_filter = ("merchant", "assignee")
     ordering = ("created_at", "id")
     actions = ["approve_selected", "reject_selected"]
@@ -184,7 +187,7 @@ class FraudAssessmentAdmin(AssessmentAdminBase):
 
 
 @admin.register(FraudAlert)
-class FraudAlertAdmin(admin.ModelAdmin):
+class FraudAlertAdmin(admin_kit.ModelAdmin):
     list_display = ("public_id", "merchant", "kind", "message", "assessment", "created_at")
     list_filter = ("kind", "merchant")
     list_select_related = ("merchant", "assessment")
@@ -216,7 +219,7 @@ class RuleForm(forms.ModelForm):
 
 
 @admin.register(FraudRule)
-class FraudRuleAdmin(admin.ModelAdmin):
+class FraudRuleAdmin(admin_kit.ModelAdmin):
     form = RuleForm
     list_display = ("name", "merchant", "rule_type", "action", "score", "priority", "is_active", "is_default")
     list_filter = ("rule_type", "is_active", "merchant")
@@ -258,7 +261,7 @@ class ListEntryForm(forms.ModelForm):
 
 
 @admin.register(ListEntry)
-class ListEntryAdmin(admin.ModelAdmin):
+class ListEntryAdmin(admin_kit.ModelAdmin):
     form = ListEntryForm
     list_display = ("value", "kind", "list", "merchant", "reason", "created_by", "created_at")
     list_filter = ("list", "kind", "merchant")

@@ -10,3 +10,7 @@ class FraudConfig(AppConfig):
 
         register_capability("fraud", capabilities.fraud_screening)
         register_capability("kyc", capabilities.kyc)
+        # Its menu and dashboard tiles (core.backoffice.registry).
+        from fraud import backoffice
+
+        backoffice.register()

@@ -20,6 +20,10 @@ def _key(merchant_id: int, kind: str, value: str) -> int:
 
 
 def lock_identities(merchant_id: int, pairs) -> None:
+    if connection.vendor != "postgresql":
+        # The embedded SQLite run begins every transaction IMMEDIATE: writers are
+        # serialized already, and SQLite has no advisory locks.
+        return
     keys = sorted({_key(merchant_id, kind, value) for kind, value in pairs if value})
     with connection.cursor() as cursor:
         for key in keys:

@@ -85,3 +85,13 @@ def list_entry_list(*, merchant_id: int, list: str = "", kind: str = ""):
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("-created_at", "-id")
+
+
+def review_open_count() -> int:
+    """Held payments waiting for an analyst (the review queue's rows)."""
+    return FraudAssessment.objects.filter(status=FraudAssessment.Status.IN_REVIEW).exclude(payment_intent_id="").count()
+
+
+def assessment_latest_for_payment(*, payment_intent_id: str) -> FraudAssessment | None:
+    """The newest assessment of a payment (every confirm is scored): the back office's view."""
+    return FraudAssessment.objects.filter(payment_intent_id=payment_intent_id).order_by("-created_at", "-id").first()

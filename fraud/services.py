@@ -18,6 +18,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import metrics
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, NotFound
 from fraud import geo, hooks
 from fraud.kyc import kyc_check
@@ -410,6 +411,8 @@ def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
             data={"review": review_payload(assessment)},
         )
     logger.info("fraud assessment %s: %s score %s by %s", assessment.public_id, status, score, actor)
+    if paying:
+        metrics.count(metrics.FRAUD_DECISIONS, decision=_DECISION_LABEL[status])
     return assessment
 
 
@@ -438,8 +441,11 @@ def _audit(assessment: FraudAssessment, action: str, *, actor: str, before: dict
     )
 
 
+_DECISION_LABEL = {Status.ALLOWED: ALLOW, Status.IN_REVIEW: REVIEW, Status.BLOCKED: BLOCK}
+
+
 def _decision(assessment: FraudAssessment) -> FraudDecision:
-    action = {Status.ALLOWED: ALLOW, Status.IN_REVIEW: REVIEW, Status.BLOCKED: BLOCK}[assessment.status]
+    action = _DECISION_LABEL[assessment.status]
     return FraudDecision(
         action=action,
         score=assessment.risk_score,

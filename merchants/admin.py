@@ -1,10 +1,11 @@
 from django.contrib import admin, messages
 
+from core import admin_kit
 from merchants.models import ApiKey, Merchant, MerchantOAuthClient
 from merchants.services import api_key_create, api_key_revoke
 
 
-class ApiKeyInline(admin.TabularInline):
+class ApiKeyInline(admin_kit.TabularInline):
     model = ApiKey
     extra = 0
     can_delete = False
@@ -16,7 +17,7 @@ class ApiKeyInline(admin.TabularInline):
 
 
 @admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
+class MerchantAdmin(admin_kit.ModelAdmin):
     list_display = ("name", "public_id", "default_currency", "gateway", "approval_mode", "is_active", "created_at")
     list_filter = ("is_active", "gateway", "approval_mode", "capture_mode")
     search_fields = ("name", "public_id")
@@ -40,13 +41,19 @@ class MerchantAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(admin_kit.ModelAdmin):
     list_display = ("__str__", "merchant", "kind", "name", "created_at", "last_used_at", "revoked_at")
     list_filter = ("kind",)
     list_select_related = ("merchant",)
     search_fields = ("lookup", "merchant__name", "merchant__public_id")
     readonly_fields = ("merchant", "kind", "lookup", "last4", "created_at", "last_used_at", "revoked_at")
-    exclude = ("digest",)
+
+    def get_fields(self, request, obj=None):
+        # The stored hash is an internal: superusers only (a developer needs the prefix).
+        return [*self.readonly_fields, "name", *(["digest"] if request.user.is_superuser else [])]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, *(["digest"] if request.user.is_superuser else [])]
     actions = ["revoke_now"]
 
     def has_add_permission(self, request):
@@ -60,7 +67,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(MerchantOAuthClient)
-class MerchantOAuthClientAdmin(admin.ModelAdmin):
+class MerchantOAuthClientAdmin(admin_kit.ModelAdmin):
     list_display = ("__str__", "merchant", "created_at")
     list_select_related = ("merchant", "application")
     raw_id_fields = ("merchant", "application")

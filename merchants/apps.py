@@ -6,9 +6,11 @@ class MerchantsConfig(AppConfig):
     verbose_name = "Merchants"
 
     def ready(self):
+        from core.metrics import register_scrape_collector
         from merchants import schema  # noqa: F401  (registers the OpenAPI auth extensions)
         from merchants.events import register_event_handler
         from merchants.webhook_delivery import on_event_committed
+        from merchants.webhooks.metrics import WebhookBacklogCollector
 
         register_event_handler(on_event_committed)
 
@@ -16,3 +18,8 @@ class MerchantsConfig(AppConfig):
         from merchants.health import webhook_backlog_ok
 
         register_health_check("webhooks", webhook_backlog_ok)
+        # Its menu and dashboard tiles (core.backoffice.registry).
+        from merchants import backoffice
+
+        backoffice.register()
+        register_scrape_collector(WebhookBacklogCollector())

@@ -8,6 +8,7 @@ what the process did not get to hand over).
 
 from django.db import transaction
 
+from core.logs import current_request_id
 from merchants.models import Event
 
 # Registered by the webhook delivery code; kept as a registry so this module stays the
@@ -43,6 +44,7 @@ def event_emit(
         payment_intent_id=payment_intent_id or "",
         correlation_id=correlation_id or "",
         callback_url=callback_url or "",
+        request_id=current_request_id(),
     )
     for handler in _on_commit_handlers:
         transaction.on_commit(lambda handler=handler, event_id=event.pk: handler(event_id))

@@ -125,6 +125,9 @@ class Event(models.Model):
     checkout_id = models.CharField(max_length=40, blank=True, db_index=True)
     payment_intent_id = models.CharField(max_length=40, blank=True, db_index=True)
     correlation_id = models.CharField(max_length=64, blank=True)
+    # The request (or job) that caused the event: sent on as X-Request-ID with each delivery,
+    # retries included, so one id leads from the API call to the merchant's receiver.
+    request_id = models.CharField(max_length=128, blank=True)
     data = models.JSONField(default=dict)
     # A per-session callback that asked to hear this event too (SPEC 6.2), besides endpoints.
     callback_url = models.URLField(max_length=2000, blank=True)

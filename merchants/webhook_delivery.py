@@ -22,8 +22,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import metrics
 from core.exceptions import NotFound
 from core.ids import new_public_id
+from core.logs import current_request_id
+from core.request_id import HEADER as REQUEST_ID_HEADER
+from core.request_id import bound_request_id
 from merchants.models import Event
 from merchants.webhooks.event_types import TEST_EVENT_TYPE, subscribed
 from merchants.webhooks.http import HttpResult, post_json
@@ -163,6 +167,8 @@ def _signed_post(*, endpoint: WebhookEndpoint, webhook_id: str, payload: dict) -
         return HttpResult(None, 0, error="No signing secret; nothing was sent.")
     body = payload_body(payload)
     headers = signed_headers(webhook_id=webhook_id, timestamp=timezone.now(), body=body, secrets=secrets)
+    if request_id := current_request_id():
+        headers[REQUEST_ID_HEADER] = request_id
     return post_json(endpoint.url, body.encode(), headers)
 
 
@@ -254,7 +260,13 @@ def delivery_attempt(*, delivery_id: int) -> str:
     claim = delivery_claim(delivery_id=delivery_id)
     if claim is None:
         return "skipped"
-    return delivery_record(claim=claim, result=delivery_send(claim))
+    # Under the id of the request that caused the event, not the sweeper's or a retry's:
+    # the receiver's X-Request-ID and our log lines then name the same request.
+    with bound_request_id(claim.event.request_id):
+        outcome = delivery_record(claim=claim, result=delivery_send(claim))
+        logger.info("Webhook %s attempt %s: %s.", claim.webhook_id, claim.attempt_number, outcome)
+    metrics.count(metrics.WEBHOOK_DELIVERIES, result=outcome)
+    return outcome
 
 
 # --- recovery ---------------------------------------------------------------------------

@@ -34,3 +34,7 @@ class PaymentsConfig(AppConfig):
 
         register_review_decider(payment_review_decide)
         register_payment_voider(payment_fraud_void)
+        # Its menu and dashboard tiles (core.backoffice.registry).
+        from payments import backoffice
+
+        backoffice.register()

@@ -314,3 +314,54 @@ def payer_customer_id(*, merchant_id: int, reference: str) -> str | None:
     if _customer_provider is None or not reference:
         return None
     return _customer_provider(merchant_id=merchant_id, reference=reference)
+
+
+# --- Money movements, for the balance ledger -------------------------------------------
+# Every movement of money payments makes (a charge captured, a refund, a dispute, a gift
+# card or store credit part) is told to the registered money listeners INSIDE the
+# transaction that moves it, so the ledger's row commits or rolls back with the movement.
+
+CHARGE = "charge"
+REFUND = "refund"
+DISPUTE = "dispute"
+DISPUTE_REVERSAL = "dispute_reversal"
+GIFT_CARD = "gift_card"
+STORE_CREDIT = "store_credit"
+INSTALLMENT = "installment"
+
+
+@dataclass(frozen=True)
+class MoneyMovement:
+    """One movement, signed from the merchant's side: money in is positive.
+
+    `key` names it uniquely for the merchant ("refund:<id>"), so a redelivered event or a
+    repeated call records nothing twice. `fee` is what the gateway reported it charged,
+    None to let the ledger price it from the merchant's pricing."""
+
+    kind: str
+    merchant_id: int
+    amount: int
+    currency: str
+    key: str
+    source_type: str
+    source_id: str
+    payment_pk: int | None = None
+    gateway: str = ""
+    fee: int | None = None
+    description: str = ""
+
+
+_money_listeners = []
+
+
+def register_money_listener(listener):
+    """`listener(movement: MoneyMovement)` runs inside the moving transaction; an
+    exception propagates and undoes the movement. No network I/O; idempotent by `key`."""
+    if listener not in _money_listeners:
+        _money_listeners.append(listener)
+    return listener
+
+
+def money_moved(movement: MoneyMovement) -> None:
+    for listener in list(_money_listeners):
+        listener(movement)

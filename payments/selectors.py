@@ -1,6 +1,6 @@
 """Reads of payment state; never write."""
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 
 from core.exceptions import NotFound
 from fraud.selectors import review_is_open
@@ -293,3 +293,27 @@ def gateway_events_oldest_unprocessed():
         .values_list("received_at", flat=True)
         .first()
     )
+
+
+def payments_volume_since(since) -> list[tuple[str, int]]:
+    """Money captured since `since`, per currency, largest first: [(currency, minor units)]."""
+    rows = (
+        PaymentTransaction.objects.filter(completed_at__gte=since, amount_captured__gt=0)
+        .values("currency")
+        .annotate(total=Sum("amount_captured"))
+        .order_by("-total")
+    )
+    return [(row["currency"], row["total"]) for row in rows]
+
+
+def attempts_success_since(since) -> tuple[int, int]:
+    """(succeeded, decided) gateway attempts settled since `since`: authorized or captured
+    against declined and failed; canceled ones (abandoned 3-D Secure, voids) are left out."""
+    Status = PaymentAttempt.Status
+    counts = PaymentAttempt.objects.filter(
+        settled_at__gte=since, status__in=[Status.SUCCEEDED, Status.AUTHORIZED, Status.FAILED]
+    ).aggregate(
+        decided=Count("id"),
+        succeeded=Count("id", filter=Q(status__in=[Status.SUCCEEDED, Status.AUTHORIZED])),
+    )
+    return counts["succeeded"], counts["decided"]

@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class ReconciliationConfig(AppConfig):
     name = "reconciliation"
+
+    def ready(self):
+        # Its menu and dashboard tile (core.backoffice.registry).
+        from reconciliation import backoffice
+
+        backoffice.register()

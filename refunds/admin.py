@@ -11,9 +11,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core import admin_kit
+from core.backoffice.display import badge, merchant_name
 from core.exceptions import DomainError
 from core.money import format_minor
 from payments.selectors import payment_intent_find
+from payments.services.refunds import payment_refundable_amount
 from refunds import services
 from refunds.models import Dispute, DisputeEvent, RefundEvent, RefundRequest
 from refunds.selectors import APPROVE_PERMISSION, refund_events
@@ -22,7 +25,7 @@ from refunds.services.review import staff_actor
 State = RefundRequest.State
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin_kit.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -75,11 +78,11 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(admin.ModelAdmin):
+class RefundRequestAdmin(admin_kit.ModelAdmin):
     list_display = (
-        "public_id", "merchant", "payment", "amount_display", "state", "reason", "requested_by", "auto_approved",
-        "created_at",
+        "state_badge", "amount_display", "public_id", "payment", merchant_name, "reason", "requested_by", "created_at",
     )  # fmt: skip
+    list_display_links = ("state_badge", "amount_display", "public_id")
     list_filter = ("state", "reason", "auto_approved", "created_at")
     list_select_related = ("merchant", "payment")
     search_fields = ("public_id", "payment__public_id", "gateway_reference")
@@ -90,9 +93,13 @@ class RefundRequestAdmin(admin.ModelAdmin):
     actions = ["approve_selected", "retry_selected"]
     change_form_template = "admin/refunds/refundrequest/change_form.html"
 
-    @admin.display(description="amount")
+    @admin.display(description="Amount", ordering="amount")
     def amount_display(self, refund):
         return format_minor(refund.amount, refund.currency)
+
+    @admin.display(description="State", ordering="state")
+    def state_badge(self, refund):
+        return badge(refund.state, refund.get_state_display())
 
     def get_readonly_fields(self, request, obj=None):
         # Every field: a state or an amount changes only through a service.
@@ -169,6 +176,12 @@ class RefundRequestAdmin(admin.ModelAdmin):
             "title": f"Review refund {refund.public_id}",
             "refund": refund,
             "amount": format_minor(refund.amount, refund.currency),
+            "captured": format_minor(refund.payment.amount_captured, refund.currency),
+            "refunded": format_minor(refund.payment.amount_refunded, refund.currency),
+            # The one refundable rule; this refund, under review, is already held in it.
+            "remaining": format_minor(max(payment_refundable_amount(refund.payment), 0), refund.currency),
+            "state_badge": badge(refund.state, refund.get_state_display()),
+            "payment_url": reverse("admin:payments_paymenttransaction_change", args=[refund.payment_id]),
             "events": refund_events(refund),
             "own_request": refund.requested_by_user_id == request.user.pk,
             "reviewable": refund.state == State.UNDER_REVIEW,
@@ -237,9 +250,9 @@ class DisputeStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(admin_kit.ModelAdmin):
     list_display = (
-        "public_id", "merchant", "payment", "amount_display", "reason", "status", "gateway_status",
+        "status", "amount_display", "public_id", "payment", merchant_name, "reason", "gateway_status",
         "evidence_due_by", "created_at",
     )  # fmt: skip
     list_filter = (DisputeStatusFilter, "gateway", "reason")

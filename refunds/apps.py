@@ -16,3 +16,7 @@ class RefundsConfig(AppConfig):
         register_refund_reservations(refund_reservations)
         # Stripe refunds answered `pending` are settled by its later refund events.
         register_refund_listener(refund_gateway_update)
+        # Its menu and dashboard tiles (core.backoffice.registry).
+        from refunds import backoffice
+
+        backoffice.register()

@@ -60,7 +60,10 @@ def refund_events(refund: RefundRequest):
 
 def refund_reviewer_emails() -> list[str]:
     """Active staff who may approve refunds (superusers included) and have an address."""
-    users = get_user_model().objects.with_perm(APPROVE_PERMISSION, is_active=True, include_superusers=True)
+    # Named: django-axes' backend sits beside the model backend and holds no permissions.
+    users = get_user_model().objects.with_perm(
+        APPROVE_PERMISSION, is_active=True, include_superusers=True, backend="django.contrib.auth.backends.ModelBackend"
+    )
     return sorted({user.email for user in users if user.email and user.is_staff})
 
 
@@ -86,3 +89,12 @@ def refund_line_quantities(*, payment_pk: int) -> dict[str, int]:
         for line in lines or []:
             quantities[line["line_id"]] = quantities.get(line["line_id"], 0) + int(line["quantity"])
     return quantities
+
+
+def refund_review_waiting_count() -> int:
+    """Refunds waiting for a reviewer's decision (the back office's queue)."""
+    return RefundRequest.objects.filter(state=RefundRequest.State.UNDER_REVIEW).count()
+
+
+def dispute_open_count() -> int:
+    return Dispute.objects.filter(status=Dispute.Status.OPEN).count()

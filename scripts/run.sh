@@ -17,10 +17,19 @@ ensure_venv requirements.txt
 export APP_ENV=${APP_ENV:-local}
 export WEBHOOKS_ALLOW_PRIVATE_URLS=${WEBHOOKS_ALLOW_PRIVATE_URLS:-true}
 mkdir -p var/broker/processed var/broker/control
+# Web and worker add their Prometheus counters up in one directory (multiprocess mode);
+# last run's numbers are not this run's.
+if [[ -z ${PROMETHEUS_MULTIPROC_DIR:-} ]]; then
+  rm -rf var/metrics
+  mkdir -p var/metrics
+  export PROMETHEUS_MULTIPROC_DIR=$PWD/var/metrics
+fi
 
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py bootstrap_demo
+.venv/bin/python manage.py bootstrap_backoffice_demo
 .venv/bin/python manage.py demo_checkout
+.venv/bin/python manage.py ledger_demo
 
 # Ctrl-C (or either process dying) stops everything this script started.
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT

@@ -64,4 +64,44 @@ def fresh_heartbeats(db):
     heartbeat_record(BEAT)
 
 
+# What data migrations put in the database (the beat schedule, the staff roles). A
+# transactional test empties every table when it ends, and with parallel processes a
+# test that expects these rows may run after one in the same process: put them back.
+MIGRATION_SEEDS = (
+    "django_celery_beat.IntervalSchedule",
+    "django_celery_beat.CrontabSchedule",
+    "django_celery_beat.PeriodicTask",
+    "django_celery_beat.PeriodicTasks",
+    "auth.Group",
+)
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(scope="session")
+def migration_seeds(django_db_setup, django_db_blocker) -> str:
+    from django.apps import apps
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        rows = [row for label in MIGRATION_SEEDS for row in apps.get_model(label)._default_manager.order_by("pk")]
+        # Permissions by natural key: a flush recreates them with new primary keys.
+        return serializers.serialize("json", rows, use_natural_foreign_keys=True)
+
+
+@pytest.fixture(autouse=True)
+def _migration_seeds_present(request):
+    if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
+        return
+    seeds = request.getfixturevalue("migration_seeds")
+    request.getfixturevalue("_django_db_helper")
+    from django.contrib.auth.models import Group
+    from django.core import serializers
+    from django_celery_beat.models import PeriodicTask
+
+    if PeriodicTask.objects.exists() or Group.objects.exists():
+        return
+    for row in serializers.deserialize("json", seeds):
+        row.save()
+
+
 pytest_plugins = ["tests.celery_worker"]

@@ -105,6 +105,11 @@ def _build_kyc(api):
     return api.post(f"/v1/checkout/sessions/{_build_session(api)}/kyc/start").json()["kyc_id"]
 
 
+def _build_export(api):
+    body = {"type": "payments", "from": "2026-11-01", "to": "2026-11-02"}
+    return api.post("/v1/checkout/exports", body, format="json").json()["id"]
+
+
 # URL kwarg → function(api of merchant A) returning the id of an object A owns.
 BUILDERS = {
     "endpoint_id": _build_webhook_endpoint,
@@ -119,13 +124,12 @@ BUILDERS = {
     "gift_card_id": _build_gift_card,
     "code": _build_gift_card_code,
     "customer_id": _build_customer,
-
-
     "rule_id": _build_fraud_rule,
     "entry_id": _build_list_entry,
     "assessment_id": _build_review,
     "review_id": _build_review,
     "kyc_id": _build_kyc,
+    "export_id": _build_export,
 }
 FAKE_IDS = {"checkout_id": "cs_doesnotexist000000000000"}
 

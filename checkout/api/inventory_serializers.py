@@ -21,6 +21,13 @@ class ReservationLineSerializer(serializers.Serializer):
     tracked = serializers.BooleanField(help_text="False when the provider does not count this SKU's stock")
 
 
+class ReservationAllocationSerializer(serializers.Serializer):
+    location_id = serializers.CharField(source="location.public_id")
+    location_code = serializers.CharField(source="location.code")
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
 class ReservationSerializer(serializers.Serializer):
     object = serializers.SerializerMethodField()
     reservation_id = serializers.CharField(source="public_id")
@@ -33,6 +40,9 @@ class ReservationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     lines = ReservationLineSerializer(many=True)
+    allocations = ReservationAllocationSerializer(
+        many=True, help_text="Units held at each stock location (a selected split shipment plan); else empty"
+    )
 
     def get_object(self, reservation) -> str:
         return "checkout.reservation"

@@ -119,6 +119,11 @@ class OrderSerializer(serializers.Serializer):
     shipping_address = AddressSerializer(allow_null=True, required=False)
     billing_address = AddressSerializer(allow_null=True, required=False)
     shipping = serializers.DictField(allow_null=True)
+    shipments = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="One entry per parcel of a split shipment plan (location, lines, shipping_option, "
+        "shipping_amount, estimate, status); empty when the order ships as one or not at all",
+    )
     calculation_id = serializers.CharField()
     reservation_id = serializers.CharField()
     payment_intent_id = serializers.CharField()

@@ -5,6 +5,7 @@ from checkout.api import (
     customer_views,
     finalize_views,
     fraud_views,
+    fulfillment_views,
     hosted_api_views,
     inventory_views,
     payment_views,
@@ -80,6 +81,22 @@ urlpatterns = [
         name="session-next-action",
     ),
     path("inventory", inventory_views.InventoryApi.as_view(), name="inventory"),
+    path("locations", fulfillment_views.LocationsApi.as_view(), name="locations"),
+    path(
+        "locations/<str:location_id>/inventory",
+        fulfillment_views.LocationInventoryApi.as_view(),
+        name="location-inventory",
+    ),
+    path(
+        "sessions/<str:checkout_id>/split-shipment-plan",
+        fulfillment_views.SessionSplitShipmentPlanApi.as_view(),
+        name="session-split-shipment-plan",
+    ),
+    path(
+        "sessions/<str:checkout_id>/select-shipment-plan",
+        fulfillment_views.SessionSelectShipmentPlanApi.as_view(),
+        name="session-select-shipment-plan",
+    ),
     path("inventory/<path:sku>/adjust", inventory_views.InventoryAdjustApi.as_view(), name="inventory-adjust"),
 ]
 

@@ -11,9 +11,11 @@ import time
 from functools import wraps
 
 from django.shortcuts import render
+from django.utils import translation
 
 from checkout.hosted.policy import hosted_headers
 from checkout.hosted.selectors import hosted_session_get
+from checkout.languages import browser_language, shopper_language
 from merchants.credentials import client_token_verify
 
 GRANTS_KEY = "hosted_checkout_grants"
@@ -25,8 +27,11 @@ GRANT_SECONDS = 6 * 3600
 MAX_GRANTS = 20
 
 
-def grant_from_token(request, *, checkout_id: str, token: str) -> bool:
+def grant_from_token(request, *, checkout_id: str, token: str, embedded: bool = False) -> bool:
     """Trades a valid, unexpired client token for this checkout into a grant.
+
+    An embedded grant (from the embed token, in the merchant's iframe) makes the pages
+    render their frame variant: no store header, and events posted to the parent page.
 
     The session key is cycled, as at a login, so a session id planted in the browser
     before the grant cannot be used to ride on it.
@@ -39,18 +44,28 @@ def grant_from_token(request, *, checkout_id: str, token: str) -> bool:
         return False
     now = int(time.time())
     grants = {key: grant for key, grant in request.session.get(GRANTS_KEY, {}).items() if grant.get("until", 0) > now}
-    grants[checkout_id] = {"merchant_id": merchant_id, "until": now + GRANT_SECONDS}
+    grants[checkout_id] = {"merchant_id": merchant_id, "until": now + GRANT_SECONDS, "embedded": embedded}
     newest = sorted(grants.items(), key=lambda item: item[1]["until"])[-MAX_GRANTS:]
     request.session.cycle_key()
     request.session[GRANTS_KEY] = dict(newest)
     return True
 
 
-def granted_merchant_id(request, checkout_id: str) -> int | None:
+def _grant(request, checkout_id: str) -> dict | None:
     grant = request.session.get(GRANTS_KEY, {}).get(checkout_id)
     if not grant or grant.get("until", 0) <= time.time():
         return None
-    return grant["merchant_id"]
+    return grant
+
+
+def granted_merchant_id(request, checkout_id: str) -> int | None:
+    grant = _grant(request, checkout_id)
+    return grant["merchant_id"] if grant else None
+
+
+def grant_is_embedded(request, checkout_id: str) -> bool:
+    grant = _grant(request, checkout_id)
+    return bool(grant and grant.get("embedded"))
 
 
 def grant_drop(request, checkout_id: str) -> None:
@@ -60,7 +75,8 @@ def grant_drop(request, checkout_id: str) -> None:
 
 
 def link_invalid(request):
-    response = render(request, "hosted/link_invalid.html", status=403)
+    with translation.override(browser_language(request)):
+        response = render(request, "hosted/link_invalid.html", status=403)
     return hosted_headers(response, session=None)
 
 
@@ -76,7 +92,10 @@ def hosted_view(view):
         session = hosted_session_get(merchant_id=merchant_id, checkout_id=checkout_id) if merchant_id else None
         if session is None:
             return link_invalid(request)
-        response = view(request, session, *args, **kwargs)
-        return hosted_headers(response, session=session)
+        request.hosted_embedded = grant_is_embedded(request, checkout_id)
+        # The view renders inside the shopper's language: its templates, forms and emails.
+        with translation.override(shopper_language(session, request)):
+            response = view(request, session, *args, **kwargs)
+        return hosted_headers(response, session=session, embedded=request.hosted_embedded)
 
     return wrapper

@@ -1,11 +1,15 @@
 """The run command's demo: a shop with something to sell, ship and tax, and a checkout
 session a newcomer can pay in the browser within a minute."""
 
+from django.conf import settings
 from django.db import transaction
 
-from checkout.models import CheckoutSession, PickupLocation, ShippingRate, TaxRate
+from checkout.hosted.policy import FRAME_ANCESTORS_SETTING
+from checkout.models import CheckoutSession, PickupLocation, ShippingRate, StockLocation, TaxRate
+from checkout.services.fulfillment import location_create, location_stock_set
 from checkout.services.sessions import session_create
 from merchants.models import Merchant
+from merchants.services import merchant_settings_update
 
 DEMO_CART = [
     {"sku": "POUR-OVER-SET", "name": "Ceramic pour-over set", "quantity": 1, "unit_amount": 3400, "weight_grams": 900},
@@ -19,6 +23,14 @@ DEMO_RATES = [
      "min_delivery_days": 1, "max_delivery_days": 2},
 ]  # fmt: skip
 DEMO_RATE_CURRENCIES = ["USD", "GBP", "EUR"]
+# The set ships from the warehouse, the beans from the roastery's shop: the demo cart
+# arrives in two parcels (the hosted delivery step shows them).
+DEMO_LOCATIONS = [
+    ({"code": "WH-OAKLAND", "name": "Oakland warehouse", "kind": "warehouse", "country": "US", "priority": 1,
+      "handling_days": 1}, {"POUR-OVER-SET": 500}),
+    ({"code": "SHOP-MISSION", "name": "Mission St roastery", "kind": "store", "country": "US", "priority": 2},
+     {"BEANS-250": 500}),
+]  # fmt: skip
 DEMO_TAX_RATES = [("US", "Sales tax", 850), ("GB", "VAT", 2000), ("DE", "MwSt", 1900)]
 
 
@@ -43,15 +55,33 @@ def demo_shop_ensure(*, merchant: Merchant) -> None:
                 country="US",
                 opening_hours="Mon–Sat 9:00–18:00",
             )
+        if not StockLocation.objects.filter(merchant=merchant).exists():
+            for fields, levels in DEMO_LOCATIONS:
+                location = location_create(merchant_id=merchant.pk, **fields)
+                location_stock_set(
+                    merchant_id=merchant.pk,
+                    location_id=location.public_id,
+                    items=[{"sku": sku, "on_hand": on_hand} for sku, on_hand in levels.items()],
+                    actor="system:demo",
+                )
         for country, name, rate_bps in DEMO_TAX_RATES:
             TaxRate.objects.get_or_create(
                 merchant=merchant, country=country, tax_code="", defaults={"name": name, "rate_bps": rate_bps}
             )
 
+    # The demo's embedded checkout (static/demo/embed.html) is served by this same server:
+    # its origin may frame the hosted pages.
+    merchant.refresh_from_db()
+    frames = list((merchant.extra_settings or {}).get(FRAME_ANCESTORS_SETTING) or [])
+    if settings.PUBLIC_BASE_URL not in frames:
+        merchant_settings_update(
+            merchant_id=merchant.pk,
+            changes={"extra_settings": {FRAME_ANCESTORS_SETTING: [*frames, settings.PUBLIC_BASE_URL]}},
+        )
 
-def demo_session_create(*, merchant: Merchant) -> CheckoutSession:
-    return session_create(
-        merchant=merchant,
-        data={"currency": merchant.default_currency, "lines": DEMO_CART, "cart_id": "demo-cart"},
-        actor="system:demo",
-    )
+
+def demo_session_create(*, merchant: Merchant, locale: str | None = None) -> CheckoutSession:
+    data = {"currency": merchant.default_currency, "lines": DEMO_CART, "cart_id": "demo-cart"}
+    if locale:
+        data["locale"] = locale
+    return session_create(merchant=merchant, data=data, actor="system:demo")

@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from checkout.addresses import address_clean, phone_e164
@@ -42,13 +43,13 @@ def _text(label, autocomplete, *, required=True, max_length=200, **attrs):
 
 class ContactForm(AccessibleErrorsMixin, forms.Form):
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
-        error_messages={"required": "Enter your email address.", "invalid": "Enter a valid email address."},
-        help_text="For your receipt and updates about this order.",
+        error_messages={"required": _("Enter your email address."), "invalid": _("Enter a valid email address.")},
+        help_text=_("For your receipt and updates about this order."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    phone = _text("Phone (optional)", "tel", required=False, max_length=32, inputmode="tel", type="tel")
+    phone = _text(_("Phone (optional)"), "tel", required=False, max_length=32, inputmode="tel", type="tel")
 
     def __init__(self, *args, phone_region=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,20 +60,22 @@ class ContactForm(AccessibleErrorsMixin, forms.Form):
             return phone_e164(self.cleaned_data.get("phone", ""), region=self.phone_region)
         except DomainError:
             raise forms.ValidationError(
-                "Enter a valid phone number, e.g. +1 415 555 2671.", code="phone_invalid"
+                _("Enter a valid phone number, e.g. +1 415 555 2671."), code="phone_invalid"
             ) from None
 
 
 class AddressForm(AccessibleErrorsMixin, forms.Form):
     """One address; the form's prefix (shipping/billing) also names its autocomplete section."""
 
-    name = forms.CharField(label="Full name", max_length=200, error_messages={"required": "Enter the full name."})
-    line1 = forms.CharField(label="Address", max_length=300, error_messages={"required": "Enter the street address."})
-    line2 = forms.CharField(label="Apartment, suite, etc. (optional)", max_length=300, required=False)
-    city = forms.CharField(label="City", max_length=200, required=False)
-    region = forms.CharField(label="State / region", max_length=100, required=False)
-    postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
-    country = forms.ChoiceField(label="Country", choices=list(countries))
+    name = forms.CharField(label=_("Full name"), max_length=200, error_messages={"required": _("Enter the full name.")})
+    line1 = forms.CharField(
+        label=_("Address"), max_length=300, error_messages={"required": _("Enter the street address.")}
+    )
+    line2 = forms.CharField(label=_("Apartment, suite, etc. (optional)"), max_length=300, required=False)
+    city = forms.CharField(label=_("City"), max_length=200, required=False)
+    region = forms.CharField(label=_("State / region"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=list(countries))
 
     AUTOCOMPLETE = {
         "name": "name",
@@ -88,7 +91,7 @@ class AddressForm(AccessibleErrorsMixin, forms.Form):
         super().__init__(*args, prefix=kind, **kwargs)
         self.kind = kind
         # Shipping and billing ask the same questions: the error summary says which.
-        self.summary_label = f"{kind.capitalize()} address"
+        self.summary_label = _("Shipping address") if kind == "shipping" else _("Billing address")
         for name, token in self.AUTOCOMPLETE.items():
             self.fields[name].widget.attrs["autocomplete"] = f"{kind} {token}"
         self.clean_address = None
@@ -108,7 +111,7 @@ class AddressForm(AccessibleErrorsMixin, forms.Form):
 
 
 class BillingChoiceForm(forms.Form):
-    billing_same = forms.BooleanField(label="Billing address is the same as shipping", required=False)
+    billing_same = forms.BooleanField(label=_("Billing address is the same as shipping"), required=False)
 
 
 class DetailsForms:
@@ -157,15 +160,15 @@ class DetailsForms:
 
 class DeliveryForm(AccessibleErrorsMixin, forms.Form):
     choice = forms.ChoiceField(
-        label="Delivery method",
+        label=_("Delivery method"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how you'd like to receive your order."},
+        error_messages={"required": _("Choose how you'd like to receive your order.")},
     )
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["choice"].choices = [(value, value) for value in choices]
-        self.fields["choice"].error_messages["invalid_choice"] = "That option is no longer available; choose again."
+        self.fields["choice"].error_messages["invalid_choice"] = _("That option is no longer available; choose again.")
 
     def selection(self) -> tuple[str, str]:
         kind, _, ident = self.cleaned_data["choice"].partition(":")
@@ -185,30 +188,30 @@ _EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/?\s*(\d{2}|\d{4})\s*$")
 
 class CardForm(AccessibleErrorsMixin, forms.Form):
     number = forms.CharField(
-        label="Card number",
+        label=_("Card number"),
         max_length=30,
-        error_messages={"required": "Enter your card number."},
+        error_messages={"required": _("Enter your card number.")},
         widget=SensitiveInput(
             attrs={"autocomplete": "cc-number", "inputmode": "numeric", "placeholder": "1234 1234 1234 1234"}
         ),
     )
     expiry = forms.CharField(
-        label="Expiry date",
+        label=_("Expiry date"),
         max_length=7,
-        error_messages={"required": "Enter your card's expiry date."},
+        error_messages={"required": _("Enter your card's expiry date.")},
         widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM / YY"}),
     )
     cvc = forms.CharField(
-        label="Security code",
+        label=_("Security code"),
         max_length=4,
-        error_messages={"required": "Enter your card's security code."},
-        help_text="3 digits on the back, 4 on the front for Amex.",
+        error_messages={"required": _("Enter your card's security code.")},
+        help_text=_("3 digits on the back, 4 on the front for Amex."),
         widget=SensitiveInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "placeholder": "CVC"}),
     )
     name = forms.CharField(
-        label="Name on card",
+        label=_("Name on card"),
         max_length=200,
-        error_messages={"required": "Enter the name on your card."},
+        error_messages={"required": _("Enter the name on your card.")},
         widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
     )
 
@@ -225,22 +228,22 @@ class CardForm(AccessibleErrorsMixin, forms.Form):
     def clean_number(self):
         number = re.sub(r"[\s-]", "", self.cleaned_data["number"])
         if not number.isdigit() or not 12 <= len(number) <= 19:
-            raise forms.ValidationError("Your card number is incorrect.", code="incorrect_number")
+            raise forms.ValidationError(_("Your card number is incorrect."), code="incorrect_number")
         return number
 
     def clean_expiry(self):
         match = _EXPIRY.match(self.cleaned_data["expiry"])
         if not match or not 1 <= int(match[1]) <= 12:
-            raise forms.ValidationError("Enter the expiry date as MM / YY.", code="invalid_expiry")
+            raise forms.ValidationError(_("Enter the expiry date as MM / YY."), code="invalid_expiry")
         month, year = int(match[1]), int(match[2])
         year = year + 2000 if year < 100 else year
         today = date.today()
         if (year, month) < (today.year, today.month):
-            raise forms.ValidationError("Your card's expiry date is in the past.", code="invalid_expiry")
+            raise forms.ValidationError(_("Your card's expiry date is in the past."), code="invalid_expiry")
         return month, year
 
     def clean_cvc(self):
         cvc = self.cleaned_data["cvc"].strip()
         if not cvc.isdigit() or len(cvc) not in (3, 4):
-            raise forms.ValidationError("Your card's security code is incomplete.", code="incorrect_cvc")
+            raise forms.ValidationError(_("Your card's security code is incomplete."), code="incorrect_cvc")
         return cvc

@@ -4,8 +4,11 @@ from functools import wraps
 
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from checkout.hosted.access import hosted_view
+from checkout.hosted.policy import frame_ancestors
 from checkout.hosted.selectors import allowed_pages, hosted_stage, session_payment
 from checkout.hosted.summary import html_lang, order_summary
 from checkout.models import Address, CheckoutSession
@@ -24,7 +27,7 @@ STAGE_PAGES = {
     "failed": "hosted:failed",
 }
 RECEIPT_URL_NAME = "receipt"
-STEPS = (("review", "Review"), ("details", "Details"), ("shipping", "Delivery"), ("payment", "Payment"))
+STEPS = (("review", _("Review")), ("details", _("Details")), ("shipping", _("Delivery")), ("payment", _("Payment")))
 
 
 def go(session: CheckoutSession, page: str, *, post: bool = False):
@@ -103,9 +106,27 @@ def form_errors(forms) -> list[dict]:
     return found
 
 
+# The event an embedded page posts to the merchant's page, besides checkout.loaded.
+EMBED_EVENTS = {
+    "success.html": "checkout.completed",
+    "failed.html": "checkout.failed",
+    "declined.html": "checkout.failed",
+    "closed.html": "checkout.failed",
+    "expired.html": "checkout.failed",
+}
+
+
+def _lang(session: CheckoutSession) -> str:
+    """The page's lang attribute: the session's locale when the page speaks its language."""
+    session_lang = html_lang(session)
+    language = translation.get_language() or "en"
+    return session_lang if session_lang.split("-")[0] == language.split("-")[0] else language
+
+
 def page(request, session: CheckoutSession, template: str, *, step: str | None = None, status=200, **context):
     forms = list((context.get("forms") or {}).values()) + [context.get("form")]
     context.setdefault("errors", form_errors(forms))
+    embedded = getattr(request, "hosted_embedded", False)
     return render(
         request,
         f"hosted/{template}",
@@ -113,7 +134,11 @@ def page(request, session: CheckoutSession, template: str, *, step: str | None =
             "session": session,
             "checkout_id": session.public_id,
             "merchant_name": session.merchant.name,
-            "lang": html_lang(session),
+            "lang": _lang(session),
+            "embedded": embedded,
+            "parent_origins": frame_ancestors(session) if embedded else [],
+            "embed_event": EMBED_EVENTS.get(template, ""),
+            "page_name": template.removesuffix(".html"),
             "summary": order_summary(session),
             "steps": steps(session, step) if step else None,
             **context,

@@ -9,14 +9,17 @@ one merchant only, where the page needs it:
 - img-src: the origins of the cart lines' product images, which the merchant hosts.
 - frame-ancestors: `extra_settings["hosted_frame_ancestors"]` (a list of origins) lets a
   merchant embed the pages; by default nobody may frame them (CSP 'none' plus Django's
-  X-Frame-Options DENY). Embedding across sites also needs the session cookie to reach
-  the frame (SameSite=None), which this project does not set: see the module's report.
+  X-Frame-Options DENY). Embedding across sites also needs the session and CSRF cookies
+  to reach the frame: EmbeddedCookiesMiddleware marks them SameSite=None; Secure for the
+  embedded pages (over HTTPS; a plain-HTTP local run keeps Lax, which same-site frames,
+  another port of the same host included, still send).
 """
 
 import re
 from urllib.parse import urlsplit
 
-from django.utils.cache import add_never_cache_headers
+from django.conf import settings
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from checkout.models import CheckoutSession
 
@@ -45,10 +48,12 @@ def frame_ancestors(session: CheckoutSession) -> list[str]:
     return _origins(configured if isinstance(configured, list) else [])
 
 
-def hosted_headers(response, *, session: CheckoutSession | None):
+def hosted_headers(response, *, session: CheckoutSession | None, embedded: bool = False):
     """No caching (personal data; the back button must not replay a paid page), and the
     session's CSP additions, set where django-csp's own decorators set them."""
     add_never_cache_headers(response)
+    # The language follows the session or the browser's Accept-Language.
+    patch_vary_headers(response, ["Accept-Language"])
     # Our pages carry no inline style at all, so they need no 'unsafe-inline'.
     replace = {"style-src": ["'self'"]}
     response._csp_replace = replace
@@ -65,3 +70,23 @@ def hosted_headers(response, *, session: CheckoutSession | None):
         replace["frame-ancestors"] = ancestors
         response.xframe_options_exempt = True
     return response
+
+
+class EmbeddedCookiesMiddleware:
+    """Lets the session and CSRF cookies reach a hosted page framed by another site.
+
+    Placed before SessionMiddleware, so it sees the cookies that one set. Only responses
+    of an embedded checkout (request.hosted_embedded, set by access.hosted_view) and only
+    over HTTPS: browsers drop SameSite=None cookies that are not Secure."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "hosted_embedded", False) and request.is_secure():
+            for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
+                if name in response.cookies:
+                    response.cookies[name]["samesite"] = "None"
+                    response.cookies[name]["secure"] = True
+        return response

@@ -1,6 +1,7 @@
 """Reads behind the hosted pages: the session, its payment, and which page it is on."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from checkout.models import CheckoutSession
 from checkout.selectors import session_get
@@ -24,16 +25,16 @@ EDITING_PAGES = ("review", "details", "shipping")
 
 # What the shopper reads when a card fails: never the gateway's words, never "fraud".
 DECLINE_MESSAGES = {
-    "insufficient_funds": "Your card has insufficient funds.",
-    "expired_card": "Your card has expired.",
-    "incorrect_cvc": "Your card's security code is incorrect.",
-    "incorrect_number": "Your card number is incorrect.",
-    "processing_error": "An error occurred while processing your card. Please try again.",
-    "authentication_failed": "Your bank could not confirm this payment (3-D Secure authentication failed).",
-    "authentication_required": "Your bank asked to confirm this payment, and it was not confirmed.",
-    "payment_canceled": "The payment was canceled.",
+    "insufficient_funds": _("Your card has insufficient funds."),
+    "expired_card": _("Your card has expired."),
+    "incorrect_cvc": _("Your card's security code is incorrect."),
+    "incorrect_number": _("Your card number is incorrect."),
+    "processing_error": _("An error occurred while processing your card. Please try again."),
+    "authentication_failed": _("Your bank could not confirm this payment (3-D Secure authentication failed)."),
+    "authentication_required": _("Your bank asked to confirm this payment, and it was not confirmed."),
+    "payment_canceled": _("The payment was canceled."),
 }
-DEFAULT_DECLINE = "Your card was declined."
+DEFAULT_DECLINE = _("Your card was declined.")
 
 
 def hosted_session_get(*, merchant_id: int, checkout_id: str) -> CheckoutSession | None:

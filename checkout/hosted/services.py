@@ -16,6 +16,7 @@ from checkout.models import Address, CheckoutSession, Order
 from checkout.services.approval import session_place
 from checkout.services.customer import address_set, contact_set
 from checkout.services.finalize import session_finalize
+from checkout.services.fulfillment import shipment_plan_propose, shipment_plan_select
 from checkout.services.payment import session_payment_intent_create
 from checkout.services.pricing import session_calculate
 from checkout.services.shipping import pickup_location_select, shipping_select
@@ -57,6 +58,11 @@ def hosted_delivery_choose(*, session: CheckoutSession, kind: str, ident: str) -
         lock_session(merchant_id=session.merchant_id, checkout_id=session.public_id)
         if kind == "pickup":
             pickup_location_select(pickup_location_id=ident, **ids)
+        elif kind == "plan":
+            # Planned and chosen at once, under this lock: the parcels the page showed,
+            # unless stock moved meanwhile (then the new plan's, or a shortfall to report).
+            plan = shipment_plan_propose(**ids)
+            shipment_plan_select(plan_id=plan.public_id, **ids)
         else:
             shipping_select(option_id=ident, **ids)
         session_calculate(**ids)

@@ -1,15 +1,22 @@
 """What the hosted pages show of an order: lines, totals and delivery choices, formatted
 for the session's currency and locale (babel, through core.money)."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
-from checkout.models import CheckoutSession
+from checkout.fulfillment_selectors import selected_shipment_plan
+from checkout.models import CheckoutSession, ShippingRate
+from checkout.pricing import PricingShipping
 from checkout.selectors import pickup_location_list, session_requires_shipping, session_shipping_quote
+from checkout.services.fulfillment import shipment_groups_preview
+from checkout.services.pricing import session_price_preview
 from core.money import Money
 
 FALLBACK_LOCALE = "en_US"
@@ -57,22 +64,54 @@ def _lines(session: CheckoutSession) -> list[dict]:
 
 
 def _calculated_rows(session: CheckoutSession, calc) -> list[Row]:
-    rows = [Row("Subtotal", money(session, calc.sub_total))]
+    rows = [Row(_("Subtotal"), money(session, calc.sub_total))]
     if calc.discount_total:
         codes = ", ".join(a.get("code", "") for a in calc.adjustments if a.get("type") == "promotion")
-        rows.append(Row("Discount", "−" + money(session, calc.discount_total), note=codes))
+        rows.append(Row(_("Discount"), "−" + money(session, calc.discount_total), note=codes))
     if calc.shipping:
         shipping = calc.shipping
-        label = "Pickup" if shipping.get("method") == "pickup" else "Shipping"
-        value = money(session, calc.shipping_total) if calc.shipping_total else "Free"
+        label = _("Pickup") if shipping.get("method") == "pickup" else _("Shipping")
+        value = money(session, calc.shipping_total) if calc.shipping_total else _("Free")
         rows.append(Row(label, value, note=shipping.get("name", "")))
     if calc.fee_total:
-        rows.append(Row("Fees", money(session, calc.fee_total)))
+        rows.append(Row(_("Fees"), money(session, calc.fee_total)))
     if calc.prices_include_tax:
-        rows.append(Row("Tax", money(session, calc.tax_total), note="included"))
+        rows.append(Row(_("Tax"), money(session, calc.tax_total), note=_("included")))
     else:
-        rows.append(Row("Tax", money(session, calc.tax_total)))
+        rows.append(Row(_("Tax"), money(session, calc.tax_total)))
     return rows
+
+
+def _summary(session: CheckoutSession, lines: list[dict], calc, *, wallet: bool = False) -> dict:
+    """The summary of calculated totals; with `wallet`, the gift cards and store credit
+    applied and the amount left to pay (the session's own totals only, not a preview)."""
+    paid_with, amount_due = _wallet_rows(session) if wallet else ([], None)
+    return {
+        "lines": lines,
+        "item_count": sum(line["quantity"] for line in lines),
+        "rows": _calculated_rows(session, calc),
+        "total": money(session, calc.grand_total),
+        "is_final": True,
+        "currency": session.currency,
+        "paid_with": paid_with,
+        "amount_due": amount_due,
+    }
+
+
+def summary_with_shipping(session: CheckoutSession, shipping: PricingShipping, pickup_location=None) -> dict:
+    """order_summary as it will read once `shipping` is chosen: computed by the same rules
+    as calculate, stored nowhere. Lines are left out: the choice does not change them."""
+    result = session_price_preview(session, shipping=shipping, pickup_location=pickup_location)
+    calc = SimpleNamespace(
+        **{field: getattr(result, field) for field in PREVIEW_FIELDS},
+        adjustments=[asdict(adjustment) for adjustment in result.adjustments],
+        shipping=asdict(result.shipping) if result.shipping else None,
+    )
+    return _summary(session, [], calc)
+
+
+PREVIEW_FIELDS = ("sub_total", "discount_total", "shipping_total", "fee_total", "tax_total", "grand_total",
+                  "prices_include_tax")  # fmt: skip
 
 
 def order_summary(session: CheckoutSession) -> dict:
@@ -81,25 +120,21 @@ def order_summary(session: CheckoutSession) -> dict:
     lines = _lines(session)
     calc = session.current_calculation if session.calculation_is_current else None
     if calc is not None:
-        rows = _calculated_rows(session, calc)
-        total = money(session, calc.grand_total)
-    else:
-        sub_total = sum(line.quantity * line.unit_amount for line in session.lines.all())
-        rows = [Row("Subtotal", money(session, sub_total))]
-        if session_requires_shipping(session):
-            rows.append(Row("Shipping", "Calculated at the next step", pending=True))
-        rows.append(Row("Tax", "Calculated at the next step", pending=True))
-        total = money(session, sub_total)
-    paid_with, amount_due = _wallet_rows(session) if calc is not None else ([], None)
+        return _summary(session, lines, calc, wallet=True)
+    sub_total = sum(line.quantity * line.unit_amount for line in session.lines.all())
+    rows = [Row(_("Subtotal"), money(session, sub_total))]
+    if session_requires_shipping(session):
+        rows.append(Row(_("Shipping"), _("Calculated at the next step"), pending=True))
+    rows.append(Row(_("Tax"), _("Calculated at the next step"), pending=True))
     return {
         "lines": lines,
         "item_count": sum(line["quantity"] for line in lines),
         "rows": rows,
-        "total": total,
-        "is_final": calc is not None,
+        "total": money(session, sub_total),
+        "is_final": False,
         "currency": session.currency,
-        "paid_with": paid_with,
-        "amount_due": amount_due,
+        "paid_with": [],
+        "amount_due": None,
     }
 
 
@@ -114,9 +149,9 @@ def _wallet_rows(session: CheckoutSession) -> tuple[list[Row], str | None]:
     rows = []
     for item, amount in allocation.items:
         if item.gift_card_id:
-            rows.append(Row("Gift card", "−" + money(session, amount), note=f"···· {item.gift_card.last4}"))
+            rows.append(Row(_("Gift card"), "−" + money(session, amount), note=f"···· {item.gift_card.last4}"))
         else:
-            rows.append(Row("Store credit", "−" + money(session, amount)))
+            rows.append(Row(_("Store credit"), "−" + money(session, amount)))
     return rows, money(session, allocation.amount_due)
 
 
@@ -129,9 +164,12 @@ def _add_business_days(day, count: int):
 
 
 def _delivery_estimate(session: CheckoutSession, low: int, high: int) -> str:
-    days = f"{low}–{high} business days" if low != high else f"{low} business day{'' if low == 1 else 's'}"
-    arrives = _add_business_days(timezone.localdate(), high)
-    return f"{days} · arrives by {format_date(arrives, 'EEE d MMM', locale=babel_locale(session))}"
+    if low != high:
+        days = gettext("%(low)s–%(high)s business days") % {"low": low, "high": high}
+    else:
+        days = ngettext("%(count)s business day", "%(count)s business days", low) % {"count": low}
+    arrives = format_date(_add_business_days(timezone.localdate(), high), "EEE d MMM", locale=babel_locale(session))
+    return gettext("%(days)s · arrives by %(date)s") % {"days": days, "date": arrives}
 
 
 def delivery_choices(session: CheckoutSession) -> dict:
@@ -140,17 +178,37 @@ def delivery_choices(session: CheckoutSession) -> dict:
     A choice's value is "rate:<id>" or "pickup:<id>"."""
     quote = session_shipping_quote(session)
     selected = ""
-    if session.selected_shipping_rate_id:
+    parcels = _parcels(session)
+    if parcels and selected_shipment_plan(session) is not None:
+        selected = parcels["value"]
+    elif session.selected_shipping_rate_id:
         selected = f"rate:{session.selected_shipping_rate.public_id}"
     elif session.pickup_location_id:
         selected = f"pickup:{session.pickup_location.public_id}"
+    tax_codes = dict(
+        ShippingRate.objects.filter(
+            merchant_id=session.merchant_id, public_id__in=[option.id for option in quote.options]
+        ).values_list("public_id", "tax_code")
+    )
     options = [
         {
             "value": f"rate:{option.id}",
             "name": option.name,
             "carrier": option.carrier,
-            "price": money(session, option.amount, option.currency) if option.amount else "Free",
+            "price": money(session, option.amount, option.currency) if option.amount else gettext("Free"),
             "estimate": _delivery_estimate(session, option.min_delivery_days, option.max_delivery_days),
+            "summary": summary_with_shipping(
+                session,
+                PricingShipping(
+                    method="rate",
+                    reference=option.id,
+                    name=option.name,
+                    amount=option.amount,
+                    tax_code=tax_codes.get(option.id, ""),
+                    carrier=option.carrier,
+                    service_code=option.service_code,
+                ),
+            ),
         }
         for option in quote.options
     ]
@@ -162,7 +220,47 @@ def delivery_choices(session: CheckoutSession) -> dict:
                 "name": location.name,
                 "address": ", ".join(filter(None, [location.line1, location.postal_code, location.city])),
                 "hours": location.opening_hours,
+                "summary": summary_with_shipping(
+                    session,
+                    PricingShipping(method="pickup", reference=location.public_id, name=location.name, amount=0),
+                    pickup_location=location,
+                ),
             }
             for location in pickup_location_list(merchant_id=session.merchant_id)
         ]
-    return {"required": quote.shipping_required, "options": options, "pickups": pickups, "selected": selected}
+    return {
+        "required": quote.shipping_required,
+        "parcels": parcels,
+        "options": options,
+        "pickups": pickups,
+        "selected": selected,
+    }
+
+
+def _parcels(session: CheckoutSession) -> dict | None:
+    """When the cart ships from several locations: one choice that sends each group from
+    where it is, with each group's items, cheapest option, price and estimate."""
+    groups = shipment_groups_preview(session)
+    if not groups or len(groups) < 2 or any(group["shipping_amount"] is None for group in groups):
+        return None
+    return {
+        "value": "plan:split",
+        "count": len(groups),
+        "price": money(session, sum(group["shipping_amount"] for group in groups), session.currency),
+        "groups": [
+            {
+                "from": group["location"]["name"] if group["location"] else "",
+                "items": ", ".join(f"{line['quantity']} × {line['name']}" for line in group["lines"]),
+                "option": next(
+                    o["name"] for o in group["shipping_options"] if o["id"] == group["selected_shipping_option_id"]
+                ),
+                "price": money(session, group["shipping_amount"], session.currency)
+                if group["shipping_amount"]
+                else "Free",
+                "estimate": _delivery_estimate(
+                    session, group["estimate"]["min_delivery_days"], group["estimate"]["max_delivery_days"]
+                ),
+            }
+            for group in groups
+        ],
+    }

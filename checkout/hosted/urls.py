@@ -6,6 +6,7 @@ app_name = "hosted"
 
 urlpatterns = [
     path("<str:checkout_id>", views.entry, name="entry"),
+    path("<str:checkout_id>/embed", views.embed_entry, name="embed"),
     path("<str:checkout_id>/review", views.review, name="review"),
     path("<str:checkout_id>/details", views.details, name="details"),
     path("<str:checkout_id>/shipping", views.shipping, name="shipping"),

@@ -6,6 +6,7 @@ import logging
 
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +21,7 @@ from checkout.order_selectors import order_for_session
 from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
+from core.money import format_minor
 from payments.exceptions import CardError, GatewayUnavailable
 from payments.selectors import (
     attempts_remaining,
@@ -50,6 +52,21 @@ def entry(request, checkout_id):
             return link_invalid(request)
         return redirect("hosted:entry", checkout_id)
     return _dispatch(request, checkout_id)
+
+
+@require_GET
+def embed_entry(request, checkout_id):
+    """The embedded checkout's first page (checkout.js puts it in the merchant's iframe):
+    trades the embed token for a grant that renders the frame variant of every page."""
+    if not grant_from_token(request, checkout_id=checkout_id, token=request.GET.get("token", ""), embedded=True):
+        return link_invalid(request)
+    return _embed_redirect(request, checkout_id)
+
+
+@hosted_view
+def _embed_redirect(request, session):
+    # Through hosted_view, so even this redirect carries the merchant's frame-ancestors.
+    return redirect("hosted:entry", session.public_id)
 
 
 @hosted_view
@@ -114,6 +131,8 @@ def shipping(request, session, payment):
         return go(session, "details", post=request.method == "POST")
     choices = delivery_choices(session)
     values = [option["value"] for option in choices["options"] + choices["pickups"]]
+    if choices["parcels"]:
+        values.insert(0, choices["parcels"]["value"])
     form = DeliveryForm(
         request.POST if request.method == "POST" else None,
         choices=values,
@@ -164,13 +183,13 @@ def _card_entry_here(session) -> bool:
 
 
 GIFT_CARD_MESSAGES = {
-    "gift_card_not_found": "We couldn't find a gift card with that code. Check it and try again.",
-    "gift_card_expired": "This gift card has expired.",
-    "gift_card_disabled": "This gift card can no longer be used.",
-    "gift_card_currency_mismatch": "This gift card is in another currency.",
-    "gift_card_empty": "This gift card has no balance left.",
-    "nothing_to_pay": "Your gift cards already cover this order.",
-    "too_many_attempts": "Too many codes were tried. Please wait a few minutes and try again.",
+    "gift_card_not_found": _("We couldn't find a gift card with that code. Check it and try again."),
+    "gift_card_expired": _("This gift card has expired."),
+    "gift_card_disabled": _("This gift card can no longer be used."),
+    "gift_card_currency_mismatch": _("This gift card is in another currency."),
+    "gift_card_empty": _("This gift card has no balance left."),
+    "nothing_to_pay": _("Your gift cards already cover this order."),
+    "too_many_attempts": _("Too many codes were tried. Please wait a few minutes and try again."),
 }
 
 
@@ -224,7 +243,7 @@ def payment_view(request, session, payment):
         return _payment_page(request, session, payment, form)
     wait = services.hosted_card_attempt_wait(session=session, ip=request.META.get("REMOTE_ADDR", ""))
     if wait:
-        form.add_error(None, "Too many payment attempts. Please wait a few minutes and try again.")
+        form.add_error(None, _("Too many payment attempts. Please wait a few minutes and try again."))
         response = _payment_page(request, session, payment, form, status=429)
         response["Retry-After"] = str(wait)
         return response
@@ -247,11 +266,11 @@ def payment_view(request, session, payment):
         return _dispatch_after_post(session)
     except GatewayUnavailable:
         logger.warning("gateway unavailable for hosted payment of %s", session.public_id)
-        form.add_error(None, "We couldn't reach the payment processor. Please try again in a moment.")
+        form.add_error(None, _("We couldn't reach the payment processor. Please try again in a moment."))
         return _payment_page(request, session, payment, form, status=503)
     except Conflict as error:
         if error.code in TOTALS_CHANGED:
-            form.add_error(None, "Your order changed since its total was shown. Please review it and pay again.")
+            form.add_error(None, _("Your order changed since its total was shown. Please review it and pay again."))
             return _payment_page(request, session, payment, form, status=409)
         return _dispatch_after_post(session)
     except InvalidStateTransition:
@@ -321,11 +340,17 @@ def payment_return(request, session):
 @require_GET
 @hosted_page("processing")
 def processing(request, session, payment):
-    action_url = (payment.next_action or {}).get("url", "") if payment_needs_action(payment) else ""
+    action = (payment.next_action or {}) if payment_needs_action(payment) else {}
+    action_url = action.get("url", "")
+    # A bank transfer waits for the shopper's transfer: its instructions, not a spinner.
+    transfer = action.get("display_bank_transfer_instructions")
     # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
-    refresh = None if action_url else REFRESH_SECONDS
+    refresh = None if action_url or transfer else REFRESH_SECONDS
     checking = payment_is_held(payment) and payment_review_open(payment)
-    return page(request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking)
+    return page(
+        request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking,
+        transfer=transfer, transfer_amount=format_minor(transfer["amount"], transfer["currency"]) if transfer else "",
+    )  # fmt: skip
 
 
 @require_GET
@@ -355,7 +380,8 @@ def success(request, session, payment):
         session = hosted_session_get(merchant_id=session.merchant_id, checkout_id=session.public_id)
         if order is None and hosted_stage(session, session_payment(session)) != "success":
             return go(session, hosted_stage(session, session_payment(session)))
-    back = return_url(session, success=True)
+    # In a frame the merchant's page takes over on checkout.completed; the frame stays put.
+    back = "" if request.hosted_embedded else return_url(session, success=True)
     return page(
         request,
         session,

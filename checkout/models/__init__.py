@@ -1,3 +1,9 @@
+from checkout.models.fulfillment import (
+    LocationStock,
+    ReservationAllocation,
+    ShipmentPlan,
+    StockLocation,
+)
 from checkout.models.inventory import Reservation, ReservationLine, StockItem, StockMovement
 from checkout.models.order import FinalizationJob, Order
 from checkout.models.pricing import Calculation, Promotion, TaxRate
@@ -11,15 +17,19 @@ __all__ = [
     "CartLine",
     "CheckoutSession",
     "FinalizationJob",
+    "LocationStock",
     "Order",
     "PickupLocation",
     "Promotion",
     "Reservation",
+    "ReservationAllocation",
     "ReservationLine",
     "SessionEvent",
     "SessionWalletItem",
+    "ShipmentPlan",
     "ShippingRate",
     "StockItem",
+    "StockLocation",
     "StockMovement",
     "TaxRate",
 ]

@@ -49,6 +49,9 @@ class Order(models.Model):
     lines = models.JSONField(default=list)
     adjustments = models.JSONField(default=list, blank=True)
     shipping = models.JSONField(null=True, blank=True)
+    # One entry per parcel when the session chose a split shipment plan: its location,
+    # lines, chosen option and estimate. Empty: one shipment (or nothing ships).
+    shipments = models.JSONField(default=list, blank=True)
     customer = models.JSONField(default=dict, blank=True)
     shipping_address = models.JSONField(null=True, blank=True)
     billing_address = models.JSONField(null=True, blank=True)
@@ -61,6 +64,8 @@ class Order(models.Model):
     locale = models.CharField(max_length=20, default="en_US")
     # finalize's `order_service_hint`, kept as the merchant sent it for its order system.
     order_service_hint = models.JSONField(default=dict, blank=True)
+    # Claimed by compare-and-set before the confirmation email goes out: sent once.
+    confirmation_emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from checkout.failures import reason_for_finalization_error
+from checkout.fulfillment_selectors import order_shipments
 from checkout.locks import lock_session, lock_session_order, lock_session_pk
 from checkout.models import Address, CheckoutSession, Order, Reservation, ReservationLine
 from checkout.models.session import CLOSE_FAIL
@@ -35,10 +36,13 @@ from checkout.pricing_selectors import session_blockers
 from checkout.providers.inventory import inventory_provider_for
 from checkout.selectors import session_address
 from checkout.services.closing import LEAVE_TO_JANITOR, session_close_claim, session_close_run
+from checkout.services.confirmation import order_confirmation_queue
+from checkout.services.fulfillment import reservation_allocate, reservation_allocations_commit
 from checkout.services.inventory import reservation_commit
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from checkout.services.pricing import promotion_redeem
 from checkout.services.wallet import session_wallet_pays
+from core import metrics
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 from merchants.events import event_emit
 from payments.exceptions import ReviewPending
@@ -138,6 +142,7 @@ def session_finalize(
     except _FailedAfterPayment as failure:
         # The transaction above rolled back: no order, no stock moved, no promotion used.
         cause = failure.cause
+        metrics.count(metrics.FINALIZATIONS, outcome="failed")
         outcome = finalization_compensate(merchant_id=merchant_id, checkout_id=checkout_id, cause=cause, actor=actor)
         raise DomainError(
             f"The order could not be finalized: {cause.message} {OUTCOME_TEXT[outcome]}",
@@ -230,6 +235,8 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
         data={"order_id": order.public_id},
         event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id if payment else ""},
     )
+    order_confirmation_queue(order)
+    metrics.count(metrics.FINALIZATIONS, outcome="completed")
     return Finalized(order=order, created=True)
 
 
@@ -282,12 +289,14 @@ def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
     ReservationLine.objects.bulk_create(
         [ReservationLine(reservation=reservation, sku=c.sku, quantity=c.requested, tracked=c.tracked) for c in checks]
     )
+    reservation_allocate(session, reservation, now=now)
     provider.commit(
         merchant_id=session.merchant_id,
         quantities={c.sku: c.requested for c in checks},
         reference=reservation.public_id,
         actor=actor,
     )
+    reservation_allocations_commit(reservation)
     reservation.commit()
     reservation.save()
     session.reservation_id = reservation.public_id  # saved with the completion
@@ -332,6 +341,7 @@ def _order_snapshot(session, calc, payment, payment_status: str, reservation_id:
         "lines": [{**line, "name": names.get(line.get("line_id"), line.get("sku", ""))} for line in calc.lines],
         "adjustments": [{k: v for k, v in adj.items() if k != "promotion_id"} for adj in calc.adjustments],
         "shipping": calc.shipping,
+        "shipments": order_shipments(session),
         "customer": {
             "email": session.customer_email,
             "name": session.customer_name,

@@ -24,6 +24,7 @@ from checkout.providers.inventory import (
     inventory_provider_for,
     inventory_provider_named,
 )
+from checkout.services.fulfillment import reservation_allocate, reservation_allocations_commit
 from checkout.services.lifecycle import session_touch, session_transition, timeline_record
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
 
@@ -218,6 +219,10 @@ def session_reserve(
                 for check in checks
             ]
         )
+        if not short:
+            # Per location when a split shipment plan is chosen: each parcel's units held
+            # where it ships from (409 inventory_shortfall, nothing held, if gone since).
+            reservation_allocate(session, reservation, now=now)
         session.reservation_id = reservation.public_id
         data = {
             "reservation_id": reservation.public_id,
@@ -380,6 +385,7 @@ def reservation_commit(*, reservation_id: str, actor: str = "system:finalize", m
         provider.commit(
             merchant_id=reservation.merchant_id, quantities=quantities, reference=reservation.public_id, actor=actor
         )
+        reservation_allocations_commit(reservation)
         reservation.commit()
         reservation.save()
         _record(reservation.session, reservation, "committed", actor=actor, lapsed=lapsed)

@@ -17,6 +17,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from checkout.fulfillment_selectors import selected_shipment_plan
 from checkout.locks import lock_session
 from checkout.models import Address, Calculation, CheckoutSession, Promotion
 from checkout.pricing import (
@@ -154,8 +155,36 @@ def session_calculate_locked(
             code="cart_empty",
             param="lines",
         )
+    result, promotion, codes, problem = _priced(
+        session, lines=lines, codes=codes, explicit=explicit, shipping=_shipping_input(session), deadline=deadline
+    )
+
+    if not past_editing:
+        ensure_editable(session, actor=actor)
+    codes_changed = explicit and codes != session.promotion_codes
+    if codes_changed:
+        session.promotion_codes = codes
+        # Bumped here rather than by session_touch so the new calculation carries it.
+        session.pricing_version += 1
+    calc = _calculation_create(session, result, promotion_id=promotion.promotion_id if promotion else None)
+    session.current_calculation = calc
+    data = {"calculation_id": calc.public_id, "pricing_version": calc.pricing_version, "grand_total": calc.grand_total}
+    if codes_changed:
+        data["promotion_codes"] = codes
+    if problem:
+        data["promotion_skipped"] = problem
+    session_touch(session, actor=actor, type="calculation.created", data=data)
+    return calc
+
+
+def _priced(session, *, lines, codes, explicit, shipping, deadline, pickup_location=None):
+    """The totals for the session's cart with `shipping`, computed, not stored: the
+    promotion, tax table and fees as calculate applies them. Returns (result, promotion,
+    codes, problem), the promotion problem being one calculate may skip."""
+    merchant = session.merchant
+    if pickup_location is None and shipping and shipping.method == "pickup":
+        pickup_location = session.pickup_location
     addresses = {address.kind: address for address in session.addresses.all()}
-    shipping = _shipping_input(session)
     sub_total = sum(line.quantity * line.unit_amount for line in lines)
 
     found = promotion_terms_for_codes(merchant_id=merchant.pk, codes=codes[:1]) if len(codes) == 1 else {}
@@ -171,7 +200,7 @@ def session_calculate_locked(
     country = tax_country(
         shipping_address=addresses.get(Address.Kind.SHIPPING),
         billing_address=addresses.get(Address.Kind.BILLING),
-        pickup_location=session.pickup_location,
+        pickup_location=pickup_location if shipping and shipping.method == "pickup" else None,
         merchant=merchant,
     )
     tax_codes = frozenset(line.tax_code for line in lines if line.tax_code) | (
@@ -199,23 +228,26 @@ def session_calculate_locked(
             fees=fees_from_settings((merchant.extra_settings or {}).get("fees"), currency=session.currency),
         )
     )
+    return result, promotion, codes, problem
 
-    if not past_editing:
-        ensure_editable(session, actor=actor)
-    codes_changed = explicit and codes != session.promotion_codes
-    if codes_changed:
-        session.promotion_codes = codes
-        # Bumped here rather than by session_touch so the new calculation carries it.
-        session.pricing_version += 1
-    calc = _calculation_create(session, result, promotion_id=promotion.promotion_id if promotion else None)
-    session.current_calculation = calc
-    data = {"calculation_id": calc.public_id, "pricing_version": calc.pricing_version, "grand_total": calc.grand_total}
-    if codes_changed:
-        data["promotion_codes"] = codes
-    if problem:
-        data["promotion_skipped"] = problem
-    session_touch(session, actor=actor, type="calculation.created", data=data)
-    return calc
+
+def session_price_preview(
+    session: CheckoutSession, *, shipping: PricingShipping, pickup_location=None
+) -> PricingResult:
+    """What the totals would be with another shipping choice, for the shopper comparing
+    options before choosing one. A read: nothing is locked or written."""
+    lines = list(session.lines.all())
+    codes = list(session.promotion_codes or [])
+    result, *_ = _priced(
+        session,
+        lines=lines,
+        codes=codes,
+        explicit=False,
+        shipping=shipping,
+        deadline=_Deadline(None),
+        pickup_location=pickup_location,
+    )
+    return result
 
 
 def _upper(codes) -> list[str]:
@@ -233,6 +265,16 @@ def _normalized(codes) -> list[str]:
 
 
 def _shipping_input(session: CheckoutSession) -> PricingShipping | None:
+    # A split shipment plan charges what its parcels' chosen options cost together.
+    plan = selected_shipment_plan(session)
+    if plan is not None:
+        return PricingShipping(
+            method="split",
+            reference=plan.public_id,
+            name=f"{len(plan.groups)} shipments" if len(plan.groups) > 1 else "1 shipment",
+            amount=plan.shipping_total,
+            tax_code="shipping",
+        )
     # A pickup replaces delivery: it is free, and a rate chosen earlier does not apply.
     if session.pickup_location_id is not None:
         location = session.pickup_location

@@ -10,6 +10,7 @@ from django.db import transaction
 from checkout.locks import lock_session
 from checkout.models import CheckoutSession, ShippingRate
 from checkout.selectors import pickup_location_get, session_requires_shipping, session_shipping_quote
+from checkout.services.fulfillment import shipment_plans_supersede
 from checkout.services.lifecycle import ensure_editable, session_touch
 from core.exceptions import DomainError
 from core.versioning import check_version
@@ -85,10 +86,15 @@ def shipping_select(
         rate = ShippingRate.objects.filter(merchant_id=merchant_id, public_id=option.id).first()
         if rate is None:
             raise _unavailable(option.id)
-        if session.selected_shipping_rate_id == rate.pk and session.pickup_location_id is None:
+        if (
+            session.selected_shipping_rate_id == rate.pk
+            and session.pickup_location_id is None
+            and not session.shipment_plans.filter(status="selected").exists()
+        ):
             return session  # already chosen: nothing moves, so neither do version and totals
         session.selected_shipping_rate = rate
         session.pickup_location = None
+        shipment_plans_supersede(session)
         session_touch(
             session,
             actor=actor,
@@ -123,6 +129,7 @@ def pickup_location_select(
             return session
         session.pickup_location = location
         session.selected_shipping_rate = None
+        shipment_plans_supersede(session)
         session_touch(
             session,
             actor=actor,

@@ -24,7 +24,8 @@ def stock_apply(item: StockItem, *, delta: int, reason: str, actor: str, referen
     return item
 
 
-def _ensure_rows(*, merchant_id: int, skus: list[str]) -> dict[str, StockItem]:
+def stock_rows_ensure(*, merchant_id: int, skus: list[str]) -> dict[str, StockItem]:
+    """The ledger rows of these SKUs, created at 0 where missing, locked in sku order."""
     # Inserted in sku order with ON CONFLICT DO NOTHING: two loads creating the same new
     # SKUs wait on each other's unique-index entries in the same order, so they queue.
     # A fresh row shows 0 only inside this transaction; others see it once it is set.
@@ -43,7 +44,7 @@ def stock_set(*, merchant_id: int, items: list[dict], actor: str) -> list[StockI
     """
     wanted = {item["sku"]: item["on_hand"] for item in items}
     with transaction.atomic():
-        rows = _ensure_rows(merchant_id=merchant_id, skus=list(wanted))
+        rows = stock_rows_ensure(merchant_id=merchant_id, skus=list(wanted))
         for sku in sorted(wanted):
             # Recorded even when nothing moves: a count that confirms the ledger is a fact too.
             stock_apply(rows[sku], delta=wanted[sku] - rows[sku].on_hand, reason=StockMovement.Reason.SET, actor=actor)

@@ -1,5 +1,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 from core.api.serializers import CaptureModeField, StrictIntegerField
 from core.money import is_currency
@@ -67,6 +69,15 @@ class MerchantSettingsUpdateSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: f"A JSON integer from 1 to {CARD_RATE_LIMIT_MAX} (null restores the default)."}
                 )
+        transfer = value.get("bank_transfer")
+        if isinstance(transfer, dict) and transfer.get("enabled"):
+            # The receiving account shoppers will be told to pay: it must be a real IBAN.
+            try:
+                IBAN(str(transfer.get("iban", "")))
+            except SchwiftyException as exc:
+                raise serializers.ValidationError({"bank_transfer": f"iban is not a valid IBAN ({exc})."}) from None
+        elif transfer is not None and not isinstance(transfer, dict):
+            raise serializers.ValidationError({"bank_transfer": "An object (null removes it)."})
         return value
 
     def validate_default_currency(self, value):

@@ -7,13 +7,14 @@ Signing secrets are never shown.
 from django.contrib import admin, messages
 from django.db import models
 
+from core import admin_kit
 from merchants.models import Event
 from merchants.webhook_delivery import delivery_retry_now, event_replay
 from merchants.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from merchants.webhooks.services import admin_endpoint_enable, endpoint_disable
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin_kit.ModelAdmin):
     show_full_result_count = False
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -36,10 +37,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
             self.log_change(request, obj, message)
 
 
+class FailingFilter(admin.SimpleListFilter):
+    """The dashboard's "failing" queue: enabled, with deliveries failing since some time."""
+
+    title = "deliveries"
+    parameter_name = "failing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Failing")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=WebhookEndpoint.Status.ENABLED, failing_since__isnull=False)
+        return queryset
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyAdmin):
-    list_display = ("public_id", "merchant", "kind", "url", "status", "failing_since", "created_at")
-    list_filter = ("kind", "status")
+    list_display = ("status", "public_id", "merchant", "kind", "url", "failing_since", "created_at")
+    list_filter = (FailingFilter, "kind", "status")
     list_select_related = ("merchant",)
     search_fields = ("public_id", "url", "merchant__name", "merchant__public_id")
     actions = ["enable_endpoints", "disable_endpoints"]
@@ -75,7 +91,7 @@ class EventAdmin(ReadOnlyAdmin):
         self.message_user(request, f"Queued {queued} delivery(ies).")
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(admin_kit.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False

@@ -86,3 +86,8 @@ def signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
         .order_by("-created_at", "-id")
     )
     return [secret_decrypt(row.ciphertext) for row in rows]
+
+
+def endpoint_failing_count() -> int:
+    """Enabled endpoints whose deliveries keep failing (they are disabled after some days)."""
+    return WebhookEndpoint.objects.filter(status=WebhookEndpoint.Status.ENABLED, failing_since__isnull=False).count()

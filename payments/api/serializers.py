@@ -32,8 +32,18 @@ class CardInputSerializer(StrictSerializer):
     ]
 )
 class TokenizeSerializer(StrictSerializer):
-    type = serializers.ChoiceField(["card"])
-    card = CardInputSerializer()
+    type = serializers.ChoiceField(
+        ["card", "bank_transfer"], help_text="bank_transfer: paid by the shopper's transfer (no card)"
+    )
+    card = CardInputSerializer(required=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs["type"] == "card" and "card" not in attrs:
+            raise serializers.ValidationError({"card": "This field is required."})
+        if attrs["type"] == "bank_transfer" and "card" in attrs:
+            raise serializers.ValidationError({"card": "A bank transfer takes no card."})
+        return attrs
 
 
 class CardSerializer(serializers.Serializer):
@@ -54,9 +64,9 @@ class PaymentMethodSerializer(serializers.Serializer):
     def get_object(self, method) -> str:
         return "payment_method"
 
-    @extend_schema_field(CardSerializer)
+    @extend_schema_field(CardSerializer(allow_null=True))
     def get_card(self, method):
-        return CardSerializer(method).data
+        return CardSerializer(method).data if method.type == "card" else None
 
 
 @extend_schema_serializer(
@@ -133,12 +143,30 @@ class RedirectToUrlSerializer(serializers.Serializer):
     return_url = serializers.CharField(allow_null=True)
 
 
+class BankTransferInstructionsSerializer(serializers.Serializer):
+    iban = serializers.CharField()
+    bic = serializers.CharField()
+    account_holder = serializers.CharField()
+    amount = serializers.IntegerField(help_text="Minor units to send, exactly")
+    currency = serializers.CharField()
+    reference = serializers.CharField(help_text="Quote it in the transfer: it is how the money is recognised")
+    expires_at = serializers.DateTimeField(help_text="No transfer by then: the payment expires")
+
+
 class NextActionSerializer(serializers.Serializer):
-    type = serializers.CharField(help_text="`redirect`: send the shopper's browser to `url`")
-    url = serializers.CharField()
-    return_url = serializers.CharField(allow_null=True, help_text="Where the shopper comes back to")
-    reason = serializers.CharField(help_text="Why: `3ds_challenge` (3-D Secure) or `approval` (a wallet or APM)")
-    redirect_to_url = RedirectToUrlSerializer(help_text="The same, in Stripe's shape")
+    type = serializers.CharField(
+        help_text="`redirect`: send the shopper's browser to `url`; `display_bank_transfer_instructions`: show "
+        "the shopper where to send the money"
+    )
+    url = serializers.CharField(required=False, help_text="redirect only")
+    return_url = serializers.CharField(
+        allow_null=True, required=False, help_text="redirect only: where the shopper comes back to"
+    )
+    reason = serializers.CharField(
+        required=False, help_text="redirect only: `3ds_challenge` (3-D Secure) or `approval` (a wallet or APM)"
+    )
+    redirect_to_url = RedirectToUrlSerializer(required=False, help_text="The same, in Stripe's shape")
+    display_bank_transfer_instructions = BankTransferInstructionsSerializer(required=False)
 
 
 class LastPaymentErrorSerializer(serializers.Serializer):

@@ -33,6 +33,7 @@ from payments.api.serializers import (
 )
 from payments.api.throttles import CardTestingThrottle
 from payments.selectors import payment_api_status, payment_intent_get, payment_methods_available
+from payments.services.bank_transfers import bank_transfer_method_create
 from payments.services.confirm import payment_redirect_return
 from payments.services.webhooks import gateway_event_receive, three_ds_callback_receive
 
@@ -221,6 +222,9 @@ class PaymentMethodTokenizeApi(ApiView):
     def post(self, request):
         serializer = TokenizeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["type"] == "bank_transfer":
+            method = bank_transfer_method_create(merchant_id=self.merchant.pk)
+            return Response(PaymentMethodSerializer(method).data, status=201)
         card = serializer.validated_data["card"]
         method = services.payment_method_tokenize(merchant_id=self.merchant.pk, **card)
         return Response(PaymentMethodSerializer(method).data, status=201)

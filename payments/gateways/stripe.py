@@ -21,6 +21,7 @@ from payments.gateways.translate import translate_failure
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Stripe-Signature"
+PAGE_LIMIT = 100
 # Kept from Stripe's answers in our event log; client_secret and the rest stay at Stripe.
 _KEPT_FIELDS = ("id", "object", "status", "amount", "amount_received", "amount_capturable", "currency", "metadata")
 
@@ -224,6 +225,27 @@ class StripeGateway(base.Gateway):
             return base.GatewayResult(status=base.NOT_FOUND)
         intent = self._call(lambda client: client.v1.payment_intents.retrieve(reference))
         return result_from_intent(_as_dict(intent))
+
+    # --- reading the account's balance: balance transactions and payouts ---------------
+    def payouts(self, *, limit: int = PAGE_LIMIT) -> list[dict]:
+        """The account's payouts, newest first (one page: the daily job runs often)."""
+        page = self._call(lambda client: client.v1.payouts.list(params={"limit": limit}))
+        return [_as_dict(payout) for payout in page.data]
+
+    def payout_balance_transactions(self, *, payout: str, max_pages: int = 50) -> list[dict]:
+        """Every balance transaction a payout paid, each charge's or refund's source
+        expanded (to find its payment intent). Paged, bounded to `max_pages`."""
+        rows, after = [], None
+        for _ in range(max_pages):
+            params = {"payout": payout, "limit": PAGE_LIMIT, "expand": ["data.source"]}
+            if after:
+                params["starting_after"] = after
+            page = self._call(lambda client, params=params: client.v1.balance_transactions.list(params=params))
+            rows += [_as_dict(row) for row in page.data]
+            if not page.has_more or not page.data:
+                break
+            after = page.data[-1].id
+        return rows
 
     def verify_webhook(self, *, body, headers):
         try:

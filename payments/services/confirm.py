@@ -38,6 +38,7 @@ from payments.selectors import (
     payment_method_get,
     payment_queryset,
 )
+from payments.services.bank_transfers import METHOD_TYPE, bank_transfer_instructions
 from payments.services.intents import method_attach, reopen_if_failed
 from payments.services.log import payment_log, payment_transition
 from payments.services.outcomes import outcome_apply
@@ -262,6 +263,10 @@ def attempt_authorize(*, attempt_pk: int, actor: str) -> None:
     """
     attempt = PaymentAttempt.objects.select_related("transaction", "payment_method").get(pk=attempt_pk)
     payment = attempt.transaction
+    if attempt.payment_method.type == METHOD_TYPE:
+        # Paid by the shopper's own transfer: the instructions are the answer, no gateway call.
+        _record_answer(attempt_pk=attempt_pk, result=bank_transfer_instructions(payment), duration_ms=0, actor=actor)
+        return
     # A payment held for review is authorized only, even under automatic capture: the
     # reviewer's approval captures it, a refusal voids it.
     held = review_is_open(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)

@@ -38,8 +38,10 @@ def payment_dispute_apply(
     else:
         if payment.state in OPEN_TO_DISPUTE:
             payment_transition(payment, "dispute", actor=actor, data=data)
+            _money_moved(payment, dispute, hooks.DISPUTE, gateway=gateway)
         if payment.state == State.DISPUTED and dispute.outcome == base.DISPUTE_WON:
             payment_transition(payment, "win_dispute", actor=actor, data=data)
+            _money_moved(payment, dispute, hooks.DISPUTE_REVERSAL, gateway=gateway)
         elif payment.state == State.DISPUTED and dispute.outcome == base.DISPUTE_LOST:
             chargeback = min(dispute.amount, payment.amount_captured - payment.amount_refunded)
             payment_transition(payment, "lose_dispute", actor=actor, data={**data, "chargeback": chargeback})
@@ -59,5 +61,25 @@ def payment_dispute_apply(
             outcome=dispute.outcome,
             evidence_due_by=dispute.evidence_due_by,
             event_id=event_id,
+        )
+    )
+
+
+def _money_moved(payment: PaymentTransaction, dispute: base.DisputeInfo, kind: str, *, gateway: str) -> None:
+    # The gateway withdraws the disputed money when the dispute opens (never more than
+    # the payment still holds) and returns it when the merchant wins; a loss moves
+    # nothing more. The amount is the same both ways: nothing is refunded meanwhile.
+    withdrawn = min(dispute.amount, payment.amount_captured - payment.amount_refunded)
+    hooks.money_moved(
+        hooks.MoneyMovement(
+            kind=kind,
+            merchant_id=payment.merchant_id,
+            amount=-withdrawn if kind == hooks.DISPUTE else withdrawn,
+            currency=payment.currency,
+            key=f"{kind}:{dispute.id}",
+            source_type="dispute",
+            source_id=dispute.id,
+            payment_pk=payment.pk,
+            gateway=gateway,
         )
     )

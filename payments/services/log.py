@@ -11,6 +11,7 @@ from core.exceptions import InvalidStateTransition
 from merchants.audit.services import audit_record
 from merchants.events import event_emit
 from payments import hooks
+from payments.metrics import payment_transition_count
 from payments.models import PaymentAttempt, PaymentEvent, PaymentTransaction, State
 from payments.selectors import attempts_remaining, payment_api_status
 
@@ -35,6 +36,10 @@ NOTICE_ONLY = {
     "win_dispute": hooks.DISPUTE_WON,
     "lose_dispute": hooks.DISPUTE_LOST,
 }
+
+
+# Transitions that take the shopper's money: each writes the charge's balance transaction.
+CAPTURING = ("complete", "capture")
 
 
 def payment_snapshot(payment: PaymentTransaction) -> dict:
@@ -108,6 +113,21 @@ def payment_transition(
         to_state=payment.state,
     )
     after = payment_audit(payment, action=f"state.{payment.state}", actor=actor, before=before, data=data)
+    payment_transition_count(payment, name=name, from_state=from_state)
+    if name in CAPTURING:
+        hooks.money_moved(
+            hooks.MoneyMovement(
+                kind=hooks.CHARGE,
+                merchant_id=payment.merchant_id,
+                amount=payment.amount_captured,
+                currency=payment.currency,
+                key=f"charge:{payment.public_id}",
+                source_type="payment",
+                source_id=payment.public_id,
+                payment_pk=payment.pk,
+                gateway=payment.gateway,
+            )
+        )
     if name in NOTICE_ONLY:
         payment_listeners_tell(payment, NOTICE_ONLY[name])
         return payment

@@ -5,7 +5,7 @@ answer to a call, its webhook and a later look-up converge on one state whatever
 they arrive in: an outcome the payment has already moved past is logged and ignored.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -57,7 +57,7 @@ def outcome_apply(
         attempt.require_action()
         attempt.save()
         action = result.action or {"type": "redirect_to_url", "url": result.action_url}
-        expires_at = now + timedelta(minutes=settings.PAYMENTS_3DS_TIMEOUT_MINUTES)
+        expires_at = _action_deadline(action) or now + timedelta(minutes=settings.PAYMENTS_3DS_TIMEOUT_MINUTES)
         payment_transition(
             payment, "require_action", actor=actor, attempt=attempt, next_action=action, expires_at=expires_at
         )
@@ -108,6 +108,13 @@ def outcome_apply(
         attempt.mark_processing()
     attempt.save()
     return None
+
+
+def _action_deadline(action: dict):
+    """An action that names its own deadline (a bank transfer's days, not 3-D Secure's minutes)."""
+    detail = action.get(action.get("type", ""), {})
+    value = detail.get("expires_at") if isinstance(detail, dict) else None
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def attempts_cancel_open(payment: PaymentTransaction, *, at) -> int:

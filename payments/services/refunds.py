@@ -99,6 +99,20 @@ def payment_refund_record(
     total = payment.amount_refunded + amount
     data = {"refund": refund_id, "amount": amount, "gateway_reference": gateway_reference}
     payment_log(payment, type="refund.recorded", actor=actor, data=data)
+    # What the gateway gave back left the balance, even past what was left to refund.
+    hooks.money_moved(
+        hooks.MoneyMovement(
+            kind=hooks.REFUND,
+            merchant_id=payment.merchant_id,
+            amount=-amount,
+            currency=payment.currency,
+            key=f"refund:{refund_id}",
+            source_type="refund",
+            source_id=refund_id,
+            payment_pk=payment.pk,
+            gateway=payment.gateway,
+        )
+    )
     if total > payment.amount_captured:
         excess = total - payment.amount_captured
         _alert_excess(payment, refund_id=refund_id, amount=amount, excess=excess, actor=actor)

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html_join
 
+from core import admin_kit
 from core.exceptions import DomainError
 from core.money import format_minor
 from merchants.models import Merchant
@@ -26,7 +27,7 @@ from payments.wallet.models import (
 from payments.wallet.services import gift_card_disable, gift_card_issue, gift_cards_issue_bulk
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(admin_kit.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -58,7 +59,7 @@ class GiftCardIssueForm(forms.ModelForm):
 
 
 @admin.register(GiftCard)
-class GiftCardAdmin(admin.ModelAdmin):
+class GiftCardAdmin(admin_kit.ModelAdmin):
     list_display = ("public_id", "merchant", "last4", "balance_display", "status_display", "expires_at", "created_at")
     list_filter = ("status", "currency", "merchant")
     list_select_related = ("merchant",)
@@ -169,7 +170,7 @@ class StoreCreditLedgerInline(_ReadOnlyInline):
 
 
 @admin.register(StoreCreditAccount)
-class StoreCreditAccountAdmin(admin.ModelAdmin):
+class StoreCreditAccountAdmin(admin_kit.ModelAdmin):
     list_display = ("customer_id", "merchant", "currency", "balance", "updated_at")
     list_select_related = ("merchant",)
     search_fields = ("customer_id", "public_id")
@@ -203,7 +204,7 @@ class SplitPartInline(_ReadOnlyInline):
 
 
 @admin.register(SplitPayment)
-class SplitPaymentAdmin(admin.ModelAdmin):
+class SplitPaymentAdmin(admin_kit.ModelAdmin):
     list_display = ("public_id", "merchant", "state", "amount", "currency", "payment", "failure_code", "created_at")
     list_filter = ("state",)
     list_select_related = ("merchant", "payment")

@@ -14,6 +14,7 @@ from core.exceptions import DomainError, NotFound
 from core.money import is_currency
 from merchants.events import event_emit
 from merchants.models import Merchant
+from payments import hooks
 from payments.locks import lock_gift_cards, lock_store_credit
 from payments.wallet import codes
 from payments.wallet.exceptions import (
@@ -70,7 +71,27 @@ def _post(instrument, kind: str, amount: int, *, actor: str, reference: str = ""
     entry.note = note[:500]
     entry.split_part = split_part
     entry.save()
+    if split_part is not None:
+        _money_moved(instrument, entry, split_part)
     return entry
+
+
+def _money_moved(instrument, entry, split_part) -> None:
+    # A part of a payment paid from a balance (or given back to it): the merchant's side
+    # is the opposite of the instrument's. Issuing and adjusting cards move no payment.
+    gift_card = isinstance(instrument, GiftCard)
+    hooks.money_moved(
+        hooks.MoneyMovement(
+            kind=hooks.GIFT_CARD if gift_card else hooks.STORE_CREDIT,
+            merchant_id=instrument.merchant_id,
+            amount=-entry.amount,
+            currency=instrument.currency,
+            key=f"{'gift_card' if gift_card else 'store_credit'}:{entry.pk}",
+            source_type="split_part",
+            source_id=f"{entry.reference}#{split_part.position}",
+            description=entry.kind,
+        )
+    )
 
 
 # --- gift cards ---------------------------------------------------------------------

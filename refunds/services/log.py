@@ -7,6 +7,7 @@ event in that same transaction.
 
 from django_fsm import can_proceed
 
+from core import metrics
 from core.exceptions import InvalidStateTransition
 from merchants.audit.services import audit_record
 from merchants.events import event_emit
@@ -21,6 +22,8 @@ REFUND_EVENTS = {
     "complete": "refund.completed",
     "fail": "refund.failed",
 }
+# Refund states that end a refund's life, counted once each (core.metrics.REFUNDS).
+REFUND_FINAL = {RefundRequest.State.COMPLETED, RefundRequest.State.FAILED, RefundRequest.State.REJECTED}
 DISPUTE_EVENTS = {"win": "dispute.won", "lose": "dispute.lost"}
 
 
@@ -132,6 +135,8 @@ def refund_transition(refund: RefundRequest, name: str, *, actor: str, user=None
         from_state=from_state,
         to_state=refund.state,
     )
+    if refund.state in REFUND_FINAL and from_state != refund.state:
+        metrics.count(metrics.REFUNDS, outcome=refund.state)
     if name in REFUND_EVENTS:
         refund_emit(refund, REFUND_EVENTS[name], before=before)
     return refund

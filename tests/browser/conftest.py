@@ -102,6 +102,16 @@ class Tab:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def axe(self, name: str, frame=None) -> None:
+        """axe-core on the page as it is now (or on one of its frames): no serious or
+        critical violation. The report names each rule and the elements it flagged."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        results = Axe().run(frame or self.page)
+        bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+        report = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in bad]
+        assert report == [], f"axe on {name}: {report}"
+
     def foreign_requests(self) -> list[str]:
         def origin(url):
             parts = urlsplit(url)

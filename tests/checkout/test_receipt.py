@@ -59,6 +59,9 @@ def test_receipt_page_formats_for_the_locale(api):
     order = ok(finalize(api, checkout_id), 201)["order"]
     html = Client().get(f"/receipts/{order['receipt']['receipt_id']}").content.decode()
     assert "25,00\xa0€" in html and "12,50\xa0€" in html and 'lang="de"' in html
+    # The page speaks the order's language too, its date formatted for the locale.
+    assert f"Beleg zur Bestellung {order['id']}" in html and "Zwischensumme" in html and "Bezahlt am" in html
+    assert "Receipt for order" not in html
 
 
 def test_unknown_receipts_and_order_ids_are_not_found(order):

@@ -2,6 +2,7 @@
 each allowed only with its permission."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -66,6 +67,8 @@ def test_capture_action_needs_its_permission(authorized):
     authorized.refresh_from_db()
     assert authorized.state == "completed"
     assert authorized.events.filter(actor="staff:clerk", type="state.completed").exists()
+    audit = LogEntry.objects.get(object_id=str(authorized.pk), user__username="clerk")
+    assert audit.change_message == "Captured: authorized → completed; captured $0.00 → $50.00"
     # A second capture is refused by the service, and said so.
     assert "invalid_state_transition" in _act(clerk, "capture_selected", authorized).content.decode()
 

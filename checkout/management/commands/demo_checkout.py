@@ -1,7 +1,10 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from checkout.hosted.demo import demo_session_create, demo_shop_ensure
-from checkout.hosted_links import hosted_link
+from checkout.hosted_links import EMBED_TOKEN_TTL, hosted_link, session_token
 from merchants.management.commands.bootstrap_demo import DEMO_NAME
 from merchants.models import Merchant
 
@@ -16,6 +19,11 @@ class Command(BaseCommand):
         demo_shop_ensure(merchant=merchant)
         session = demo_session_create(merchant=merchant)
         link = hosted_link(session)
+        german = demo_session_create(merchant=merchant, locale="de_DE")
+        embed = session_token(german, ttl=EMBED_TOKEN_TTL)
+        embed_url = f"{settings.PUBLIC_BASE_URL}/static/demo/embed.html?" + urlencode(
+            {"checkout": german.public_id, "token": embed.token}
+        )
         self.stdout.write(
             "\n".join(
                 [
@@ -24,6 +32,9 @@ class Command(BaseCommand):
                     "  Pay with 4242 4242 4242 4242, any future expiry date, any CVC.",
                     "  (3-D Secure: 4000 0027 6000 3184; insufficient funds: 4000 0000 0000 9995.)",
                     f"  The link works until {link.expires_at:%H:%M} UTC; run `manage.py demo_checkout` for a new one.",
+                    f"Embedded on a shop's page, in German: {german.public_id}",
+                    f"  Open   {embed_url}",
+                    f"  (checkout.js mounts it with an embed token valid until {embed.expires_at:%H:%M} UTC.)",
                     "",
                 ]
             )

@@ -1,0 +1,35 @@
+"""Which language a shopper reads: the hosted pages and their emails ship in the
+languages of settings.LANGUAGES (English and German)."""
+
+from django.conf import settings
+from django.utils import translation
+
+DEFAULT_SESSION_LOCALE = "en_US"
+
+
+def _supported(tag: str) -> str | None:
+    language = (tag or "").replace("_", "-").split("-", 1)[0].lower()
+    return language if language in {code for code, _ in settings.LANGUAGES} else None
+
+
+def locale_language(locale: str) -> str:
+    """The language for a stored locale ("de_DE" → "de"), English when it is not shipped."""
+    return _supported(locale) or "en"
+
+
+def browser_language(request) -> str:
+    return _supported(translation.get_language_from_request(request)) or "en"
+
+
+def shopper_language(session, request=None) -> str:
+    """The session's locale when the merchant chose one; else the browser's
+    Accept-Language, when we ship it; else English.
+
+    A session created without a locale holds the default (en_US), so en_US alone
+    does not outvote the shopper's browser."""
+    chosen = _supported(session.locale) if session.locale != DEFAULT_SESSION_LOCALE else None
+    if chosen:
+        return chosen
+    if request is not None and request.headers.get("Accept-Language"):
+        return browser_language(request)
+    return locale_language(session.locale)

@@ -1,0 +1,1 @@
+"""The ledger's API: metrics and exports (seed 001 section 16)."""

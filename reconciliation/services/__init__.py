@@ -1,0 +1,1 @@
+"""Every write to reconciliation, one module per area."""

@@ -1,0 +1,189 @@
+"""The back office in headless Chromium, as staff use it: each role signs in with a
+password and an authenticator code and finds its queue on the dashboard in one click;
+payment and order pages fit 1280 px; a refund is reviewed (and the requester is told why
+they cannot approve it). Screenshots go to tests/browser/artifacts/backoffice-*.png."""
+
+import re
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from core.backoffice.roles import FINANCE_CLERK, FRAUD_ANALYST, REFUND_REVIEWER
+from payments.models import PaymentTransaction
+from refunds.models import RefundRequest
+from tests.backoffice.helpers import PASSWORD, staff_user
+from tests.browser.conftest import DESKTOP, Tab
+from tests.checkout.finalize_helpers import finalize, pay, ready_session
+from tests.fraud.test_flow_api import _held
+from tests.payments.helpers import ok
+from tests.refunds.helpers import request_refund, review_limit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHIPPED_CART = {
+    "currency": "USD",
+    "lines": [
+        {"sku": "MUG", "name": "Stoneware mug", "quantity": 2, "unit_amount": 1250},
+        {"sku": "TEA", "name": "Breakfast tea, 250 g", "quantity": 1, "unit_amount": 899},
+    ],
+}
+
+
+@pytest.fixture
+def desk(chromium, live_server, settings):
+    """A 1280 px wide browser on the back office, with 2FA required as in production."""
+    settings.BACKOFFICE_REQUIRE_2FA = True
+    context = chromium.new_context(viewport=DESKTOP)
+    try:
+        tab = Tab(context.new_page(), [live_server.url])
+        tab.base = live_server.url
+        yield tab
+        assert tab.foreign_requests() == [], "the back office loads nothing from elsewhere"
+        assert tab.console_errors == [], "no CSP violation or script error"
+    finally:
+        context.close()
+
+
+def code(device) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in(tab, user, device):
+    page = tab.page
+    page.goto(f"{tab.base}/admin/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=otp_token]", code(device))
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("[data-testid=work-waiting]")).to_be_visible()
+
+
+def with_device(user):
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def sidebar_text(page) -> str:
+    return page.locator("#nav-sidebar, nav").first.inner_text()
+
+
+def assert_fits(page, what):
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"{what} scrolls sideways at 1280 px: {widths}"
+
+
+@pytest.mark.parametrize(
+    "role, tile, queue_text, absent_menus",
+    [
+        (REFUND_REVIEWER, "refunds_in_review", "Select refund request to view", ["Fraud", "Merchants & developers"]),
+        (FRAUD_ANALYST, "fraud_reviews_open", "review", ["Refunds & disputes", "Merchants & developers"]),
+        (FINANCE_CLERK, "refunds_in_review", "refund", ["Fraud", "Merchants & developers"]),
+    ],
+)
+def test_each_role_signs_in_with_2fa_and_reaches_its_queue_in_one_click(
+    desk, api, role, tile, queue_text, absent_menus
+):
+    review_limit(api.merchant, 100)
+    checkout_id = ready_session(api)["checkout_id"]
+    intent_id = pay(api, checkout_id)["id"]
+    ok(request_refund(api, intent_id, amount=2000), 201)
+    _held(api)
+    user = staff_user(role.split()[0].lower(), role)
+    sign_in(desk, user, with_device(user))
+    page = desk.page
+    name = role.split()[0].lower()
+    desk.snap(f"backoffice-dashboard-{name}")
+    menus = sidebar_text(page)
+    for absent in absent_menus:
+        assert absent not in menus, f"{role} sees {absent}"
+    count = int(page.locator(f"[data-tile={tile}] .bo-tile__count").inner_text())
+    assert count == 1
+    page.click(f"[data-tile={tile}]")
+    expect(page).to_have_url(re.compile(r"/admin/(refunds/refundrequest|fraud/fraudreview)/"))
+    expect(page.locator("#result_list")).to_be_visible()
+    assert queue_text.lower() in page.content().lower()
+    assert_fits(page, f"{role}'s queue")
+    desk.snap(f"backoffice-queue-{name}")
+
+
+def test_a_new_staff_member_sets_up_2fa_on_first_sign_in(desk, db):
+    user = staff_user("newbie", REFUND_REVIEWER)
+    page = desk.page
+    page.goto(f"{desk.base}/admin/")
+    page.fill("input[name=username]", "newbie")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.get_by_text("scan this code", exact=False)).to_be_visible()
+    assert page.locator(".bo-qr svg").count() == 1
+    desk.snap("backoffice-2fa-setup")
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    page.fill("input[name=otp_token]", code(device))
+    page.get_by_role("button", name="Turn on two-factor authentication").click()
+    expect(page.locator("[data-testid=work-waiting]")).to_be_visible()
+
+
+def test_payment_and_order_pages_fit_1280_px(desk, api):
+    checkout_id = ready_session(api, SHIPPED_CART)["checkout_id"]
+    intent_id = pay(api, checkout_id)["id"]
+    order = ok(finalize(api, checkout_id), 201)["order"]
+    root = staff_user("root", superuser=True)
+    sign_in(desk, root, with_device(root))
+    page = desk.page
+    payment = PaymentTransaction.objects.get(public_id=intent_id)
+    page.goto(f"{desk.base}/admin/payments/paymenttransaction/{payment.pk}/change/")
+    summary = page.locator("[data-testid=payment-summary]")
+    expect(summary).to_be_visible()
+    expect(page.locator("[data-testid=payment-amount]")).to_have_text("$33.99")
+    assert "Visa •••• 4242" in summary.inner_text() and "Not challenged" in summary.inner_text()
+    assert page.locator("[data-testid=payment-timeline] li").count() >= 3
+    assert_fits(page, "the payment page")
+    desk.snap("backoffice-payment")
+    page.get_by_role("link", name="Order →").click()
+    expect(page.locator("#result_list")).to_contain_text(order["id"])
+    page.get_by_role("link", name=order["id"]).first.click()
+    lines = page.locator("[data-testid=order-lines]")
+    expect(lines).to_contain_text("Stoneware mug")
+    expect(lines).to_contain_text("$33.99")
+    assert "{" not in page.locator("[data-testid=order-summary]").inner_text(), "snapshots are drawn, not dumped"
+    assert_fits(page, "the order page")
+    desk.snap("backoffice-order")
+    page.goto(f"{desk.base}/admin/payments/paymenttransaction/")
+    assert_fits(page, "the payments list")
+    desk.snap("backoffice-payments-list")
+
+
+def test_a_refund_is_reviewed_and_the_requester_is_told_why_not(desk, api):
+    review_limit(api.merchant, 100)
+    checkout_id = ready_session(api)["checkout_id"]
+    intent_id = pay(api, checkout_id)["id"]
+    requester = staff_user("alice", REFUND_REVIEWER)
+    reviewer = staff_user("bob", REFUND_REVIEWER)
+    page = desk.page
+    # Alice takes a shopper's call and asks for a refund from the back office.
+    sign_in(desk, requester, with_device(requester))
+    page.goto(f"{desk.base}/admin/refunds/refundrequest/add/")
+    page.fill("input[name=payment_intent]", intent_id)
+    page.fill("input[name=amount]", "1500")
+    page.fill("textarea[name=note]", "Mug arrived chipped; photo on file.")
+    page.get_by_role("button", name="Request the refund").click()
+    refund = RefundRequest.objects.get(payment__public_id=intent_id)
+    assert refund.state == RefundRequest.State.UNDER_REVIEW and refund.requested_by_user == requester
+    page.goto(f"{desk.base}/admin/refunds/refundrequest/{refund.pk}/review/")
+    expect(page.locator("[data-testid=four-eyes]")).to_be_visible()
+    assert page.locator("input[name=decision]").count() == 0
+    expect(page.locator("[data-testid=refund-amount]")).to_have_text("$15.00")
+    desk.snap("backoffice-refund-review-requester")
+    # Bob, another reviewer, approves it from the same page.
+    page.context.clear_cookies()
+    sign_in(desk, reviewer, with_device(reviewer))
+    page.click("[data-tile=refunds_in_review]")
+    page.get_by_role("link", name=refund.public_id).click()
+    page.get_by_role("link", name="Review this refund").click()
+    assert_fits(page, "the refund review")
+    desk.snap("backoffice-refund-review")
+    page.check("input[name=decision][value=approve]")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text(f"Approved {refund.public_id}")).to_be_visible()
+    refund.refresh_from_db()
+    assert refund.reviewed_by == reviewer and refund.state != RefundRequest.State.UNDER_REVIEW

@@ -1,0 +1,26 @@
+"""Finance's place in the back office: the lines left to match are a tile on the
+dashboard, one click from the queue, and a finance clerk can open and work it."""
+
+import pytest
+
+from core.backoffice.roles import FINANCE_CLERK, REFUND_REVIEWER
+from tests.backoffice.helpers import signed_in, staff_user
+from tests.backoffice.test_dashboard import tiles
+from tests.reconciliation.helpers import line, statement_file, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_finance_clerk_finds_the_unmatched_lines_from_the_dashboard(api):
+    body = upload(api, statement_file([line(-250, "", remittance="Account fee"), line(777, "NO-SUCH-REF")])).json()
+    assert body["imported_count"] == 2
+    clerk = signed_in(staff_user("clerk", FINANCE_CLERK))
+    count, link = tiles(clerk.get("/admin/").content.decode())["statement_lines_unmatched"]
+    assert count == 2 and link == "/admin/reconciliation/statementline/"
+    queue = clerk.get(link)
+    assert queue.status_code == 200
+    assert "NO-SUCH-REF" in queue.content.decode()
+    # Roles that do not reconcile see neither the tile nor the queue.
+    reviewer = signed_in(staff_user("reviewer", REFUND_REVIEWER))
+    assert "statement_lines_unmatched" not in tiles(reviewer.get("/admin/").content.decode())
+    assert reviewer.get(link).status_code == 403
