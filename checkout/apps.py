@@ -28,6 +28,16 @@ class CheckoutConfig(AppConfig):
         register_customer_provider(session_payer_customer)
         # The API document's events carry checkout_id: payment events get it from here.
         register_event_context(payment_event_context)
+
+        from checkout.hosted.health import hosted_pages_ok
+        from core.health import register_health_check
+
+        register_health_check("hosted_pages", hosted_pages_ok)
+
+        from checkout.hosted.health import hosted_pages_available
+        from merchants.capabilities import register_capability
+
+        register_capability("hosted_pages", hosted_pages_available)
         # Its menu and dashboard tiles (core.backoffice.registry).
         from checkout import backoffice
 

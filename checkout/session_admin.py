@@ -12,6 +12,7 @@ from django_countries import countries
 
 from checkout.models import Address, Calculation, CartLine, CheckoutSession, Promotion, SessionEvent, TaxRate
 from checkout.selectors import sessions_stuck_closing
+from checkout.services.remediation import session_retry_finalization
 from checkout.services.sessions import session_cancel
 from core import admin_kit
 from core.backoffice.display import merchant_name
@@ -73,14 +74,14 @@ class StuckClosingFilter(admin.SimpleListFilter):
 
 @admin.register(CheckoutSession)
 class CheckoutSessionAdmin(admin_kit.ModelAdmin):
-    list_display = ("status", "grand_total", "public_id", merchant_name, "customer_email", "created_at")
-    list_filter = (StuckClosingFilter, "status", "merchant", "created_at")
+    list_display = ("status", "failure_code", "grand_total", "public_id", merchant_name, "customer_email", "created_at")
+    list_filter = (StuckClosingFilter, "status", "failure_code", "merchant", "created_at")
     search_fields = ("public_id", "cart_id")
     list_select_related = ("merchant", "current_calculation")
     raw_id_fields = ("merchant", "selected_shipping_rate", "pickup_location", "current_calculation")
     show_full_result_count = False
     inlines = [CartLineInline, AddressInline, SessionEventInline]
-    actions = ["cancel_sessions"]
+    actions = ["cancel_sessions", "retry_finalization"]
     fieldsets = [
         (
             None,
@@ -90,6 +91,8 @@ class CheckoutSessionAdmin(admin_kit.ModelAdmin):
                     "merchant",
                     "status",
                     "status_reason",
+                    "failure_code",
+                    "failed_at",
                     "channel",
                     "cart_id",
                     "owner_type",
@@ -176,6 +179,18 @@ class CheckoutSessionAdmin(admin_kit.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{checkout_id}: {exc.message}", messages.WARNING)
         self.message_user(request, f"Canceled {canceled} session(s).")
+
+    @admin.action(description="Retry the finalization of the selected paid sessions", permissions=["cancel"])
+    def retry_finalization(self, request, queryset):
+        actor = f"staff:{request.user.get_username()}"
+        done = 0
+        for merchant_id, checkout_id in queryset.values_list("merchant_id", "public_id"):
+            try:
+                session_retry_finalization(merchant_id=merchant_id, checkout_id=checkout_id, actor=actor)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{checkout_id}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"Finalized {done} session(s).")
 
     def _calc_amount(self, obj, name):
         calc = obj.current_calculation

@@ -302,7 +302,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, recording its ticks for GET /health (core/beat.py).
+CELERY_BEAT_SCHEDULER = "core.beat:HeartbeatScheduler"
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -345,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookEndpointStatusEnum": "merchants.webhooks.models.WebhookEndpoint.Status",
         # Health's `status` shares its field name with the endpoint's; name both explicitly.
         "HealthStatusEnum": [("ok", "ok"), ("degraded", "degraded")],
+        # POST /sessions/{id}/resolve's actions, also listed per row of GET /failures.
+        "ResolveActionEnum": "checkout.services.remediation.ACTION_CHOICES",
         "StatementFormatEnum": "reconciliation.models.Format",
         "TokenizeTypeEnum": [("card", "card"), ("bank_transfer", "bank_transfer")],
         "ExportTypeEnum": "ledger.models.Export.Type",
@@ -507,6 +510,21 @@ TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 
+# --- Operations: health, diagnostics, retention -----------------------------------------
+# GET /health calls a heartbeat stale past these ages (the worker's comes every 30 s, beat's
+# every 10 s while it ticks).
+HEALTH_HEARTBEAT_STALE_SECONDS = {
+    "worker": env.int("HEALTH_WORKER_STALE_SECONDS", default=120),
+    "beat": env.int("HEALTH_BEAT_STALE_SECONDS", default=120),
+}
+# Webhook deliveries due longer ago than this and still not delivered make the backlog unhealthy.
+HEALTH_WEBHOOK_BACKLOG_SECONDS = env.int("HEALTH_WEBHOOK_BACKLOG_SECONDS", default=900)
+HEALTH_WEBHOOK_BACKLOG_MAX = env.int("HEALTH_WEBHOOK_BACKLOG_MAX", default=100)
+# GET /threads: jobs running (or waiting on the gateway) longer than this are listed.
+THREADS_EXPECTED_SECONDS = env.int("THREADS_EXPECTED_SECONDS", default=120)
+# Merchant events (GET /events) and their delivery logs older than this are deleted by the
+# daily `merchants.prune_events` job. The audit trail and balance records are kept.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
 # Reconciliation: how far a bank line's date may be from the payment's, and what amount
 # difference still makes a candidate worth a reviewer's look (minor units); a merchant may
 # override either in extra_settings (reconciliation_date_tolerance_days / _amount_tolerance).

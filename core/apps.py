@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "API machinery"
 
     def ready(self):
+        from core import health  # noqa: F401  (registers core's own health checks)
         from core.backoffice import system_menu
 
         system_menu.register()

@@ -32,3 +32,16 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.state})"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (`worker`, `beat`), for GET /health.
+
+    One row per name, overwritten in place: only the newest beat matters."""
+
+    name = models.CharField(max_length=40, unique=True)
+    beat_at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    def __str__(self):
+        return f"{self.name} at {self.beat_at.isoformat()}"

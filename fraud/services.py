@@ -27,6 +27,7 @@ from fraud.locks import lock_assessment, lock_identities, lock_profile
 from fraud.models import FraudAlert, FraudAssessment, FraudProfile, FraudRule, ListEntry, RuleAction, RuleType
 from fraud.rules import EVALUATORS, Context, Facts
 from fraud.selectors import ANALYST_GROUP, review_payload
+from merchants.audit.services import audit_record
 from merchants.events import event_emit
 from merchants.models import Merchant
 
@@ -397,6 +398,7 @@ def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
         status
     ]()
     assessment.save()
+    _audit(assessment, f"decision.{assessment.status}", actor=actor, before=None)
     if paying and status == Status.BLOCKED:
         _alert(assessment, FraudAlert.Kind.BLOCKED, f"Payment blocked (score {score}).")
     elif paying and status == Status.IN_REVIEW:
@@ -412,6 +414,31 @@ def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
     if paying:
         metrics.count(metrics.FRAUD_DECISIONS, decision=_DECISION_LABEL[status])
     return assessment
+
+
+def _audit_view(assessment: FraudAssessment) -> dict:
+    return {
+        "status": assessment.status,
+        "risk_score": assessment.risk_score,
+        "risk_level": assessment.risk_level,
+        "decision": assessment.decision or None,
+        "reviewed_by": assessment.reviewed_by or None,
+        "payment_intent_id": assessment.payment_intent_id or None,
+        "rules": [match.get("rule") for match in assessment.rule_matches if isinstance(match, dict)],
+    }
+
+
+def _audit(assessment: FraudAssessment, action: str, *, actor: str, before: dict | None, data=None) -> None:
+    audit_record(
+        merchant_id=assessment.merchant_id,
+        object_type="fraud_assessment",
+        object_id=assessment.public_id,
+        action=action,
+        actor=actor,
+        before=before,
+        after=_audit_view(assessment),
+        data=data,
+    )
 
 
 _DECISION_LABEL = {Status.ALLOWED: ALLOW, Status.IN_REVIEW: REVIEW, Status.BLOCKED: BLOCK}
@@ -537,6 +564,7 @@ def review_close(
             explain=f"approve or reject needs 'in_review', not '{assessment.status}'",
         )
     now = timezone.now()
+    before = _audit_view(assessment)
     if approve:
         assessment.approve(by=actor, at=now, reason=reason[:500])
     else:
@@ -544,6 +572,7 @@ def review_close(
         assessment.reject(by=actor, at=now, reason=reason[:500], decision=decision)
     assessment.version += 1
     assessment.save()
+    _audit(assessment, f"review.{assessment.decision}", actor=actor, before=before, data={"reason": reason[:500]})
     _alert(assessment, FraudAlert.Kind.REVIEW_CLOSED, f"Review {assessment.decision} by {actor}.")
     event_emit(
         merchant_id=merchant_id,

@@ -62,7 +62,7 @@ class ApiKeyAdmin(admin_kit.ModelAdmin):
     @admin.action(description="Revoke the selected keys now")
     def revoke_now(self, request, queryset):
         for api_key in queryset:
-            api_key_revoke(api_key_id=api_key.pk)
+            api_key_revoke(api_key_id=api_key.pk, actor=f"staff:{request.user.get_username()}")
         self.message_user(request, f"Revoked {queryset.count()} key(s).")
 
 
@@ -73,5 +73,6 @@ class MerchantOAuthClientAdmin(admin_kit.ModelAdmin):
     raw_id_fields = ("merchant", "application")
 
 
-# Webhook endpoints, events and deliveries register themselves there.
+# Webhook endpoints, events and deliveries, and the audit trail, register themselves there.
+import merchants.audit.admin  # noqa: E402, F401
 import merchants.webhooks.admin  # noqa: E402, F401

@@ -15,6 +15,11 @@ class MerchantsConfig(AppConfig):
 
         register_event_handler(on_event_committed, wants=event_has_targets)
         connect_webhook_signals()
+
+        from core.health import register_health_check
+        from merchants.health import webhook_backlog_ok
+
+        register_health_check("webhooks", webhook_backlog_ok)
         # Its menu and dashboard tiles (core.backoffice.registry).
         from merchants import backoffice
 

@@ -149,6 +149,7 @@ class Event(models.Model):
 
 # Webhook endpoints, secrets, deliveries and attempts live in their own module to keep
 # this one readable; importing them here is what registers them with the app.
+from merchants.audit.models import AuditEntry  # noqa: E402, F401
 from merchants.webhooks.models import (  # noqa: E402, F401
     WebhookAttempt,
     WebhookDelivery,

@@ -1,13 +1,14 @@
 from dataclasses import dataclass
 
 from core.api.serializers import capture_mode_public
+from merchants.capabilities import capabilities_for, payment_method_types_for
+from merchants.gateways import gateway_is_configured
 from merchants.models import Merchant
-
-# What the platform can do today; features turn on here as they ship.
-PAYMENT_METHOD_TYPES = ["card"]
 
 
 def merchant_capabilities(*, merchant: Merchant) -> dict:
+    """Derived from the merchant's settings and what the apps report for it
+    (merchants.capabilities), never a fixed list."""
     return {
         "merchant_id": merchant.public_id,
         "currencies": merchant.supported_currencies,
@@ -16,8 +17,10 @@ def merchant_capabilities(*, merchant: Merchant) -> dict:
         "capture_modes": [capture_mode_public(c.value) for c in Merchant.CaptureMode],
         "approval_modes": [c.value for c in Merchant.ApprovalMode],
         "gateway": merchant.gateway,
-        "payment_method_types": PAYMENT_METHOD_TYPES,
+        "gateway_configured": gateway_is_configured(merchant.gateway),
+        "payment_method_types": payment_method_types_for(merchant),
         "features": {
+            **capabilities_for(merchant),
             "idempotency_keys": True,
             "optimistic_concurrency": True,
             "merchant_approval": merchant.approval_mode == Merchant.ApprovalMode.MERCHANT,
@@ -59,3 +62,35 @@ def merchant_card_rate_limits(merchant: Merchant) -> CardRateLimits:
         # Written before validation existed, or by hand: a malformed value means the default.
         values[name] = value if type(value) is int and 1 <= value <= CARD_RATE_LIMIT_MAX else default
     return CardRateLimits(*values.values())
+
+
+def webhook_delivery_counts(*, merchant_id: int) -> dict:
+    """The merchant's deliveries not yet delivered: `pending` (all of them), `failing`
+    (pending after at least one failed attempt) and `failed` (given up)."""
+    from django.db.models import Count, Q
+
+    from merchants.models import WebhookDelivery
+
+    State = WebhookDelivery.State
+    return WebhookDelivery.objects.filter(endpoint__merchant_id=merchant_id).aggregate(
+        pending=Count("id", filter=Q(state=State.PENDING)),
+        failing=Count("id", filter=Q(state=State.PENDING, attempt_count__gt=0)),
+        failed=Count("id", filter=Q(state=State.FAILED)),
+    )
+
+
+def webhook_deliveries_overdue(*, merchant_id: int, older_than) -> list[dict]:
+    """Deliveries a worker claimed before `older_than` and has not finished."""
+    from merchants.models import WebhookDelivery
+
+    deliveries = (
+        WebhookDelivery.objects.filter(
+            endpoint__merchant_id=merchant_id, state=WebhookDelivery.State.PENDING, claimed_at__lte=older_than
+        )
+        .select_related("event")
+        .order_by("claimed_at")[:100]
+    )
+    return [
+        {"id": d.public_id, "event_id": d.event.public_id, "status": d.state, "started_at": d.claimed_at}
+        for d in deliveries
+    ]

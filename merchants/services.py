@@ -10,6 +10,7 @@ from core.exceptions import DomainError, NotFound
 from core.ids import random_token
 from core.money import is_currency
 from core.versioning import check_version
+from merchants.audit.services import audit_record
 from merchants.credentials import generate_key, key_digest
 from merchants.gateways import gateway_is_configured
 from merchants.models import ApiKey, Merchant, MerchantOAuthClient
@@ -40,28 +41,58 @@ class MerchantSecrets:
         }
 
 
-def api_key_create(*, merchant: Merchant, kind: str, name: str = "") -> tuple[ApiKey, str]:
+def _key_snapshot(api_key: ApiKey) -> dict:
+    # The key's public part only: the audit trail must never hold a usable secret.
+    return {
+        "lookup": api_key.lookup,
+        "kind": api_key.kind,
+        "name": api_key.name,
+        "last4": api_key.last4,
+        "revoked_at": api_key.revoked_at.isoformat() if api_key.revoked_at else None,
+    }
+
+
+def api_key_create(*, merchant: Merchant, kind: str, name: str = "", actor: str = "system:keys") -> tuple[ApiKey, str]:
     """Creates a key and returns it with its raw value, which is stored only as a digest."""
     raw, lookup = generate_key(kind)
-    api_key = ApiKey.objects.create(
-        merchant=merchant, kind=kind, name=name, lookup=lookup, digest=key_digest(raw), last4=raw[-4:]
-    )
+    with transaction.atomic():
+        api_key = ApiKey.objects.create(
+            merchant=merchant, kind=kind, name=name, lookup=lookup, digest=key_digest(raw), last4=raw[-4:]
+        )
+        audit_record(
+            merchant_id=merchant.pk,
+            object_type="api_key",
+            object_id=lookup,
+            action="created",
+            actor=actor,
+            after=_key_snapshot(api_key),
+        )
     return api_key, raw
 
 
-def api_key_revoke(*, api_key_id: int, grace_seconds: int = 0) -> ApiKey:
+def api_key_revoke(*, api_key_id: int, grace_seconds: int = 0, actor: str = "system:keys") -> ApiKey:
     """Revokes a key now, or after `grace_seconds` so integrations can roll over."""
     with transaction.atomic():
         api_key = ApiKey.objects.select_for_update().filter(pk=api_key_id).first()
         if api_key is None:
             raise NotFound()
         if api_key.revoked_at is None:
+            before = _key_snapshot(api_key)
             api_key.revoked_at = timezone.now() + timezone.timedelta(seconds=grace_seconds)
             api_key.save(update_fields=["revoked_at"])
+            audit_record(
+                merchant_id=api_key.merchant_id,
+                object_type="api_key",
+                object_id=api_key.lookup,
+                action="revoked",
+                actor=actor,
+                before=before,
+                after=_key_snapshot(api_key),
+            )
     return api_key
 
 
-def oauth_client_create(*, merchant: Merchant) -> tuple[Application, str]:
+def oauth_client_create(*, merchant: Merchant, actor: str = "system:keys") -> tuple[Application, str]:
     """An OAuth2 client-credentials application for the merchant; returns its raw secret."""
     raw_secret = random_token(48)
     application = Application(
@@ -71,8 +102,17 @@ def oauth_client_create(*, merchant: Merchant) -> tuple[Application, str]:
         client_secret=raw_secret,  # hashed by the model's save()
         hash_client_secret=True,
     )
-    application.save()
-    MerchantOAuthClient.objects.create(merchant=merchant, application=application)
+    with transaction.atomic():
+        application.save()
+        MerchantOAuthClient.objects.create(merchant=merchant, application=application)
+        audit_record(
+            merchant_id=merchant.pk,
+            object_type="oauth_client",
+            object_id=str(application.client_id),
+            action="created",
+            actor=actor,
+            after={"client_id": str(application.client_id), "name": application.name},
+        )
     return application, raw_secret
 
 
@@ -113,14 +153,22 @@ SETTINGS_FIELDS = (
 )
 
 
-def merchant_settings_update(*, merchant_id: int, changes: dict, expected_versions=None) -> Merchant:
-    """Applies validated setting changes under a row lock; raises 412 on a stale If-Match."""
+def _settings_snapshot(merchant: Merchant) -> dict:
+    return {field: getattr(merchant, field) for field in SETTINGS_FIELDS} | {"version": merchant.version}
+
+
+def merchant_settings_update(
+    *, merchant_id: int, changes: dict, expected_versions=None, actor: str = "system:settings"
+) -> Merchant:
+    """Applies validated setting changes under a row lock; raises 412 on a stale If-Match.
+    The change is audited (before/after) in the same transaction."""
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise DomainError(f"Unknown setting {sorted(unknown)[0]!r}.", param=sorted(unknown)[0])
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
         check_version(expected_versions, merchant.version)
+        before = _settings_snapshot(merchant)
         new_gateway = changes.get("gateway")
         if new_gateway is not None and new_gateway != merchant.gateway and not gateway_is_configured(new_gateway):
             raise DomainError(
@@ -142,4 +190,14 @@ def merchant_settings_update(*, merchant_id: int, changes: dict, expected_versio
             raise DomainError("default_currency must be one of supported_currencies.", param="default_currency")
         merchant.version += 1
         merchant.save()
+        audit_record(
+            merchant_id=merchant.pk,
+            object_type="settings",
+            object_id=merchant.public_id,
+            action="settings.updated",
+            actor=actor,
+            before=before,
+            after=_settings_snapshot(merchant),
+            data={"changed": sorted(changes)},
+        )
     return merchant

@@ -48,3 +48,10 @@ def sweep() -> dict:
 )
 def notify_endpoint_disabled(endpoint_pk: int) -> bool:
     return endpoint_notify_disabled(endpoint_pk=endpoint_pk)
+
+
+@shared_task(name="merchants.prune_events", acks_late=True, **_TRANSIENT)
+def prune_events() -> int:
+    from merchants.retention import events_prune
+
+    return events_prune()

@@ -238,6 +238,74 @@ def payment_reference(*, merchant_id: int, payment_intent_id: str) -> str:
     return (row[0] or row[1]) if row else ""
 
 
+def payment_failure_facts(*, payment_intent_ids) -> dict:
+    """{payment intent id: (merchant pk, facts)} in one query, for lists of failed
+    checkouts: whether the intent holds nothing (a new one may replace it) and the last
+    failure's codes. Callers check the merchant."""
+    ids = [pid for pid in payment_intent_ids if pid]
+    if not ids:
+        return {}
+    facts = {}
+    for payment in PaymentTransaction.objects.select_related("merchant").filter(public_id__in=ids):
+        error = payment.last_error or {}
+        facts[payment.public_id] = (
+            payment.merchant_id,
+            {
+                "status": payment_api_status(payment),
+                "replaceable": payment_is_replaceable(payment),
+                "failure_code": error.get("code") or None,
+                "decline_code": error.get("decline_code") or None,
+            },
+        )
+    return facts
+
+
+def payment_latency(*, merchant_id: int, since) -> dict:
+    """Gateway calls of the merchant's payment attempts answered since `since`: how many
+    and their mean duration in milliseconds (None without calls)."""
+    from django.db.models import Avg, Count
+
+    stats = PaymentAttempt.objects.filter(
+        transaction__merchant_id=merchant_id, answered_at__gte=since, duration_ms__isnull=False
+    ).aggregate(count=Count("id"), avg=Avg("duration_ms"))
+    return {"count": stats["count"], "avg_ms": round(stats["avg"]) if stats["avg"] is not None else None}
+
+
+def payment_attempts_overdue(*, merchant_id: int, older_than) -> list[dict]:
+    """The merchant's attempts still waiting on the gateway since before `older_than`."""
+    attempts = (
+        PaymentAttempt.objects.filter(
+            transaction__merchant_id=merchant_id,
+            status__in=[PaymentAttempt.Status.PENDING, PaymentAttempt.Status.UNKNOWN, PaymentAttempt.Status.PROCESSING],
+            answered_at__isnull=True,
+            claimed_at__lte=older_than,
+        )
+        .select_related("transaction")
+        .order_by("claimed_at")[:100]
+    )
+    return [
+        {
+            "id": attempt.public_id,
+            "payment_intent_id": attempt.transaction.public_id,
+            "reference": attempt.transaction.reference,
+            "status": attempt.status,
+            "started_at": attempt.claimed_at,
+        }
+        for attempt in attempts
+    ]
+
+
+def gateway_events_oldest_unprocessed():
+    """When the oldest inbound gateway event still waiting to be processed arrived (None:
+    none waits). Platform-wide: gateway events are matched to merchants when processed."""
+    return (
+        GatewayEvent.objects.filter(status=GatewayEvent.Status.RECEIVED)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+
+
 def payments_volume_since(since) -> list[tuple[str, int]]:
     """Money captured since `since`, per currency, largest first: [(currency, minor units)]."""
     rows = (

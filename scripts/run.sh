@@ -34,7 +34,7 @@ fi
 # Ctrl-C (or either process dying) stops everything this script started.
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 .venv/bin/celery -A config worker --beat --loglevel INFO --concurrency 2 \
-  --scheduler django_celery_beat.schedulers:DatabaseScheduler \
+  --scheduler core.beat:HeartbeatScheduler \
   --schedule var/celerybeat-schedule &
 .venv/bin/python manage.py runserver "127.0.0.1:$PORT" --noreload &
 wait -n

@@ -55,6 +55,15 @@ def _fresh_cache_namespace():
         yield
 
 
+@pytest.fixture
+def fresh_heartbeats(db):
+    """The worker and beat have just shown signs of life, as they do in a running system."""
+    from core.heartbeats import BEAT, WORKER, heartbeat_record
+
+    heartbeat_record(WORKER)
+    heartbeat_record(BEAT)
+
+
 # What data migrations put in the database (the beat schedule, the staff roles). A
 # transactional test empties every table when it ends, and with parallel processes a
 # test that expects these rows may run after one in the same process: put them back.

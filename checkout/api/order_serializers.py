@@ -128,7 +128,9 @@ class OrderSerializer(serializers.Serializer):
     calculation_id = serializers.CharField()
     reservation_id = serializers.CharField()
     payment_intent_id = serializers.CharField()
-    payment_status = serializers.CharField(help_text="captured, or authorized (manual capture)")
+    payment_status = serializers.CharField(
+        help_text="captured, authorized (manual capture), or settled_outside (a manual override)"
+    )
     amount_captured = serializers.IntegerField()
     payment_method = PaymentMethodBriefSerializer(allow_null=True)
     receipt = serializers.SerializerMethodField()

@@ -165,3 +165,24 @@ urlpatterns += [
     ),
     path("sessions/<str:checkout_id>/wallet", wallet_views.SessionWalletApi.as_view(), name="session-wallet"),
 ]
+
+# Failures and remediation.
+from checkout.api import remediation_views  # noqa: E402
+
+urlpatterns += [
+    path("failures", remediation_views.FailureListApi.as_view(), name="failures"),
+    path("sessions/<str:checkout_id>/resolve", remediation_views.SessionResolveApi.as_view(), name="session-resolve"),
+    path(
+        "sessions/<str:checkout_id>/support-note",
+        remediation_views.SessionSupportNoteApi.as_view(),
+        name="session-support-note",
+    ),
+]
+
+# Diagnostics of the merchant's pipeline.
+from checkout.api import operations_views  # noqa: E402
+
+urlpatterns += [
+    path("diagnostics", operations_views.DiagnosticsApi.as_view(), name="diagnostics"),
+    path("threads", operations_views.ThreadsApi.as_view(), name="threads"),
+]

@@ -32,6 +32,8 @@ class Order(models.Model):
     class PaymentStatus(models.TextChoices):
         CAPTURED = "captured"
         AUTHORIZED = "authorized"
+        # Paid by other means (bank transfer, phone), recorded by a manual override.
+        SETTLED_OUTSIDE = "settled_outside"
 
     public_id = models.CharField(max_length=40, unique=True, default=_order_id, editable=False)
     # The receipt page is reached by this id alone (no login): 143 random bits make it a

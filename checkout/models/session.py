@@ -124,6 +124,11 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     reservation_id = models.CharField(max_length=40, blank=True)
     payment_intent_id = models.CharField(max_length=40, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
+    # Why it failed, from one vocabulary (checkout.failures.REASONS), and when: set on
+    # entering failed, expired or declined (or on claiming a close that will end there),
+    # cleared when a remediation takes it back to payment.
+    failure_code = models.CharField(max_length=32, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
     # Merchant approval (SPEC 6.1): when the order was placed for approval and approved,
     # and the time limit of the current wait (the merchant's answer, then the payment).
     approval_requested_at = models.DateTimeField(null=True, blank=True)
@@ -146,6 +151,11 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["merchant", "-created_at", "-id"], name="session_merchant_recent"),
             models.Index(fields=["status", "expires_at"], name="session_status_expiry"),
+            models.Index(
+                fields=["merchant", "-created_at", "-id"],
+                name="session_merchant_failures",
+                condition=~models.Q(failure_code=""),
+            ),
         ]
 
     def __str__(self):
@@ -200,6 +210,16 @@ class CheckoutSession(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=Status.PAYMENT_PROCESSING, target=Status.COMPLETED)
     def complete(self):
         pass
+
+    # Remediation (POST /sessions/{id}/resolve): staff or the merchant take a failed
+    # payment back to paying with another method, or record a payment settled outside.
+    @transition(field=status, source=Status.FAILED, target=Status.PAYMENT_PROCESSING)
+    def resume_payment(self):
+        self.status_reason = ""
+
+    @transition(field=status, source=[Status.PAYMENT_PROCESSING, Status.FAILED], target=Status.COMPLETED)
+    def complete_manually(self, *, reason):
+        self.status_reason = reason[:500]
 
     @transition(field=status, source=CLOSABLE, target=Status.CLOSING)
     def begin_closing(self, *, kind, reason, at):

@@ -52,9 +52,14 @@ class CloseResult:
     released: int = 0
 
 
-def session_close_claim(session: CheckoutSession, *, kind: str, reason: str, actor: str, data=None) -> None:
+def session_close_claim(
+    session: CheckoutSession, *, kind: str, reason: str, actor: str, data=None, failure_code: str = ""
+) -> None:
     """Step 1. The caller holds the session's lock in its open transaction.
+    `failure_code` (checkout.failures) lists the session as failed from the claim on.
     Raises InvalidStateTransition (409) from a status that cannot close."""
+    if failure_code:
+        session.failure_code = failure_code  # saved by the transition
     session_transition(
         session,
         "begin_closing",

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from checkout.failures import reason_for_finalization_error
 from checkout.fulfillment_selectors import order_shipments
 from checkout.locks import lock_session, lock_session_order, lock_session_pk
 from checkout.models import Address, CheckoutSession, Order, Reservation, ReservationLine
@@ -45,8 +46,15 @@ from core import metrics
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 from merchants.events import event_emit
 from payments.exceptions import ReviewPending
-from payments.selectors import payment_is_held, payment_is_manual_capture, payment_is_settled, payment_review_open
-from payments.services import payment_intent_lock
+from payments.selectors import (
+    payment_is_held,
+    payment_is_manual_capture,
+    payment_is_replaceable,
+    payment_is_settled,
+    payment_is_unpaid,
+    payment_review_open,
+)
+from payments.services import payment_intent_cancel, payment_intent_lock
 from payments.services.returns import (  # noqa: F401 (the outcomes, re-exported for checkout)
     CANCELED,
     IN_FLIGHT,
@@ -353,6 +361,76 @@ def _order_snapshot(session, calc, payment, payment_status: str, reservation_id:
     }
 
 
+def session_finalize_settled_outside(
+    *, merchant_id: int, checkout_id: str, actor: str, reason: str, external_reference: str = ""
+) -> Finalized:
+    """Manual override: the shopper paid by other means (bank transfer, phone), so the
+    session becomes its order with payment_status `settled_outside`, without a charge.
+
+    One transaction; locks the session, its order, then its payment (house order). An
+    open intent with nothing at the gateway is canceled so it can never be paid as well.
+    Returns the order already made on a repeat. Raises NotFound (404);
+    InvalidStateTransition (409) unless payment_processing or failed; Conflict
+    `payment_on_file` (409) when the session's intent took money or has an attempt under
+    way (finalize it, or let it settle); DomainError `session_not_ready` (409) without
+    totals; `inventory_shortfall` (409) when the stock is gone (nothing is written).
+    """
+    with transaction.atomic(durable=True):
+        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        existing = lock_session_order(session=session)
+        if existing is not None:
+            return Finalized(order=existing, created=False)
+        if not can_proceed(session.complete_manually):
+            raise InvalidStateTransition(
+                f"A {session.status} session cannot be completed by a manual override.",
+                explain="an override needs a session in payment_processing or failed",
+            )
+        if session.payment_intent_id:
+            payment = payment_intent_lock(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
+            if not payment_is_replaceable(payment):
+                raise Conflict(
+                    "The session's own payment took money or is still running; finalize it or let it settle.",
+                    code="payment_on_file",
+                    explain=f"payment intent {payment.public_id} is {payment.state}",
+                )
+            if payment_is_unpaid(payment):
+                payment_intent_cancel(
+                    merchant_id=merchant_id,
+                    payment_intent_id=payment.public_id,
+                    actor=actor,
+                    reason="Settled outside the platform (manual override).",
+                )
+        calc = session.current_calculation
+        if calc is None or not session.calculation_is_current:
+            raise DomainError(
+                "The session has no current totals to record as paid.", code="session_not_ready", status_code=409
+            )
+        reservation_id = _commit_stock(session, actor=actor, now=timezone.now())
+        for adjustment in calc.adjustments:
+            if adjustment.get("type") == "promotion" and adjustment.get("promotion_id"):
+                promotion_redeem(promotion_id=adjustment["promotion_id"])
+        override = {"reason": reason, "external_reference": external_reference, "by": actor}
+        order = Order.objects.create(
+            **_order_snapshot(session, calc, None, Order.PaymentStatus.SETTLED_OUTSIDE, reservation_id),
+            order_service_hint={"settled_outside": override},
+        )
+        timeline_record(
+            session,
+            type="order.created",
+            actor=actor,
+            data={"order_id": order.public_id, "payment_status": order.payment_status, "override": override},
+        )
+        session_transition(
+            session,
+            "complete_manually",
+            actor=actor,
+            data={"order_id": order.public_id, "override": override},
+            event_data={"order_id": order.public_id, "payment_intent_id": "", "settled_outside": True},
+            reason=reason,
+        )
+    return Finalized(order=order, created=True)
+
+
 # --- giving the money back ----------------------------------------------------------
 
 
@@ -385,7 +463,14 @@ def finalization_compensate(*, merchant_id: int, checkout_id: str, cause: Domain
             data={"code": cause.code, "message": cause.message, **cause.extra},
         )
         reason = f"The order could not be finalized: {cause.message}"[:500]
-        session_close_claim(session, kind=CLOSE_FAIL, reason=reason, actor=actor, data={"code": cause.code})
+        session_close_claim(
+            session,
+            kind=CLOSE_FAIL,
+            reason=reason,
+            actor=actor,
+            data={"code": cause.code},
+            failure_code=reason_for_finalization_error(cause.code),
+        )
         payment_intent_id = session.payment_intent_id
         session_pk = session.pk
 

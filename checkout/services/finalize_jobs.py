@@ -13,10 +13,11 @@ from datetime import timedelta
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from checkout.failures import reason_for_finalization_error
 from checkout.locks import lock_finalization_job, lock_session, lock_session_pk
-from checkout.models import FinalizationJob
+from checkout.models import CheckoutSession, FinalizationJob
 from checkout.services.finalize import session_finalize
-from checkout.services.lifecycle import timeline_record
+from checkout.services.lifecycle import session_failure_mark, timeline_record
 from core.exceptions import DomainError, ServiceUnavailable
 from payments.exceptions import GatewayUnavailable
 
@@ -121,6 +122,9 @@ def _finish(job_pk: int, *, order=None, error=None, requeue=False) -> str:
             job.succeed(order=order, at=now)
         else:
             job.fail(error=error, at=now)
+            if session.status == CheckoutSession.Status.PAYMENT_PROCESSING:
+                # Paid, not finalized: listed among the failures until a retry succeeds.
+                session_failure_mark(session, reason_for_finalization_error(error["code"]))
         job.save()
         timeline_record(
             session,

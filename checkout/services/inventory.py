@@ -229,6 +229,8 @@ def session_reserve(
             "provider": provider.name,
             "allocation_strategy": allocation_strategy,
             "expires_at": reservation.expires_at.isoformat(),
+            # From the request to the hold, lock waits and the provider included (diagnostics).
+            "latency_ms": round((timezone.now() - now).total_seconds() * 1000),
             "lines": [
                 {
                     "sku": check.sku,

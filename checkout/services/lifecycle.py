@@ -4,10 +4,13 @@ Callers hold the session's row lock (checkout.locks) inside transaction.atomic()
 helpers save, append to the timeline and emit the merchant's event in that transaction.
 """
 
+from django.utils import timezone
 from django_fsm import can_proceed
 
+from checkout.failures import FAILURE_STATUSES, default_reason
 from checkout.models import CheckoutSession, SessionEvent
 from core.exceptions import InvalidStateTransition
+from merchants.audit.services import audit_record
 from merchants.events import event_emit
 
 # Merchant-facing event for each state a session can enter.
@@ -43,10 +46,25 @@ def session_snapshot(session: CheckoutSession) -> dict:
     }
 
 
-def timeline_record(session: CheckoutSession, *, type: str, actor: str, data=None, from_status="", to_status=""):
-    return SessionEvent.objects.create(
+def timeline_record(
+    session: CheckoutSession, *, type: str, actor: str, data=None, from_status="", to_status="", before=None, after=None
+):
+    """Appends to the session's timeline and to the merchant's audit trail, in the caller's
+    transaction: every timeline row is a change of the session someone may ask about."""
+    event = SessionEvent.objects.create(
         session=session, type=type, actor=actor, data=data or {}, from_status=from_status, to_status=to_status
     )
+    audit_record(
+        merchant_id=session.merchant_id,
+        object_type="checkout_session",
+        object_id=session.public_id,
+        action=type,
+        actor=actor,
+        before=before,
+        after=after,
+        data=data,
+    )
+    return event
 
 
 def session_touch(session: CheckoutSession, *, actor: str, type: str, data=None, pricing_changed=False):
@@ -67,13 +85,46 @@ def _event_data(session: CheckoutSession, event_type: str, before: dict, after: 
     return {"before": before, "after": after, **(extra or {})}
 
 
+def _failure_follow(session: CheckoutSession, failure_code: str | None) -> None:
+    """Keeps failure_code/failed_at true to the status just entered (saved with it)."""
+    if session.status in FAILURE_STATUSES:
+        if failure_code or not session.failure_code:
+            session.failure_code = failure_code or default_reason(session.status)
+        session.failed_at = session.failed_at or timezone.now()
+    elif session.status != CheckoutSession.Status.CLOSING:
+        session.failure_code, session.failed_at = "", None
+
+
+def session_failure_mark(session: CheckoutSession, failure_code: str) -> None:
+    """Lists a session that is still open under `failure_code` (a declined attempt while
+    attempts remain, a finalization job that failed). The caller holds the lock; no
+    version bump: nothing a client may edit changed."""
+    session.failure_code, session.failed_at = failure_code, timezone.now()
+    CheckoutSession.objects.filter(pk=session.pk).update(failure_code=session.failure_code, failed_at=session.failed_at)
+
+
+def session_failure_clear(session: CheckoutSession) -> None:
+    if session.failure_code:
+        session.failure_code, session.failed_at = "", None
+        CheckoutSession.objects.filter(pk=session.pk).update(failure_code="", failed_at=None)
+
+
 def session_transition(
-    session: CheckoutSession, name: str, *, actor: str, data=None, event_data=None, announce=True, **kwargs
+    session: CheckoutSession,
+    name: str,
+    *,
+    actor: str,
+    data=None,
+    event_data=None,
+    announce=True,
+    failure_code: str | None = None,
+    **kwargs,
 ):
     """Runs the named @transition, saves, writes the timeline and the merchant event.
 
     `event_data` adds keys to the merchant event (e.g. the order id on completion);
-    `announce=False` skips the event for a return to a status already announced.
+    `announce=False` skips the event for a return to a status already announced;
+    `failure_code` names why (checkout.failures) when it enters failed, expired or declined.
     Raises InvalidStateTransition (409) when the session's state does not allow it.
     """
     method = getattr(session, name)
@@ -85,6 +136,7 @@ def session_transition(
     before = session_snapshot(session)
     from_status = session.status
     method(**kwargs)
+    _failure_follow(session, failure_code)
     session.version += 1
     session.save()
     after = session_snapshot(session)
@@ -95,6 +147,8 @@ def session_transition(
         data={**(data or {}), **({"reason": session.status_reason} if session.status_reason else {})},
         from_status=from_status,
         to_status=session.status,
+        before=before,
+        after=after,
     )
     event_type = STATUS_EVENTS.get(session.status) if announce else None
     if event_type:

@@ -9,13 +9,20 @@ import logging
 
 from django.db import transaction
 
+from checkout.failures import PAYMENT_DECLINED, reason_for_payment_failure
 from checkout.inventory_selectors import session_hold_is_partial
 from checkout.locks import lock_session
 from checkout.models import Address, CheckoutSession, SessionEvent
 from checkout.models.session import TERMINAL
 from checkout.selectors import session_address
 from checkout.services.inventory import session_holds_release
-from checkout.services.lifecycle import session_touch, session_transition, timeline_record
+from checkout.services.lifecycle import (
+    session_failure_clear,
+    session_failure_mark,
+    session_touch,
+    session_transition,
+    timeline_record,
+)
 from core.exceptions import Conflict, DomainError, NotFound
 from payments import hooks
 from payments.exceptions import PayableClosed
@@ -132,85 +139,110 @@ def session_payment_intent_create(
     """
     with transaction.atomic(durable=True):
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
-        if session.status == Status.CLOSING or session.status in TERMINAL:
-            raise PayableClosed(_not_payable_message(session))
-        if session.merchant.approval_mode == "merchant" and session.approved_at is None:
-            raise Conflict(
-                "The merchant must approve this order before it can be paid.",
-                code="approval_required",
-                explain="place the order (POST /sessions/{id}/place) and wait for the merchant's approval",
-            )
-        _current_grand_total(session)
-        if session.require_billing_address and session_address(session, Address.Kind.BILLING) is None:
-            # options.require_billing_address: the merchant needs it before money moves.
-            raise Conflict(
-                "This session requires a billing address before payment.",
-                code="missing_billing_address",
-                param="billing_address",
-            )
-        if session_hold_is_partial(session):
-            # A best_fit hold short of the cart: the order could not be fulfilled as paid.
-            raise Conflict(
-                "The stock hold covers only part of the cart; change the cart and reserve again before paying.",
-                code="inventory_shortfall",
-                param="lines",
-            )
-        # Gift cards and store credit applied to the session come first; the card pays the rest.
-        amount, balance_parts = _card_amount_due(session)
-        _check_expected(session, amount, expected_amount, expected_currency)
-        if session.payment_intent_id:
-            # Locked (session → payment), so a confirm cannot move it to authorized between
-            # this check and the cancel below: cancelling a pending or failed intent never
-            # calls the gateway, and this transaction must not.
-            existing = payment_intent_lock(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
-            same = existing.amount == amount and existing.currency == session.currency
-            if same and not payment_is_closed(existing):
-                if payment_is_unpaid(existing):
-                    if method_types is not None:
-                        payment_intent_set_method_types(
-                            merchant_id=merchant_id,
-                            payment_intent_id=existing.public_id,
-                            method_types=method_types,
-                            actor=actor,
-                        )
-                    split_payment_prepare(
-                        merchant_id=merchant_id,
-                        payment_intent_id=existing.public_id,
-                        balance_parts=balance_parts,
-                        actor=actor,
-                    )
-                return session, existing
-            if payment_is_unpaid(existing):
-                payment_intent_cancel(
-                    merchant_id=merchant_id,
-                    payment_intent_id=existing.public_id,
-                    actor=actor,
-                    reason="Replaced: the session's total changed.",
-                )
-            elif not payment_is_closed(existing):
-                raise Conflict(
-                    "This session's payment is already under way; cancel it first.", code="payment_in_progress"
-                )
-        payment = payment_intent_create(
-            merchant_id=merchant_id,
-            amount=amount,
-            currency=session.currency,
-            reference=session.public_id,
-            capture_mode=capture_mode or session.capture_mode or None,
-            return_url=return_url or session.success_url,
-            metadata={**(metadata or {}), "checkout_id": session.public_id},
+        return session_payment_intent_create_locked(
+            session,
             actor=actor,
+            capture_mode=capture_mode,
+            return_url=return_url,
+            metadata=metadata,
+            expected_amount=expected_amount,
+            expected_currency=expected_currency,
             method_types=method_types,
         )
-        split_payment_prepare(
-            merchant_id=merchant_id, payment_intent_id=payment.public_id, balance_parts=balance_parts, actor=actor
+
+
+def session_payment_intent_create_locked(
+    session: CheckoutSession,
+    *,
+    actor: str,
+    capture_mode: str | None = None,
+    return_url: str = "",
+    metadata: dict | None = None,
+    expected_amount: int | None = None,
+    expected_currency: str | None = None,
+    method_types: list[str] | None = None,
+    replace_open: bool = False,
+):
+    """session_payment_intent_create for a caller that holds the session's lock in its
+    transaction (the remediation service, which replaces a failed payment in one go).
+    `replace_open`: an open intent with nothing taken is cancelled and replaced even for
+    the same amount (a new intent for a new method, with its own attempts)."""
+    merchant_id = session.merchant_id
+    if session.status == Status.CLOSING or session.status in TERMINAL:
+        raise PayableClosed(_not_payable_message(session))
+    if session.merchant.approval_mode == "merchant" and session.approved_at is None:
+        raise Conflict(
+            "The merchant must approve this order before it can be paid.",
+            code="approval_required",
+            explain="place the order (POST /sessions/{id}/place) and wait for the merchant's approval",
         )
-        session.payment_intent_id = payment.public_id
-        data = {"payment_intent_id": payment.public_id, "amount": amount, "currency": session.currency}
-        if session.status == Status.PAYMENT_PROCESSING:
-            session_touch(session, actor=actor, type="payment.intent_created", data=data)
-        else:
-            session_transition(session, "start_payment", actor=actor, data=data)
+    _current_grand_total(session)
+    if session.require_billing_address and session_address(session, Address.Kind.BILLING) is None:
+        # options.require_billing_address: the merchant needs it before money moves.
+        raise Conflict(
+            "This session requires a billing address before payment.",
+            code="missing_billing_address",
+            param="billing_address",
+        )
+    if session_hold_is_partial(session):
+        # A best_fit hold short of the cart: the order could not be fulfilled as paid.
+        raise Conflict(
+            "The stock hold covers only part of the cart; change the cart and reserve again before paying.",
+            code="inventory_shortfall",
+            param="lines",
+        )
+    # Gift cards and store credit applied to the session come first; the card pays the rest.
+    amount, balance_parts = _card_amount_due(session)
+    _check_expected(session, amount, expected_amount, expected_currency)
+    if session.payment_intent_id:
+        # Locked (session → payment), so a confirm cannot move it to authorized between
+        # this check and the cancel below: cancelling a pending or failed intent never
+        # calls the gateway, and this transaction must not.
+        existing = payment_intent_lock(merchant_id=merchant_id, payment_intent_id=session.payment_intent_id)
+        same = existing.amount == amount and existing.currency == session.currency
+        if same and not payment_is_closed(existing) and not (replace_open and payment_is_unpaid(existing)):
+            if payment_is_unpaid(existing):
+                if method_types is not None:
+                    payment_intent_set_method_types(
+                        merchant_id=merchant_id,
+                        payment_intent_id=existing.public_id,
+                        method_types=method_types,
+                        actor=actor,
+                    )
+                split_payment_prepare(
+                    merchant_id=merchant_id,
+                    payment_intent_id=existing.public_id,
+                    balance_parts=balance_parts,
+                    actor=actor,
+                )
+            return session, existing
+        if payment_is_unpaid(existing):
+            why = "Replaced by a new payment intent." if same else "Replaced: the session's total changed."
+            payment_intent_cancel(
+                merchant_id=merchant_id, payment_intent_id=existing.public_id, actor=actor, reason=why
+            )
+        elif not payment_is_closed(existing):
+            raise Conflict("This session's payment is already under way; cancel it first.", code="payment_in_progress")
+    payment = payment_intent_create(
+        merchant_id=merchant_id,
+        amount=amount,
+        currency=session.currency,
+        reference=session.public_id,
+        capture_mode=capture_mode or session.capture_mode or None,
+        return_url=return_url or session.success_url,
+        metadata={**(metadata or {}), "checkout_id": session.public_id},
+        actor=actor,
+        method_types=method_types,
+    )
+    split_payment_prepare(
+        merchant_id=merchant_id, payment_intent_id=payment.public_id, balance_parts=balance_parts, actor=actor
+    )
+    session.payment_intent_id = payment.public_id
+    data = {"payment_intent_id": payment.public_id, "amount": amount, "currency": session.currency}
+    if session.status == Status.PAYMENT_PROCESSING:
+        session_touch(session, actor=actor, type="payment.intent_created", data=data)
+    else:
+        session_transition(session, "start_payment", actor=actor, data=data)
     return session, payment
 
 
@@ -280,14 +312,24 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
         elif current:
             timeline_record(session, type=type, actor="system:payments", data=data)
             closing = notice.type == hooks.CANCELED or (notice.type == hooks.FAILED and not notice.retryable)
+            failure_code = (
+                reason_for_payment_failure(notice.reason) if notice.type == hooks.FAILED else PAYMENT_DECLINED
+            )
             # A closing session is closed by whoever claimed it, with the reason that
             # matters, once the payment is back.
             if closing and session.status == Status.PAYMENT_PROCESSING:
                 reason = "The payment was canceled." if notice.type == hooks.CANCELED else "The payment failed."
-                session_transition(session, "fail", actor="system:payments", data=data, reason=reason)
+                session_transition(
+                    session, "fail", actor="system:payments", data=data, reason=reason, failure_code=failure_code
+                )
                 # Stock held for a session that can no longer pay goes back on sale now,
                 # not when the hold would have lapsed.
                 session_holds_release(session, actor="system:payments", reason=reason)
+            elif session.status == Status.PAYMENT_PROCESSING and notice.type == hooks.FAILED:
+                # Declined with attempts left: listed among the failures until it pays.
+                session_failure_mark(session, failure_code)
+            elif session.status == Status.PAYMENT_PROCESSING and took_money:
+                session_failure_clear(session)
     if give_back:
         payment = _payment_pk(notice)
         if payment is not None:

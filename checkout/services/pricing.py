@@ -127,10 +127,17 @@ def session_calculate(
 
 
 def session_calculate_locked(
-    session: CheckoutSession, *, actor: str, promotion_codes=None, deadline: _Deadline | None = None
+    session: CheckoutSession,
+    *,
+    actor: str,
+    promotion_codes=None,
+    deadline: _Deadline | None = None,
+    past_editing: bool = False,
 ) -> Calculation:
     """session_calculate for a caller that already holds the session's row lock in its
-    transaction (session_refresh). Every check that can raise runs before the first write."""
+    transaction (session_refresh). Every check that can raise runs before the first write.
+    `past_editing`: the remediation service reprices a session whose payment failed (it
+    checked that no money is held, and replaces the intent in the same transaction)."""
     deadline = deadline or _Deadline(None)
     merchant = session.merchant
     if session.currency not in merchant.supported_currencies:
@@ -152,7 +159,8 @@ def session_calculate_locked(
         session, lines=lines, codes=codes, explicit=explicit, shipping=_shipping_input(session), deadline=deadline
     )
 
-    ensure_editable(session, actor=actor)
+    if not past_editing:
+        ensure_editable(session, actor=actor)
     codes_changed = explicit and codes != session.promotion_codes
     if codes_changed:
         session.promotion_codes = codes

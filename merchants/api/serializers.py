@@ -105,6 +105,13 @@ class CapabilitiesSerializer(serializers.Serializer):
     capture_modes = serializers.ListField(child=serializers.CharField())
     approval_modes = serializers.ListField(child=serializers.CharField())
     gateway = serializers.CharField()
+    gateway_configured = serializers.BooleanField(help_text="The platform can reach the merchant's gateway")
     payment_method_types = serializers.ListField(child=serializers.CharField())
-    features = serializers.DictField(child=serializers.BooleanField())
+    features = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text=(
+            "three_d_secure, hosted_pages, split_payments, installments, gift_cards, store_credit, fraud, kyc, "
+            "reconciliation (each from what is configured for you), plus merchant_approval and manual_capture"
+        ),
+    )
     limits = serializers.DictField(child=serializers.IntegerField())

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from core.api.actors import actor_for
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER, PRECONDITION_FAILED_RESPONSE
 from core.api.views import ApiView, etag_for, if_match_versions
 from merchants.api.serializers import (
@@ -40,6 +41,7 @@ class MerchantSettingsApi(ApiView):
             merchant_id=self.merchant.pk,
             changes=serializer.validated_data,
             expected_versions=if_match_versions(request),
+            actor=actor_for(request),
         )
         return Response(MerchantSettingsSerializer(merchant).data, headers={"ETag": etag_for(merchant.version)})
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from core.api.actors import actor_for
 from core.api.pagination import CursorPage, paginated
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.views import ApiView
@@ -88,7 +89,9 @@ class WebhookEndpointListCreateApi(ApiView):
     def post(self, request):
         serializer = WebhookEndpointCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        endpoint, secret = services.endpoint_create(merchant_id=self.merchant.pk, **serializer.validated_data)
+        endpoint, secret = services.endpoint_create(
+            merchant_id=self.merchant.pk, actor=actor_for(request), **serializer.validated_data
+        )
         body = WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data
         return Response(body, status=201)
 
@@ -109,7 +112,9 @@ class WebhookEndpointDetailApi(ApiView):
         responses={200: WebhookEndpointSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def delete(self, request, endpoint_id):
-        endpoint = services.endpoint_delete(merchant_id=self.merchant.pk, endpoint_id=endpoint_id)
+        endpoint = services.endpoint_delete(
+            merchant_id=self.merchant.pk, endpoint_id=endpoint_id, actor=actor_for(request)
+        )
         return Response(WebhookEndpointSerializer(endpoint).data)
 
 
@@ -123,7 +128,9 @@ class WebhookEndpointEnableApi(ApiView):
         responses={200: WebhookEndpointSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def post(self, request, endpoint_id):
-        endpoint = services.endpoint_enable(merchant_id=self.merchant.pk, endpoint_id=endpoint_id)
+        endpoint = services.endpoint_enable(
+            merchant_id=self.merchant.pk, endpoint_id=endpoint_id, actor=actor_for(request)
+        )
         return Response(WebhookEndpointSerializer(endpoint).data)
 
 
@@ -138,7 +145,9 @@ class WebhookSecretRotateApi(ApiView):
         responses={200: WebhookEndpointWithSecretSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def post(self, request, endpoint_id):
-        endpoint, secret = services.endpoint_secret_rotate(merchant_id=self.merchant.pk, endpoint_id=endpoint_id)
+        endpoint, secret = services.endpoint_secret_rotate(
+            merchant_id=self.merchant.pk, endpoint_id=endpoint_id, actor=actor_for(request)
+        )
         return Response(WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data)
 
 
@@ -187,7 +196,7 @@ class CallbackSecretRotateApi(ApiView):
         responses={200: CallbackSecretSerializer, **MUTATION_ERROR_RESPONSES},
     )
     def post(self, request):
-        secret = services.callback_secret_rotate(merchant_id=self.merchant.pk)
+        secret = services.callback_secret_rotate(merchant_id=self.merchant.pk, actor=actor_for(request))
         body = {
             "object": "callback_secret",
             "secret": secret,

@@ -62,7 +62,8 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Enable the selected endpoints", permissions=["operate"])
     def enable_endpoints(self, request, queryset):
-        done = sum(admin_endpoint_enable(endpoint_pk=pk) for pk in queryset.values_list("pk", flat=True))
+        actor = f"staff:{request.user.get_username()}"
+        done = sum(admin_endpoint_enable(endpoint_pk=pk, actor=actor) for pk in queryset.values_list("pk", flat=True))
         self._audit(request, queryset, "Enable requested")
         self.message_user(request, f"Enabled {done} endpoint(s).")
 

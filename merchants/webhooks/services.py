@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition
+from merchants.audit.services import audit_record
 from merchants.events import event_emit
 from merchants.webhooks.crypto import secret_decrypt, secret_encrypt, secret_from_merchant, secret_generate
 from merchants.webhooks.event_types import pattern_problem
@@ -32,8 +33,21 @@ def _snapshot(endpoint: WebhookEndpoint) -> dict:
     }
 
 
-def _record_transition(endpoint: WebhookEndpoint, before: dict, event_type: str) -> None:
+def _audit(endpoint: WebhookEndpoint, action: str, *, actor: str, before: dict | None) -> None:
+    audit_record(
+        merchant_id=endpoint.merchant_id,
+        object_type="webhook_endpoint",
+        object_id=endpoint.public_id,
+        action=action,
+        actor=actor,
+        before=before,
+        after=_snapshot(endpoint),
+    )
+
+
+def _record_transition(endpoint: WebhookEndpoint, before: dict, event_type: str, *, actor: str) -> None:
     endpoint.save()
+    _audit(endpoint, event_type.removeprefix("webhook_endpoint."), actor=actor, before=before)
     event_emit(
         merchant_id=endpoint.merchant_id,
         type=event_type,
@@ -58,7 +72,15 @@ def _secret_rotate(*, merchant_id: int, endpoint: WebhookEndpoint | None) -> str
     return _secret_add(merchant_id=merchant_id, endpoint=endpoint)
 
 
-def endpoint_create(*, merchant_id: int, url: str, events: list[str], description: str = "", secret: str | None = None):
+def endpoint_create(
+    *,
+    merchant_id: int,
+    url: str,
+    events: list[str],
+    description: str = "",
+    secret: str | None = None,
+    actor: str = "system:webhooks",
+):
     """Subscribes `url` to `events`; returns (endpoint, signing secret shown once).
 
     `secret` is the merchant's own (checked for strength by secret_from_merchant);
@@ -93,21 +115,22 @@ def endpoint_create(*, merchant_id: int, url: str, events: list[str], descriptio
             merchant_id=merchant_id, url=url, events=list(dict.fromkeys(events)), description=description
         )
         secret = _secret_add(merchant_id=merchant_id, endpoint=endpoint, secret=secret)
+        _audit(endpoint, "created", actor=actor, before=None)
     return endpoint, secret
 
 
-def endpoint_delete(*, merchant_id: int, endpoint_id: str) -> WebhookEndpoint:
+def endpoint_delete(*, merchant_id: int, endpoint_id: str, actor: str = "system:webhooks") -> WebhookEndpoint:
     """Stops all deliveries to the endpoint and forgets its secrets; its log stays."""
     with transaction.atomic():
         endpoint = lock_merchant_endpoint(merchant_id=merchant_id, endpoint_id=endpoint_id)
         before = _snapshot(endpoint)
         endpoint.mark_deleted()
         WebhookSecret.objects.filter(endpoint=endpoint).delete()
-        _record_transition(endpoint, before, "webhook_endpoint.deleted")
+        _record_transition(endpoint, before, "webhook_endpoint.deleted", actor=actor)
     return endpoint
 
 
-def endpoint_enable(*, merchant_id: int, endpoint_id: str) -> WebhookEndpoint:
+def endpoint_enable(*, merchant_id: int, endpoint_id: str, actor: str = "system:webhooks") -> WebhookEndpoint:
     """Re-enables a disabled endpoint; raises InvalidStateTransition (409) otherwise."""
     with transaction.atomic():
         endpoint = lock_merchant_endpoint(merchant_id=merchant_id, endpoint_id=endpoint_id)
@@ -115,7 +138,7 @@ def endpoint_enable(*, merchant_id: int, endpoint_id: str) -> WebhookEndpoint:
             raise InvalidStateTransition(f"An {endpoint.status} endpoint cannot be enabled.")
         before = _snapshot(endpoint)
         endpoint.enable()
-        _record_transition(endpoint, before, "webhook_endpoint.enabled")
+        _record_transition(endpoint, before, "webhook_endpoint.enabled", actor=actor)
     return endpoint
 
 
@@ -129,19 +152,19 @@ def endpoint_disable(*, endpoint_pk: int, reason: str) -> bool:
             return False
         before = _snapshot(endpoint)
         endpoint.disable(reason=reason, at=timezone.now())
-        _record_transition(endpoint, before, "webhook_endpoint.disabled")
+        _record_transition(endpoint, before, "webhook_endpoint.disabled", actor="system:webhooks")
         transaction.on_commit(lambda: _notify_disabled(endpoint.pk))
     return True
 
 
-def admin_endpoint_enable(*, endpoint_pk: int) -> bool:
+def admin_endpoint_enable(*, endpoint_pk: int, actor: str = "staff") -> bool:
     with transaction.atomic():
         endpoint = lock_endpoint(endpoint_pk=endpoint_pk)
         if endpoint is None or endpoint.status != WebhookEndpoint.Status.DISABLED:
             return False
         before = _snapshot(endpoint)
         endpoint.enable()
-        _record_transition(endpoint, before, "webhook_endpoint.enabled")
+        _record_transition(endpoint, before, "webhook_endpoint.enabled", actor=actor)
     return True
 
 
@@ -151,19 +174,28 @@ def _notify_disabled(endpoint_pk: int) -> None:
     notify_endpoint_disabled.delay(endpoint_pk)
 
 
-def endpoint_secret_rotate(*, merchant_id: int, endpoint_id: str):
+def endpoint_secret_rotate(*, merchant_id: int, endpoint_id: str, actor: str = "system:webhooks"):
     """Returns (endpoint, new secret shown once); the previous secret signs for 24 h more."""
     with transaction.atomic():
         endpoint = lock_merchant_endpoint(merchant_id=merchant_id, endpoint_id=endpoint_id)
         secret = _secret_rotate(merchant_id=merchant_id, endpoint=endpoint)
+        _audit(endpoint, "secret_rotated", actor=actor, before=None)
     return endpoint, secret
 
 
-def callback_secret_rotate(*, merchant_id: int) -> str:
+def callback_secret_rotate(*, merchant_id: int, actor: str = "system:webhooks") -> str:
     """A new secret for session callbacks (shown once); the previous one signs for 24 h more."""
     with transaction.atomic():
-        lock_merchant(merchant_id=merchant_id)
-        return _secret_rotate(merchant_id=merchant_id, endpoint=None)
+        merchant = lock_merchant(merchant_id=merchant_id)
+        secret = _secret_rotate(merchant_id=merchant_id, endpoint=None)
+        audit_record(
+            merchant_id=merchant_id,
+            object_type="callback_secret",
+            object_id=merchant.public_id,
+            action="secret_rotated",
+            actor=actor,
+        )
+        return secret
 
 
 def callback_secret_create(*, merchant_id: int) -> str:

@@ -132,6 +132,11 @@ class Gateway(abc.ABC):
         """Whether the platform can serve merchants on this gateway (its credentials are set)."""
         return True
 
+    def ping(self) -> None:
+        """Raises GatewayUnavailable when the gateway cannot be reached with our
+        credentials (GET /health). One that runs in this process reaches itself."""
+        return None
+
     @abc.abstractmethod
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard: ...
 

@@ -148,6 +148,10 @@ class StripeGateway(base.Gateway):
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
 
+    def ping(self):
+        # The cheapest authenticated read: proves the network path and the API key.
+        self._call(lambda client: client.v1.balance.retrieve())
+
     @sensitive_variables("number", "cvc")
     def tokenize(self, *, number, exp_month, exp_year, cvc):
         params = {"type": "card", "card": {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc}}

@@ -8,6 +8,7 @@ that same transaction.
 from django_fsm import can_proceed
 
 from core.exceptions import InvalidStateTransition
+from merchants.audit.services import audit_record
 from merchants.events import event_emit
 from payments import hooks
 from payments.metrics import payment_transition_count
@@ -68,6 +69,22 @@ def payment_log(
     )
 
 
+def payment_audit(payment: PaymentTransaction, *, action: str, actor: str, before: dict | None, data=None) -> dict:
+    """Writes the audit row of a payment's change; returns the `after` snapshot it used."""
+    after = payment_snapshot(payment)
+    audit_record(
+        merchant_id=payment.merchant_id,
+        object_type="payment_intent",
+        object_id=payment.public_id,
+        action=action,
+        actor=actor,
+        before=before,
+        after=after,
+        data=data,
+    )
+    return after
+
+
 def payment_transition(
     payment: PaymentTransaction, name: str, *, actor: str, attempt=None, data=None, **kwargs
 ) -> PaymentTransaction:
@@ -95,6 +112,7 @@ def payment_transition(
         from_state=from_state,
         to_state=payment.state,
     )
+    after = payment_audit(payment, action=f"state.{payment.state}", actor=actor, before=before, data=data)
     payment_transition_count(payment, name=name, from_state=from_state)
     if name in CAPTURING:
         hooks.money_moved(
@@ -124,7 +142,7 @@ def payment_transition(
                 "checkout_id", ""
             ),
             correlation_id=payment.reference,
-            data={"before": before, "after": payment_snapshot(payment), **({"reason": data} if data else {})},
+            data={"before": before, "after": after, **({"reason": data} if data else {})},
         )
         payment_listeners_tell(payment, notice_type)
     return payment

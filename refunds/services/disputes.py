@@ -12,7 +12,7 @@ from payments import hooks
 from payments.gateways import base
 from refunds.locks import lock_dispute
 from refunds.models import Dispute
-from refunds.services.log import dispute_emit, dispute_log, dispute_transition
+from refunds.services.log import dispute_audit, dispute_emit, dispute_log, dispute_transition
 
 UPDATABLE = ("amount", "reason", "gateway_status", "evidence_due_by")
 
@@ -37,6 +37,7 @@ def dispute_record(notice: hooks.DisputeNotice) -> Dispute:
             evidence_due_by=notice.evidence_due_by,
         )
         dispute_log(dispute, type="created", actor=actor, data=data, to_state=dispute.status)
+        dispute_audit(dispute, action="created", actor=actor, before=None, data=data)
         dispute_emit(dispute, "dispute.created", before=None)
     elif dispute.status == Dispute.Status.OPEN:
         changes = {

@@ -9,6 +9,7 @@ from django_fsm import can_proceed
 
 from core import metrics
 from core.exceptions import InvalidStateTransition
+from merchants.audit.services import audit_record
 from merchants.events import event_emit
 from refunds.models import Dispute, DisputeEvent, RefundEvent, RefundRequest
 
@@ -66,6 +67,32 @@ def refund_log(refund: RefundRequest, *, type: str, actor: str, user=None, data=
     )
 
 
+def refund_audit(refund: RefundRequest, *, action: str, actor: str, before: dict | None, data=None) -> None:
+    audit_record(
+        merchant_id=refund.merchant_id,
+        object_type="refund",
+        object_id=refund.public_id,
+        action=action,
+        actor=actor,
+        before=before,
+        after=refund_snapshot(refund),
+        data=data,
+    )
+
+
+def dispute_audit(dispute: Dispute, *, action: str, actor: str, before: dict | None, data=None) -> None:
+    audit_record(
+        merchant_id=dispute.merchant_id,
+        object_type="dispute",
+        object_id=dispute.public_id,
+        action=action,
+        actor=actor,
+        before=before,
+        after=dispute_snapshot(dispute),
+        data=data,
+    )
+
+
 def refund_emit(refund: RefundRequest, type: str, *, before: dict | None) -> None:
     event_emit(
         merchant_id=refund.merchant_id,
@@ -98,6 +125,7 @@ def refund_transition(refund: RefundRequest, name: str, *, actor: str, user=None
     method(**kwargs)
     refund.version += 1
     refund.save()
+    refund_audit(refund, action=f"state.{refund.state}", actor=actor, before=before, data=data)
     refund_log(
         refund,
         type=f"state.{refund.state}",
@@ -144,6 +172,7 @@ def dispute_transition(dispute: Dispute, name: str, *, actor: str, data=None, **
     method(**kwargs)
     dispute.version += 1
     dispute.save()
+    dispute_audit(dispute, action=f"state.{dispute.status}", actor=actor, before=before, data=data)
     dispute_log(
         dispute, type=f"state.{dispute.status}", actor=actor, data=data, from_state=from_state, to_state=dispute.status
     )

@@ -16,7 +16,7 @@ from refunds.locks import lock_merchant_refund_and_payment, lock_payment_for_ref
 from refunds.models import RefundRequest
 from refunds.rules import auto_approval
 from refunds.selectors import refund_line_quantities, refund_reserved_amount, refund_reserved_parts
-from refunds.services.log import refund_emit, refund_log, refund_transition
+from refunds.services.log import refund_audit, refund_emit, refund_log, refund_transition
 from refunds.services.queue import queue_processing, queue_review_request
 
 RULES_ACTOR = "system:refund_rules"
@@ -228,6 +228,7 @@ def refund_create(
             },
             to_state=refund.state,
         )
+        refund_audit(refund, action="created", actor=actor, before=None, data={"amount": amount, "reason": reason})
         refund_emit(refund, "refund.created", before=None)
         decision = auto_approval(
             merchant=payment.merchant, amount=amount, currency=payment.currency, captured_at=payment.completed_at

@@ -6,14 +6,15 @@ from drf_spectacular.generators import SchemaGenerator
 
 
 @pytest.mark.django_db
-def test_health_reports_database_and_broker(anon_api):
+def test_health_reports_database_and_broker(anon_api, fresh_heartbeats):
     response = anon_api.get("/v1/checkout/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    checks = response.json()["checks"]
+    assert response.json()["status"] == "ok" and checks["database"] == "ok" and checks["broker"] == "ok"
 
 
 @pytest.mark.django_db
-def test_health_is_503_when_the_broker_is_down(anon_api, settings):
+def test_health_is_503_when_the_broker_is_down(anon_api, settings, fresh_heartbeats):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = anon_api.get("/v1/checkout/health")
     assert response.status_code == 503
