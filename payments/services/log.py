@@ -85,10 +85,36 @@ def payment_audit(payment: PaymentTransaction, *, action: str, actor: str, befor
     return after
 
 
+def _captured_movement(payment: PaymentTransaction) -> hooks.MoneyMovement:
+    # An installment of a buy-now-pay-later plan is a card charge of its own intent, named
+    # by its metadata; the ledger books it as the installment it is.
+    installment = (payment.metadata or {}).get("installment")
+    return hooks.MoneyMovement(
+        kind=hooks.INSTALLMENT if installment else hooks.CHARGE,
+        merchant_id=payment.merchant_id,
+        amount=payment.amount_captured,
+        currency=payment.currency,
+        key=f"installment:{installment}:collected" if installment else f"charge:{payment.public_id}",
+        source_type="installment" if installment else "payment",
+        source_id=installment or payment.public_id,
+        payment_pk=payment.pk,
+        gateway=payment.gateway,
+    )
+
+
 def payment_transition(
-    payment: PaymentTransaction, name: str, *, actor: str, attempt=None, data=None, **kwargs
+    payment: PaymentTransaction,
+    name: str,
+    *,
+    actor: str,
+    attempt=None,
+    data=None,
+    moves_money: bool = True,
+    **kwargs,
 ) -> PaymentTransaction:
     """Runs the named @transition, saves, logs it, tells the merchant and the listeners.
+    A capturing transition tells the ledger what came in, unless `moves_money` is False
+    (a buy-now-pay-later order, whose money comes in installment by installment).
 
     Raises InvalidStateTransition (409) when the state does not allow it.
     """
@@ -114,20 +140,8 @@ def payment_transition(
     )
     after = payment_audit(payment, action=f"state.{payment.state}", actor=actor, before=before, data=data)
     payment_transition_count(payment, name=name, from_state=from_state)
-    if name in CAPTURING:
-        hooks.money_moved(
-            hooks.MoneyMovement(
-                kind=hooks.CHARGE,
-                merchant_id=payment.merchant_id,
-                amount=payment.amount_captured,
-                currency=payment.currency,
-                key=f"charge:{payment.public_id}",
-                source_type="payment",
-                source_id=payment.public_id,
-                payment_pk=payment.pk,
-                gateway=payment.gateway,
-            )
-        )
+    if name in CAPTURING and moves_money:
+        hooks.money_moved(_captured_movement(payment))
     if name in NOTICE_ONLY:
         payment_listeners_tell(payment, NOTICE_ONLY[name])
         return payment

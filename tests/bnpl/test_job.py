@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from ledger.models import BalanceTransaction
 from merchants.models import Event
 from payments.bnpl.models import Installment, InstallmentPlan
 from payments.bnpl.services.job import installments_run
@@ -61,6 +62,14 @@ def test_six_weeks_pay_every_installment_on_its_due_date(api):
     assert [i["status"] for i in schedule] == ["paid"] * 4
     assert [i["attempts"] for i in schedule] == [1, 1, 1, 1]
     assert InstallmentPlan.objects.get(payment__public_id=intent_id).state == "completed"
+    # The merchant's money came in installment by installment, each booked once with its
+    # fee; the order's own intent moved no cash of its own.
+    rows = BalanceTransaction.objects.filter(merchant=api.merchant)
+    assert sorted(rows.filter(type="installment").values_list("amount", flat=True)) == sorted(
+        i["amount"] for i in schedule
+    )
+    assert all(fee > 0 for fee in rows.filter(type="installment").values_list("fee", flat=True))
+    assert not rows.filter(type="charge").exists()
 
 
 def test_failing_card_is_retried_then_overdue_then_paid_late_then_collections(api):

@@ -172,17 +172,17 @@ def _order_payment_succeeds(payment: PaymentTransaction, plan: InstallmentPlan, 
     if payment.state != PState.PROCESSING:
         return
     payment.payment_method = plan.payment_method
+    # No money comes in with the order's intent: it comes installment by installment, each
+    # its own card charge, which the ledger books as an installment when it is captured.
     payment_transition(
-        payment, "complete", actor=actor, amount=payment.amount, at=timezone.now(), data={"plan_id": plan.public_id}
+        payment,
+        "complete",
+        actor=actor,
+        amount=payment.amount,
+        at=timezone.now(),
+        data={"plan_id": plan.public_id},
+        moves_money=False,
     )
-    # Balance transactions belong to the ledger: the installment plan's gross is booked here.
-    ledger_record_bnpl_sale(payment=payment, plan=plan)
-
-
-def ledger_record_bnpl_sale(*, payment: PaymentTransaction, plan: InstallmentPlan) -> None:
-    """The call point for the ledger's balance transaction of a BNPL sale (gross = the
-    order total, settled by installments). The ledger app plugs in here; nothing is
-    booked until it does."""
 
 
 def _plan_fails_at_purchase(installment, payment, *, code: str, decline: str, actor: str) -> None:
