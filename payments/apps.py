@@ -27,6 +27,7 @@ class PaymentsConfig(AppConfig):
         register_payment_method_type("card", capabilities.card_payments)
         register_payment_method_type("gift_card", capabilities.gift_cards)
         register_payment_method_type("store_credit", capabilities.store_credit)
+        register_payment_method_type("bank_transfer", capabilities.bank_transfer)
 
         # Fraud sits below payments: a reviewer's decision reaches the held money here.
         from fraud.hooks import register_payment_voider, register_review_decider

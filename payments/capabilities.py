@@ -20,3 +20,14 @@ def store_credit(merchant) -> bool:
 def split_payments(merchant) -> bool:
     # A split is a card part plus balances, or two cards: it needs the card gateway.
     return card_payments(merchant)
+
+
+def bank_transfer(merchant) -> bool:
+    """The merchant named a receiving account (a valid IBAN) and turned bank transfer on."""
+    from core.exceptions import DomainError
+    from payments.services.bank_transfers import bank_transfer_settings
+
+    try:
+        return bank_transfer_settings(merchant) is not None
+    except DomainError:
+        return False

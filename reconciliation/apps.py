@@ -9,3 +9,8 @@ class ReconciliationConfig(AppConfig):
         from reconciliation import backoffice
 
         backoffice.register()
+
+        from merchants.capabilities import register_capability
+        from reconciliation.selectors import reconciliation_configured
+
+        register_capability("reconciliation", reconciliation_configured)

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Count
 
 from reconciliation.exceptions import StatementNotFound
-from reconciliation.models import DailyReport, Statement, StatementLine
+from reconciliation.models import DailyReport, Statement, StatementLine, StatementSource
 from reconciliation.services.reports import report_figures
 
 
@@ -37,3 +37,12 @@ def report_get(*, merchant_id: int, day: date) -> dict:
     if report is not None:
         return {"report": report, "figures": report.figures, "final": True}
     return {"report": None, "figures": report_figures(merchant_id, day), "final": False}
+
+
+def reconciliation_configured(merchant) -> bool:
+    """GET /capabilities' reconciliation: statements reach us from a source the daily job
+    fetches, or the merchant has uploaded one."""
+    return (
+        StatementSource.objects.filter(merchant=merchant, is_active=True).exists()
+        or Statement.objects.filter(merchant=merchant).exists()
+    )

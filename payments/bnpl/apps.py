@@ -21,6 +21,12 @@ class BnplConfig(AppConfig):
         hooks.register_payment_syncer(hookup.bnpl_payment_sync)
         hooks.register_payment_listener(hookup.bnpl_payment_notice)
         hooks.register_method_offers(bnpl_method_offers)
+
+        from merchants.capabilities import register_capability, register_payment_method_type
+        from payments.bnpl.selectors import METHOD_TYPE, bnpl_available
+
+        register_capability("installments", bnpl_available)
+        register_payment_method_type(METHOD_TYPE, bnpl_available)
         # Its menu and dashboard tile (core.backoffice.registry).
         from payments.bnpl import backoffice
 

@@ -37,6 +37,13 @@ def bnpl_method_offers(*, merchant, country="", currency="", amount=None, channe
     return options
 
 
+def bnpl_available(merchant) -> bool:
+    """GET /capabilities' installments: the merchant offers plans and a provider is configured."""
+    if not plans.merchant_terms(merchant.pk).enabled:
+        return False
+    return any(provider.is_configured() for provider in PROVIDERS.values()) and bool(plans.merchant_plans(merchant.pk))
+
+
 def plan_for_payment(payment) -> InstallmentPlan | None:
     """The order payment's plan: the live one, else the latest."""
     plans_qs = InstallmentPlan.objects.filter(payment=payment).select_related("payment_method", "application")

@@ -6,7 +6,7 @@ import pytest
 
 from reconciliation.models import Statement, StatementLine
 from tests.concurrency import run_together
-from tests.reconciliation.helpers import V1, completed_refund, line, settled_payment, statement_file, upload
+from tests.reconciliation.helpers import DAY, V1, completed_refund, line, settled_payment, statement_file, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,11 @@ def test_the_same_file_uploaded_at_once_is_one_statement(api, merchant):
     assert sorted(results) == [200, 200, 200, 201] or sorted(results).count(201) == 1, results
     assert Statement.objects.filter(merchant=merchant).count() == 1
     assert StatementLine.objects.filter(merchant=merchant).count() == 50
+
+
+def test_a_days_report_counts_the_callers_own_lines_only(api, other_api):
+    upload(api, statement_file([line(4321, "NOBODY-KNOWS")]))
+    day = DAY.isoformat()
+    ours = api.get(f"{V1}/reconciliation/reports/{day}").json()
+    theirs = other_api.get(f"{V1}/reconciliation/reports/{day}").json()
+    assert "4321" in str(ours) and "4321" not in str(theirs)
