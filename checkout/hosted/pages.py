@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from checkout.fulfillment_selectors import selected_shipment_plan
 from checkout.hosted.access import hosted_view
 from checkout.hosted.policy import frame_ancestors
 from checkout.hosted.selectors import allowed_pages, hosted_stage, session_payment
@@ -44,7 +45,9 @@ def first_missing_step(session: CheckoutSession) -> str | None:
     kind = Address.Kind.SHIPPING if ships else Address.Kind.BILLING
     if not session.customer_email or session_address(session, kind) is None:
         return "details"
-    if ships and not (session.selected_shipping_rate_id or session.pickup_location_id):
+    if ships and not (
+        session.selected_shipping_rate_id or session.pickup_location_id or selected_shipment_plan(session)
+    ):
         return "shipping"
     if not session.calculation_is_current:
         return "shipping" if ships else "details"

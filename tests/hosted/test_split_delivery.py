@@ -34,6 +34,9 @@ def test_the_delivery_step_shows_each_parcel_and_choosing_them_prices_both(brows
     session = CheckoutSession.objects.get(pk=checkout_session.pk)
     assert ShipmentPlan.objects.get(session=session, status="selected").shipping_total == 1000
     assert session.current_calculation.shipping_total == 1000
+    # The parcels are a delivery choice: the payment page opens, not the review again.
+    payment_page = browser.get(pay_page(checkout_session, "payment"))
+    assert payment_page.status_code == 200 and "Card number" in text(payment_page)
 
 
 def test_a_cart_from_one_place_shows_no_parcels(browser, shop_api, checkout_session):
