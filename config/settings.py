@@ -210,6 +210,9 @@ CONTENT_SECURITY_POLICY = {
 # local run command and the tests leave it off so the demo stays one step (a user with a
 # confirmed device is still asked for its code).
 BACKOFFICE_REQUIRE_2FA = env.bool("BACKOFFICE_REQUIRE_2FA", default=IS_PRODUCTION)
+# Staff sign in at /admin/login/ (the only sign-in there is): afterwards, the dashboard.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Payments back office")
 # Login lockout (django-axes): this many failures for one username from one address locks
 # that pair out for the cool-off; the client address is read as everywhere else (NUM_PROXIES).

@@ -85,3 +85,9 @@ def test_wrong_codes_count_as_failures(client, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "rita", otp_token=wrong)
     assert sign_in(client, "rita", otp_token=code(device)).status_code == 429
+
+
+def test_signing_in_at_the_login_page_itself_lands_on_the_dashboard(client):
+    staff_user("lena", REFUND_REVIEWER)
+    response = client.post("/admin/login/", {"username": "lena", "password": PASSWORD, "otp_token": ""})
+    assert response.status_code == 302 and response["Location"] == "/admin/"

@@ -24,3 +24,12 @@ def test_a_finance_clerk_finds_the_unmatched_lines_from_the_dashboard(api):
     reviewer = signed_in(staff_user("reviewer", REFUND_REVIEWER))
     assert "statement_lines_unmatched" not in tiles(reviewer.get("/admin/").content.decode())
     assert reviewer.get(link).status_code == 403
+
+
+def test_a_finance_clerk_opens_the_finance_dashboard_and_the_ledger(db):
+    clerk = signed_in(staff_user("ledger-clerk", FINANCE_CLERK))
+    assert clerk.get("/admin/ledger/paymentanalytics/dashboard/").status_code == 200
+    for page in ("balancetransaction", "payout", "export"):
+        assert clerk.get(f"/admin/ledger/{page}/").status_code == 200, page
+    # Reading, not changing: the merchants' pricing opens read-only.
+    assert clerk.get("/admin/ledger/merchantpricing/add/").status_code == 403
