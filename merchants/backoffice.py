@@ -1,6 +1,6 @@
 """Merchants' place in the back office: tenants, credentials and webhooks."""
 
-from core.backoffice.registry import DEVELOPERS, MenuItem, Tile, add_menu, add_tile
+from core.backoffice.registry import DEVELOPERS, SYSTEM, MenuItem, Tile, add_menu, add_tile
 from merchants.webhooks.selectors import endpoint_failing_count
 
 
@@ -12,6 +12,7 @@ def register():
         MenuItem(DEVELOPERS, "Webhook endpoints", model="merchants.WebhookEndpoint", icon="webhook", order=40),
         MenuItem(DEVELOPERS, "Events", model="merchants.Event", icon="bolt", order=50),
         MenuItem(DEVELOPERS, "Webhook deliveries", model="merchants.WebhookDelivery", icon="send", order=60),
+        MenuItem(SYSTEM, "Audit trail", model="merchants.AuditEntry", icon="history", order=10),
     )
     add_tile(
         Tile(
