@@ -38,12 +38,32 @@ def _iso(value):
     return value
 
 
+def _api_status():
+    """The payment's status as the API answers it (payments.selectors.payment_api_status),
+    computed in the query so the export still streams. A failed intent reads `failed`
+    here whether or not another attempt is allowed."""
+    from django.db.models import Case, CharField, Value, When
+
+    from payments.models import State
+    from payments.selectors import API_STATUS
+
+    return Case(
+        When(state=State.PENDING, payment_method__isnull=True, then=Value("requires_payment_method")),
+        When(state=State.PENDING, then=Value("requires_confirmation")),
+        When(state=State.FAILED, then=Value("failed")),
+        *[When(state=state, then=Value(status)) for state, status in API_STATUS.items()],
+        default="state",
+        output_field=CharField(),
+    )
+
+
 def _payments(merchant_id, start, end):
     rows = (
         PaymentTransaction.objects.filter(merchant_id=merchant_id, created_at__gte=start, created_at__lt=end)
+        .annotate(api_status=_api_status())
         .order_by("created_at", "id")
         .values_list(
-            "public_id", "created_at", "state", "amount", "amount_captured", "amount_refunded", "currency",
+            "public_id", "created_at", "api_status", "amount", "amount_captured", "amount_refunded", "currency",
             "reference", "gateway", "payment_method__type", "payment_method__brand", "payment_method__last4",
             "completed_at",
         )

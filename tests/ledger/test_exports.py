@@ -67,7 +67,7 @@ def test_payments_and_events_as_json_lines(api, anon_api, django_capture_on_comm
         event_lines = _download(anon_api, events["download_url"])
     lines = [json.loads(line) for line in payment_lines.splitlines()]
     assert [(p["id"], p["status"], p["amount_captured"], p["card_last4"]) for p in lines] == [
-        (intent_id, "completed", 5000, "4242")
+        (intent_id, "succeeded", 5000, "4242")  # the API's word for it, not the stored state
     ]
     types = [json.loads(line)["type"] for line in event_lines.splitlines()]
     assert "payment.succeeded" in types and "checkout.created" in types
