@@ -69,6 +69,9 @@ def sidebar_text(page) -> str:
 
 
 def assert_fits(page, what):
+    # A click that navigates returns before the new document exists; measure the page that loaded.
+    page.wait_for_load_state("load")
+    page.locator("body").wait_for()
     widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"{what} scrolls sideways at 1280 px: {widths}"
 
@@ -180,6 +183,7 @@ def test_a_refund_is_reviewed_and_the_requester_is_told_why_not(desk, api):
     page.click("[data-tile=refunds_in_review]")
     page.get_by_role("link", name=refund.public_id).click()
     page.get_by_role("link", name="Review this refund").click()
+    expect(page.locator("input[name=decision]").first).to_be_visible()
     assert_fits(page, "the refund review")
     desk.snap("backoffice-refund-review")
     page.check("input[name=decision][value=approve]")
