@@ -3,7 +3,6 @@
 selectors.hosted_stage; every view is guarded by pages.hosted_page."""
 
 import logging
-import re
 
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from checkout.hosted import services
 from checkout.hosted.access import grant_drop, grant_from_token, hosted_view, link_invalid
-from checkout.hosted.forms import AddressForm, CardForm, DeliveryForm, DetailsForms
+from checkout.hosted.forms import AddressForm, CardForm, DeliveryForm, DetailsForms, StripeCardForm
 from checkout.hosted.pages import first_missing_step, go, hosted_page, page, receipt_url, return_url
 from checkout.hosted.selectors import decline_message, hosted_session_get, hosted_stage, session_payment
 from checkout.hosted.summary import delivery_choices
@@ -44,8 +43,6 @@ REFRESH_SECONDS = 3
 RETURN_SECONDS = 5
 # What session_payment_intent_create says when the totals the shopper saw are not payable.
 TOTALS_CHANGED = frozenset({"calculation_missing", "stale_calculation", "nothing_to_pay"})
-# A Stripe SetupIntent id, as stripe_card.js posts it.
-STRIPE_SETUP_ID = re.compile(r"^seti_[A-Za-z0-9]{1,64}$")
 
 
 @require_GET
@@ -311,19 +308,19 @@ def _too_many_attempts(request, session, payment, form, wait):
 def _stripe_payment_post(request, session, payment):
     """The card form of Stripe mode, posted by stripe_card.js once Stripe.js has set the
     card up: only the SetupIntent's id (and the device fingerprint) reach us."""
-    form = CardForm()
-    setup_intent = request.POST.get("setup_intent", "")
-    if not STRIPE_SETUP_ID.match(setup_intent):
-        form.add_error(None, _("Enter your card details, then pay."))
+    form = StripeCardForm(request.POST)
+    if not form.is_valid():
         return _payment_page(request, session, payment, form, status=400)
-    fingerprint = request.POST.get("device_fingerprint", "")[:128]
     return _pay(
         request,
         session,
         payment,
         form,
         lambda: services.hosted_stripe_pay(
-            session=session, setup_intent=setup_intent, ip=client_ip(request), device_fingerprint=fingerprint
+            session=session,
+            setup_intent=form.cleaned_data["setup_intent"],
+            ip=client_ip(request),
+            device_fingerprint=form.cleaned_data["device_fingerprint"],
         ),
     )
 
@@ -334,7 +331,7 @@ def _pay(request, session, payment, form, pay):
     try:
         paid = pay()
     except CardError as error:
-        if error.param in CardForm.PARAMS:
+        if CardForm.PARAMS.get(error.param) in form.fields:
             # Refused by the vault before any attempt: the shopper fixes the field.
             form.add_error(CardForm.PARAMS[error.param], decline_message(None, error.code))
             return _payment_page(request, session, payment, form)

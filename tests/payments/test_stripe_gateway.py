@@ -17,6 +17,7 @@ from payments.gateways import base
 from payments.gateways.stripe import StripeGateway
 from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction
 from tests.celery_worker import wait_until
+from tests.concurrency import run_together
 from tests.conftest import MerchantClient
 from tests.factories import merchant_with_keys
 from tests.payments.conftest import STRIPE_WEBHOOK_SECRET
@@ -371,3 +372,18 @@ class socket_closed_port:
 
     def __exit__(self, *exc):
         self.sock.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_stripe_card_sent_twice_at_once_is_kept_once(stripe_api):
+    reference = stripe_js_card()
+
+    def send(_):
+        response = stripe_api.post(
+            f"{V1}/payment-methods/tokenize", {"type": "card", "payment_method": reference}, format="json"
+        )
+        return response.status_code, response.json().get("payment_method_id")
+
+    results = run_together(4, send)
+    assert {status for status, _ in results} == {201}
+    assert len({method for _, method in results}) == 1 and PaymentMethod.objects.count() == 1
