@@ -24,6 +24,7 @@ from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
 from core.money import Money, format_minor
+from payments.bnpl.selectors import pay_later_step
 from payments.exceptions import CardError, GatewayUnavailable
 from payments.selectors import (
     attempts_remaining,
@@ -461,6 +462,9 @@ def payment_return(request, session):
 def processing(request, session, payment):
     action = (payment.next_action or {}) if payment_needs_action(payment) else {}
     action_url = action.get("url", "")
+    pay_later = pay_later_step(payment) if action_url else ""
+    if pay_later == "wait":
+        action_url = ""  # back from the provider: the first installment's charge decides now
     # A bank transfer waits for the shopper's transfer: its instructions, not a spinner.
     transfer = action.get("display_bank_transfer_instructions")
     # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
@@ -473,6 +477,7 @@ def processing(request, session, payment):
         stripe = _stripe_action(session, payment)
     return page(
         request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking,
+        pay_later=pay_later,
         transfer=transfer, transfer_amount=format_minor(transfer["amount"], transfer["currency"]) if transfer else "",
         **stripe,
     )  # fmt: skip
@@ -486,6 +491,7 @@ def _stripe_action(session, payment) -> dict:
         secret = ""
     return _stripe_context(
         session,
+        authenticate=True,
         client_secret=secret,
         return_url=reverse("hosted:payment-return", args=[session.public_id]),
     )
