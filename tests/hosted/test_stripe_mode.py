@@ -11,6 +11,8 @@ from payments.gateways.stripe import StripeGateway
 from payments.models import PaymentAttempt, PaymentMethod
 from tests.hosted.helpers import pay_page, ready_to_pay
 from tests.payments.conftest import localstripe, stripe_settings  # noqa: F401
+from tests.payments.helpers import THREE_DS
+from tests.payments.test_stripe_gateway import socket_closed_port, stripe_js_card
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,37 @@ def test_the_setup_endpoint_is_for_stripe_checkouts(browser, shop_api, checkout_
     ready_to_pay(browser, checkout_session, shop_api.rates[0])
     response = browser.post(pay_page(checkout_session, "payment/stripe-setup"))
     assert response.status_code == 400 and response.json()["error"]["code"] == "stripe_mode_off"
+
+
+def test_three_d_secure_is_handed_to_stripe_js_on_the_processing_page(browser, stripe_checkout, stripe_settings):  # noqa: F811
+    secret = setup_secret(browser, stripe_checkout)
+    setup_id = secret.split("_secret_")[0]
+    card = stripe_js_card(THREE_DS)
+    base = settings.STRIPE_API_BASE
+    # Stripe.js: the card on the setup asks for 3-D Secure, the shopper passes, it confirms again.
+    first = requests.post(
+        f"{base}/v1/setup_intents/{setup_id}/confirm",
+        json={"key": "pk_test_localstripe", "client_secret": secret, "payment_method": card},
+        timeout=10,
+    )
+    assert first.json()["status"] == "requires_action"
+    stripe_js_confirms_setup_again = requests.post(
+        f"{base}/v1/setup_intents/{setup_id}/confirm",
+        json={"key": "pk_test_localstripe", "client_secret": secret},
+        timeout=10,
+    )
+    assert stripe_js_confirms_setup_again.json()["status"] == "succeeded"
+
+    response = browser.post(pay_page(stripe_checkout, "payment"), {"setup_intent": setup_id})
+    assert response.status_code == 303 and response["Location"].endswith("/payment/processing")
+    page = browser.get(response["Location"]).content.decode()
+    reference = PaymentAttempt.objects.get().gateway_reference
+    assert f'data-client-secret="{reference}_secret_' in page and "data-stripe-card" not in page
+    assert 'http-equiv="refresh"' not in page  # no reload while Stripe's dialog is open
+
+    # Stripe unreachable: the step says so and offers to check again, never a card form.
+    with socket_closed_port() as port:
+        stripe_settings.STRIPE_API_BASE = f"http://127.0.0.1:{port}"
+        page = browser.get(response["Location"]).content.decode()
+    assert 'data-client-secret=""' in page and "data-stripe-card" not in page
+    assert "Confirm the payment with your bank" in page and "Check again" in page
