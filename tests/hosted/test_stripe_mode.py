@@ -109,3 +109,14 @@ def test_three_d_secure_is_handed_to_stripe_js_on_the_processing_page(browser, s
         page = browser.get(response["Location"]).content.decode()
     assert 'data-client-secret=""' in page and "data-stripe-card" not in page
     assert "Confirm the payment with your bank" in page and "Check again" in page
+
+
+def test_card_setups_count_against_the_card_testing_limits(browser, shop_api, stripe_checkout):
+    merchant = shop_api.merchant
+    merchant.extra_settings = {**merchant.extra_settings, "card_rate_limit_per_session": 2}
+    merchant.save(update_fields=["extra_settings"])
+    setup_secret(browser, stripe_checkout)
+    setup_secret(browser, stripe_checkout)
+    limited = browser.post(pay_page(stripe_checkout, "payment/stripe-setup"))
+    assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
+    assert limited.json()["error"]["code"] == "rate_limited" and "client_secret" not in limited.json()
