@@ -349,6 +349,11 @@ def _pay(request, session, payment, form, pay):
     except InvalidStateTransition:
         return _dispatch_after_post(session)
     except DomainError as error:
+        if error.error_type == "card_error":
+            # Declined before the gateway (a fraud block, a merchant's limit): the shopper
+            # reads a decline in their language, never which check refused it.
+            form.add_error(None, decline_message(None, error.code))
+            return _payment_page(request, session, payment, form, status=error.status_code)
         form.add_domain_error(error, fields=CardForm.PARAMS)
         return _payment_page(request, session, payment, form)
     if payment_needs_action(paid) and (paid.next_action or {}).get("url"):
