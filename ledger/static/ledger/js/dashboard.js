@@ -48,6 +48,14 @@
         y: { beginAtZero: true, stacked: !!chart.stacked },
       },
     };
+    var counts = chart.datasets.every(function (set) {
+      return set.data.every(function (value) {
+        return value === null || Number.isInteger(value);
+      });
+    });
+    if (!money && counts) {
+      options.scales.y.ticks = { precision: 0 }; // no 0.2 of a payout on the axis
+    }
     if (money) {
       options.scales.y.ticks = { callback: money.label };
       options.plugins.tooltip = {
