@@ -23,13 +23,18 @@ MAX_TOKENS = 30
 TRUNCATED_MIN = 10
 
 
-def line_tokens(line: StatementLine) -> list[str]:
+def tokens_of(reference: str, remittance: str) -> list[str]:
+    """What a line's reference and remittance text could name, in order, at most MAX_TOKENS."""
     tokens = []
-    if line.reference:
-        tokens.append(line.reference)
-    for text in (line.reference, line.remittance):
+    if reference:
+        tokens.append(reference)
+    for text in (reference, remittance):
         tokens.extend(_WORD.findall(text or ""))
     return list(dict.fromkeys(tokens))[:MAX_TOKENS]
+
+
+def line_tokens(line: StatementLine) -> list[str]:
+    return tokens_of(line.reference, line.remittance)
 
 
 def any_of(model, column: str, values) -> Q:
