@@ -31,6 +31,7 @@ _UPDATED = [
     "match_kind",
     "matched_payment",
     "matched_refund",
+    "matched_dispute",
     "matched_payout_id",
     "matched_automatically",
     "matched_at",
@@ -177,16 +178,17 @@ def _batch(merchant_id: int, after_pk: int, scope: dict, tolerance: Tolerance, a
 _UNNEST_UPDATE = """
 UPDATE reconciliation_statementline AS l SET
     state = v.state, match_kind = v.match_kind, matched_payment_id = v.payment_id, matched_refund_id = v.refund_id,
-    matched_payout_id = v.payout_id, matched_automatically = v.automatic, matched_at = v.matched_at,
+    matched_dispute_id = v.dispute_id, matched_payout_id = v.payout_id, matched_automatically = v.automatic,
+    matched_at = v.matched_at,
     suggestions = v.suggestions::jsonb, review_reason = v.reason, version = v.version, updated_at = v.updated_at
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::boolean[],
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::boolean[],
             %s::timestamptz[], %s::text[], %s::text[], %s::integer[], %s::timestamptz[])
-    AS v(id, state, match_kind, payment_id, refund_id, payout_id, automatic, matched_at, suggestions, reason,
-         version, updated_at)
+    AS v(id, state, match_kind, payment_id, refund_id, dispute_id, payout_id, automatic, matched_at, suggestions,
+         reason, version, updated_at)
 WHERE l.id = v.id
 """
 _COLUMNS = (
-    "pk", "state", "match_kind", "matched_payment_id", "matched_refund_id", "matched_payout_id",
+    "pk", "state", "match_kind", "matched_payment_id", "matched_refund_id", "matched_dispute_id", "matched_payout_id",
     "matched_automatically", "matched_at", "suggestions", "review_reason", "version", "updated_at",
 )  # fmt: skip
 
@@ -211,7 +213,7 @@ def _apply(line, outcome, found, reason, now, actor, result, changed, events):
         result.bank_transfers.append((line.pk, found.pk))
         return
     if outcome == "match":
-        target = {"payment_id": None, "refund_id": None}
+        target = {"payment_id": None, "refund_id": None, "dispute_id": None}
         event = line_transition(
             line,
             "match_automatically",
@@ -226,7 +228,10 @@ def _apply(line, outcome, found, reason, now, actor, result, changed, events):
             target["payment_id"] = found.pk
         elif found.kind == MatchKind.REFUND:
             target["refund_id"] = found.pk
+        elif found.kind == MatchKind.DISPUTE:
+            target["dispute_id"] = found.pk
         line.matched_payment_id, line.matched_refund_id = target["payment_id"], target["refund_id"]
+        line.matched_dispute_id = target["dispute_id"]
         result.matched += 1
     else:
         event = line_transition(
