@@ -225,6 +225,14 @@ def _pay_later_context(session, wallet: dict) -> dict:
     return {"pay_later_plans": plans}
 
 
+def _back_step(session) -> str | None:
+    """Where the payment page's Back link goes: the last editing step, while the order
+    may still change (not once the merchant approved it or a payment is under way)."""
+    if not session.is_editable:
+        return None
+    return "shipping" if session_requires_shipping(session) else "details"
+
+
 def _payment_page(request, session, payment, form, *, status=200, gift_card_error="", pay_later_error=""):
     previous_failed = payment is not None and payment_has_failed(payment)
     wallet = _wallet_context(session)
@@ -239,6 +247,7 @@ def _payment_page(request, session, payment, form, *, status=200, gift_card_erro
         approved=session.approved_at is not None,
         gift_card_error=gift_card_error,
         pay_later_error=pay_later_error,
+        back_step=_back_step(session),
         **wallet,
         **_pay_later_context(session, wallet),
         status=status,
