@@ -67,6 +67,19 @@ def test_german_form_errors(shop_api, browser):
     assert "Geben Sie Ihre E-Mail-Adresse ein." in words
 
 
+def test_country_names_follow_the_page_language(shop_api):
+    session = _session(shop_api, locale="de_DE")
+    german = Client()
+    open_checkout(german, session)
+    page = german.get(pay_page(session, "details")).content.decode()
+    assert '<option value="US" selected>Vereinigte Staaten von Amerika</option>' in page
+    assert '<option value="DE">Deutschland</option>' in page
+    english = Client()
+    other = _session(shop_api)
+    open_checkout(english, other)
+    assert '<option value="DE">Germany</option>' in english.get(pay_page(other, "details")).content.decode()
+
+
 def test_without_a_chosen_locale_the_browser_language_decides(shop_api):
     session = _session(shop_api)
     german = Client(HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5")
