@@ -75,8 +75,7 @@ class AddressForm(AccessibleErrorsMixin, forms.Form):
     city = forms.CharField(label=_("City"), max_length=200, required=False)
     region = forms.CharField(label=_("State / region"), max_length=100, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
-    # A callable, so the names are listed (and sorted) in the shopper's language at each render.
-    country = forms.ChoiceField(label=_("Country"), choices=lambda: list(countries))
+    country = forms.ChoiceField(label=_("Country"), choices=list(countries))
 
     AUTOCOMPLETE = {
         "name": "name",
