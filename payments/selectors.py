@@ -36,7 +36,7 @@ ORDER_PAYMENT_STATUS = {
 
 CARD_BRANDS = ["visa", "mastercard", "amex", "discover"]
 # What a payment intent can be paid with today, and the names the API document uses for
-# the others, so a request naming them is refused by name rather than silently narrowed.
+# the others, so a request naming them is answered with what was left out, by name.
 ACCEPTED_METHOD_TYPES = ("card", "buy_now_pay_later")
 DOCUMENTED_METHOD_TYPES = ("card", "paypal", "apple_pay", "bank_transfer", "buy_now_pay_later")
 
