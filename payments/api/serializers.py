@@ -271,6 +271,26 @@ class PaymentIntentSerializer(serializers.Serializer):
         return attempts_remaining(payment)
 
 
+class PaymentIntentDetailSerializer(PaymentIntentSerializer):
+    """GET /payment-intents/{id}: the intent as its create answer shows it."""
+
+    checkout_id = serializers.SerializerMethodField(help_text="The checkout session it pays, if any")
+    calculation_id = serializers.SerializerMethodField(help_text="The session's calculation it charges, if any")
+    client_secret = serializers.SerializerMethodField(
+        help_text="For the shopper's browser: a client token for the session (as on create). Only to "
+        "secret-key callers; null otherwise or once the session has ended"
+    )
+
+    def get_checkout_id(self, payment) -> str | None:
+        return self.context["details"].get("checkout_id")
+
+    def get_calculation_id(self, payment) -> str | None:
+        return self.context["details"].get("calculation_id")
+
+    def get_client_secret(self, payment) -> str | None:
+        return self.context["details"].get("client_secret")
+
+
 class PaymentPlanOptionSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()

@@ -16,12 +16,13 @@ from core.client_ip import client_ip
 from core.exceptions import NotFound
 from merchants.credentials import Credential
 from merchants.permissions import IsMerchantSecretOrPublishable
-from payments import services
+from payments import hooks, services
 from payments.api.serializers import (
     AttachMethodSerializer,
     CancelSerializer,
     CaptureSerializer,
     ConfirmSerializer,
+    PaymentIntentDetailSerializer,
     PaymentIntentSerializer,
     PaymentMethodListSerializer,
     PaymentMethodQuerySerializer,
@@ -77,10 +78,15 @@ class PaymentIntentDetailApi(IntentApi):
     @extend_schema(
         operation_id="payment_intents_retrieve",
         tags=TAGS,
-        responses={200: PaymentIntentSerializer, **ERROR_RESPONSES},
+        responses={200: PaymentIntentDetailSerializer, **ERROR_RESPONSES},
     )
     def get(self, request, payment_intent_id):
-        return intent_response(self.scoped_intent(payment_intent_id))
+        payment = self.scoped_intent(payment_intent_id)
+        # As the create answer: a client secret only to the merchant's server (as Stripe's).
+        context = {"details": hooks.intent_details(payment, with_secret=request.auth.is_secret)}
+        return Response(
+            PaymentIntentDetailSerializer(payment, context=context).data, headers={"ETag": etag_for(payment.version)}
+        )
 
 
 class PaymentIntentAttachMethodApi(IntentApi):

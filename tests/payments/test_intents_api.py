@@ -103,6 +103,23 @@ def test_the_session_client_token_acts_on_its_own_intent_only(api):
     assert ok(confirm(shopper, intent["id"]))["status"] == "succeeded"
 
 
+def test_retrieving_an_intent_answers_what_creating_it_did(api):
+    session = calculated_session(api)
+    created = create_intent(api, session["checkout_id"])
+    fetched = ok(api.get(intent_url(created["id"])))
+    assert set(created) <= set(fetched) | {"unavailable_payment_methods"}
+    for key in ("checkout_id", "calculation_id", "payment_methods", "status", "amount"):
+        assert fetched[key] == created[key], key
+    assert fetched["checkout_id"] == session["checkout_id"] and fetched["calculation_id"].startswith("calc")
+    # The retrieved secret is the session's client token: it acts on this intent.
+    assert fetched["client_secret"]
+    browser = shopper_client({"client_token": fetched["client_secret"]})
+    seen = ok(browser.get(intent_url(created["id"])))
+    # The shopper's browser holds its token already; it is never handed one (as Stripe's).
+    assert seen["id"] == created["id"] and seen["client_secret"] is None
+    assert seen["checkout_id"] == session["checkout_id"]
+
+
 def test_a_publishable_key_cannot_confirm(api):
     _, intent = paid_intent(api)
     assert confirm(publishable_client(api), intent["id"]).status_code == 403
