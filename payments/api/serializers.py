@@ -141,6 +141,11 @@ class CancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+class ThreeDSCompleteSerializer(StrictSerializer):
+    """No input: the outcome of 3-D Secure comes from the gateway, never from the caller, so
+    a field claiming one (status, result…) is a 400 naming it rather than silently ignored."""
+
+
 @extend_schema_serializer(
     examples=[
         OpenApiExample(

@@ -29,6 +29,7 @@ from payments.api.serializers import (
     PaymentMethodSerializer,
     RedirectReturnQuerySerializer,
     RedirectStatusSerializer,
+    ThreeDSCompleteSerializer,
     TokenizeSerializer,
     WebhookAckSerializer,
 )
@@ -140,11 +141,17 @@ class PaymentIntentThreeDSCompleteApi(IntentApi):
     @extend_schema(
         operation_id="payment_intents_3ds_complete",
         tags=TAGS,
-        request=None,
+        request=ThreeDSCompleteSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
+        description=(
+            "The shopper is back from 3-D Secure: the gateway is asked for the outcome, which is "
+            "recorded. Takes no fields (any sent is 400). An intent not yet confirmed has nothing to "
+            "authenticate (409 invalid_state_transition); one past 3-D Secure answers as it is."
+        ),
         responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
     )
     def post(self, request, payment_intent_id):
+        ThreeDSCompleteSerializer(data=request.data).is_valid(raise_exception=True)
         self.scoped_intent(payment_intent_id)
         payment = services.payment_intent_authentication_complete(
             merchant_id=self.merchant.pk, payment_intent_id=payment_intent_id, actor=actor_for(request)

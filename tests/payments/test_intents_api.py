@@ -160,6 +160,20 @@ def test_three_d_secure_complete_asks_the_gateway(api):
     assert pending["next_action"]["redirect_to_url"]["url"].endswith(SimulatorCharge.objects.get().reference)
 
 
+def test_three_d_secure_complete_refuses_a_claimed_outcome_and_an_unconfirmed_intent(api):
+    session, intent = paid_intent(api, THREE_DS)
+    unconfirmed = api.post(intent_url(intent["id"], "3ds/complete"), {}, format="json")
+    assert unconfirmed.status_code == 409, unconfirmed.content
+    assert unconfirmed.json()["error"]["code"] == "invalid_state_transition"
+    ok(confirm(api, intent["id"]))
+    processor.charge_authenticate(reference=SimulatorCharge.objects.get().reference, success=False)
+    # The outcome is the gateway's to say: a caller's claim is refused by name, not ignored.
+    claimed = api.post(intent_url(intent["id"], "3ds/complete"), {"status": "succeeded"}, format="json")
+    assert claimed.status_code == 400, claimed.content
+    assert (claimed.json()["error"]["code"], claimed.json()["error"]["param"]) == ("parameter_invalid", "status")
+    assert PaymentTransaction.objects.get(public_id=intent["id"]).state == "requires_action"
+
+
 def test_redirect_return_without_a_return_url_answers_json(api, anon_api):
     session = calculated_session(api)
     intent = create_intent(api, session["checkout_id"], return_url="")
