@@ -36,6 +36,9 @@ DISPUTE_WON = "dispute_won"
 DISPUTE_LOST = "dispute_lost"
 # A payment its payable could no longer take was given back (voided or refunded).
 RETURNED = "returned"
+# The reason of a CANCELED notice for an intent that lapsed (3-D Secure never finished, an
+# authorization ran out) rather than one somebody canceled.
+EXPIRED_REASON = "expired"
 
 
 @dataclass(frozen=True)
