@@ -202,7 +202,11 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
             self.message_user(request, f"Asked the requester of {refund.public_id} for more information.")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "can_review": self.has_approve_permission(request)}
+        # The review button only while there is something to decide: once approved or
+        # rejected the review page would only say so.
+        refund = self.get_object(request, object_id)
+        reviewable = refund is not None and refund.state == State.UNDER_REVIEW
+        extra_context = {**(extra_context or {}), "can_review": reviewable and self.has_approve_permission(request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- bulk actions --------------------------------------------------------------------------
