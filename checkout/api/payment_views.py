@@ -32,6 +32,12 @@ DOCUMENT_EXAMPLE = {
             request_only=True,
             value=DOCUMENT_EXAMPLE,
         ),
+        OpenApiExample(
+            "The API document's example as written (answers unavailable_payment_methods: paypal, "
+            "apple_pay, bank_transfer)",
+            request_only=True,
+            value={**DOCUMENT_EXAMPLE, "payment_methods": list(DOCUMENTED_METHOD_TYPES)},
+        ),
         OpenApiExample("Pay the session's amount due", request_only=True, value={}),
     ]
 )
