@@ -280,6 +280,8 @@ def test_order_payment_status_follows_the_payment_after_finalize(api, django_cap
         ok(request_refund(api, intent_id), 201)
     order = ok(api.get(f"{V1}/orders/{order_id}"))
     assert (order["payment_status"], order["amount_captured"]) == ("refunded", 5000)
+    again = ok(finalize(api, paid["checkout_id"]))
+    assert (again["created"], again["order"]["payment_status"]) == (False, "refunded")
 
     staff = Client()
     staff.force_login(get_user_model().objects.create_superuser("ops", "ops@example.com", "pw-not-used-elsewhere"))
