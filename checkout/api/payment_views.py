@@ -86,6 +86,7 @@ class SessionPaymentIntentCreateSerializer(StrictSerializer):
         return named
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         named = attrs.get("payment_methods") or []
         attrs["payment_methods_left_out"] = [name for name in named if name not in ACCEPTED_METHOD_TYPES]
         if named:
