@@ -90,6 +90,8 @@ class AddressForm(AccessibleErrorsMixin, forms.Form):
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, prefix=kind, **kwargs)
         self.kind = kind
+        # Read per request, not at import: names in the shopper's language, sorted by them.
+        self.fields["country"].choices = list(countries)
         # Shipping and billing ask the same questions: the error summary says which.
         self.summary_label = _("Shipping address") if kind == "shipping" else _("Billing address")
         for name, token in self.AUTOCOMPLETE.items():
@@ -247,3 +249,19 @@ class CardForm(AccessibleErrorsMixin, forms.Form):
         if not cvc.isdigit() or len(cvc) not in (3, 4):
             raise forms.ValidationError(_("Your card's security code is incomplete."), code="incorrect_cvc")
         return cvc
+
+
+class StripeCardForm(AccessibleErrorsMixin, forms.Form):
+    """Stripe mode's card form: the card stays with Stripe.js; what is posted is the id of
+    the SetupIntent it confirmed (filled by static/hosted/stripe_card.js)."""
+
+    setup_intent = forms.RegexField(
+        r"^seti_[A-Za-z0-9]{1,64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Enter your card details, then pay."),
+            "invalid": _("Enter your card details, then pay."),
+        },
+    )
+    device_fingerprint = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    clean_device_fingerprint = CardForm.clean_device_fingerprint

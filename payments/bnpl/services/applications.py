@@ -23,6 +23,7 @@ from payments.bnpl.locks import lock_application
 from payments.bnpl.models import BNPLApplication, Installment, InstallmentPlan
 from payments.bnpl.providers import base
 from payments.bnpl.providers.simulator import provider_named
+from payments.bnpl.selectors import PAY_LATER_REDIRECT
 from payments.bnpl.services.log import application_transition, bnpl_log
 from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PayableClosed
 from payments.locks import lock_payment, lock_payment_by_pk
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 State = BNPLApplication.State
 PState = PaymentTransaction.State
 PROVIDER = "simulator"  # the default and only provider configured today
-REDIRECT_REASON = "bnpl_redirect"
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def _apply_decision(application, payment, decision: base.Decision, *, actor: str
             at=now,
         )
         if payment.state == PState.PROCESSING:
-            action = {"type": "redirect_to_url", "url": decision.redirect_url, "reason": REDIRECT_REASON}
+            action = {"type": "redirect_to_url", "url": decision.redirect_url, "reason": PAY_LATER_REDIRECT}
             expires = now + timedelta(minutes=settings.BNPL_CHECKOUT_TIMEOUT_MINUTES)
             payment_transition(payment, "require_action", actor=actor, next_action=action, expires_at=expires)
         return
