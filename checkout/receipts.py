@@ -48,6 +48,16 @@ def _masked(email: str) -> str:
     return f"{name[:1]}•••@{domain}"
 
 
+def receipt_amounts(order: Order) -> dict:
+    """The receipt's totals formatted for the order's locale (the order resource's
+    `receipt.formatted`): no query, unlike the whole receipt."""
+    locale = _locale(order.locale)
+    totals = order.totals or {}
+    amounts = {key: int(totals.get(key) or 0) for key, _ in TOTAL_LABELS}
+    return {key: Money(amount, order.currency).format(locale) for key, amount in {
+        **amounts, "grand_total": order.amount}.items()}  # fmt: skip
+
+
 def receipt_context(order: Order) -> dict:
     """Everything the receipt shows, amounts already formatted for the order's locale."""
     locale = _locale(order.locale)
@@ -73,10 +83,7 @@ def receipt_context(order: Order) -> dict:
         ],
         "total_rows": rows,
         "grand_total": money(order.amount),
-        "formatted": {
-            **{key: money(totals.get(key)) for key, _ in TOTAL_LABELS},
-            "grand_total": money(order.amount),
-        },
+        "formatted": receipt_amounts(order),
         "customer_name": (order.customer or {}).get("name", ""),
         "customer_email": _masked((order.customer or {}).get("email", "")),
         "card": order.payment_method,

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from checkout.api.serializers import AddressSerializer, TotalsSerializer
 from checkout.order_selectors import order_amount_captured, order_payment_status
-from checkout.receipts import receipt_context
+from checkout.receipts import receipt_amounts
 from core.api.serializers import StrictSerializer
 from core.exceptions import DomainError
 from payments.bnpl.selectors import installments_for_payment_intent
@@ -162,13 +162,12 @@ class OrderSerializer(serializers.Serializer):
 
     @extend_schema_field(ReceiptSerializer)
     def get_receipt(self, order):
-        context = receipt_context(order)
         return {
             "receipt_id": order.receipt_id,
             "url": receipt_url(order),
             "issued_at": order.created_at,
             "merchant_name": order.merchant.name,
-            "formatted": context["formatted"],
+            "formatted": receipt_amounts(order),
         }
 
 
