@@ -1,5 +1,7 @@
 """Reads of payment state; never write."""
 
+from datetime import datetime
+
 from django.db.models import Count, Q, Sum
 
 from core.exceptions import NotFound
@@ -328,3 +330,36 @@ def attempts_success_since(since) -> tuple[int, int]:
         succeeded=Count("id", filter=Q(status__in=[Status.SUCCEEDED, Status.AUTHORIZED])),
     )
     return counts["succeeded"], counts["decided"]
+
+
+def payment_awaits_transfer(payment: PaymentTransaction | None) -> bool:
+    """Waiting for the shopper's bank transfer (its instructions are the next_action)."""
+    from payments.services.bank_transfers import is_awaiting_transfer
+
+    return payment is not None and is_awaiting_transfer(payment)
+
+
+def bank_transfer_shown(payment: PaymentTransaction | None, *, locale: str) -> dict | None:
+    """A waiting bank transfer's instructions as the shopper reads them (hosted page,
+    email): the IBAN in groups of four as printed on bank documents, the amount and the
+    deadline in `locale`. None unless the payment waits for a transfer."""
+    from babel.dates import format_datetime
+
+    from core.money import format_minor
+    from payments.services.bank_transfers import BANK_TRANSFER_ACTION
+
+    if not payment_awaits_transfer(payment):
+        return None
+    given = payment.next_action[BANK_TRANSFER_ACTION]
+    iban = given["iban"].replace(" ", "")
+    deadline = datetime.fromisoformat(given["expires_at"])
+    return {
+        "account_holder": given.get("account_holder", ""),
+        "iban": " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)),
+        "iban_compact": iban,
+        "bic": given.get("bic", ""),
+        "amount": format_minor(given["amount"], given["currency"], locale),
+        "reference": given["reference"],
+        "deadline": format_datetime(deadline, "long", tzinfo=deadline.tzinfo, locale=locale),
+        "deadline_at": deadline,
+    }
