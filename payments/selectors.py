@@ -343,8 +343,6 @@ def bank_transfer_shown(payment: PaymentTransaction | None, *, locale: str) -> d
     """A waiting bank transfer's instructions as the shopper reads them (hosted page,
     email): the IBAN in groups of four as printed on bank documents, the amount and the
     deadline in `locale`. None unless the payment waits for a transfer."""
-    from babel.dates import format_datetime
-
     from core.money import format_minor
     from payments.services.bank_transfers import BANK_TRANSFER_ACTION
 
@@ -360,6 +358,22 @@ def bank_transfer_shown(payment: PaymentTransaction | None, *, locale: str) -> d
         "bic": given.get("bic", ""),
         "amount": format_minor(given["amount"], given["currency"], locale),
         "reference": given["reference"],
-        "deadline": format_datetime(deadline, "long", tzinfo=deadline.tzinfo, locale=locale),
+        "deadline": _deadline_text(deadline, locale),
         "deadline_at": deadline,
     }
+
+
+def _deadline_text(moment: datetime, locale: str) -> str:
+    """The locale's long date and short time with the zone ("December 2, 2026, 5:05 PM
+    UTC", "2. Dezember 2026, 17:05 UTC"): to the minute, which reads earlier than the
+    deadline itself, never later."""
+    from babel import Locale
+    from babel.dates import format_datetime
+
+    spoken = Locale.parse(locale)
+    pattern = (
+        str(spoken.datetime_formats["long"])
+        .replace("{1}", spoken.date_formats["long"].pattern)
+        .replace("{0}", spoken.time_formats["short"].pattern + " z")
+    )
+    return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=spoken)

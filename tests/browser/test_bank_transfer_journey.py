@@ -73,6 +73,7 @@ def test_a_transfer_paid_through_the_statement_ends_in_the_order(tab, shop):
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
     order = Order.objects.get(session__public_id=session.public_id)
     expect(page.get_by_text(order.public_id)).to_be_visible()
+    expect(page.get_by_text("Bank transfer", exact=True)).to_be_visible()
     tab.snap("bank-transfer-success")
     assert PaymentTransaction.objects.get(pk=payment.pk).state == "completed"
 

@@ -120,10 +120,16 @@ def test_the_statement_credit_completes_the_order_and_the_page_shows_success(
 
     landing = browser.get(pay_page(checkout_session, "payment/processing"))
     assert landing.status_code == 302 and landing["Location"] == pay_page(checkout_session, "success")
-    success = browser.get(landing["Location"])
+    with django_capture_on_commit_callbacks(execute=True):
+        success = browser.get(landing["Location"])
     assert success.status_code == 200
     order = Order.objects.get(session=checkout_session)
-    assert order.public_id in text(success)
+    words = text(success)
+    assert order.public_id in words and "Payment Bank transfer" in words and "Bank_transfer" not in words
+    # The order confirmation names how it was paid, not a card that never was.
+    confirmation = mail.outbox[-1]
+    assert confirmation.subject.endswith("is confirmed") and "Payment: Bank transfer" in confirmation.body
+    assert "••••" not in confirmation.body
     assert CheckoutSession.objects.get(pk=checkout_session.pk).status == "completed"
 
 
