@@ -222,3 +222,25 @@ def test_no_email_once_the_transfer_no_longer_waits(browser, shop_api, checkout_
     page = Client()
     open_checkout(page, checkout_session)
     assert "Awaiting your transfer" not in text(page.get(pay_page(checkout_session), follow=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_choosing_it_in_several_tabs_at_once_makes_one_transfer_and_one_email(shop_api, checkout_session):
+    from tests.concurrency import run_together
+
+    offer_transfers(shop_api)
+    ready_to_pay(Client(), checkout_session, shop_api.rates[0])
+    tabs = [Client() for _ in range(3)]
+    for tab in tabs:
+        open_checkout(tab, checkout_session)
+
+    answers = run_together(3, lambda i: tabs[i].post(pay_page(checkout_session, "payment/transfer")))
+    assert [getattr(answer, "status_code", answer) for answer in answers] == [303, 303, 303]
+    assert {answer["Location"] for answer in answers} == {pay_page(checkout_session, "payment/processing")}
+    payments = PaymentTransaction.objects.filter(reference=checkout_session.public_id)
+    assert [(p.state, p.attempt_count) for p in payments] == [("requires_action", 1)]
+    # Every tab shows the one reference the shopper must quote.
+    reference = payments[0].next_action["display_bank_transfer_instructions"]["reference"]
+    for tab in tabs:
+        assert f'value="{reference}"' in tab.get(pay_page(checkout_session, "payment/processing")).content.decode()
+    assert len(mail.outbox) == 1 and reference in mail.outbox[0].body
