@@ -11,6 +11,7 @@ from merchants.models import Merchant
 from merchants.services import merchant_create
 from merchants.webhooks.services import callback_secret_reveal
 from payments.services.methods import payment_method_tokenize
+from reconciliation.models import StatementSource
 
 DEMO_NAME = "Demo Store"
 # Stripe's test card for a payment its risk engine blocks; on the demo merchant's block list.
@@ -53,7 +54,13 @@ class Command(BaseCommand):
         if merchant is None or not secrets_file.exists():
             data = merchant_create(name=DEMO_NAME).as_dict()
             secrets_file.write_text(json.dumps(data, indent=2))
-            fraud_for_one_tester(Merchant.objects.get(public_id=data["merchant_id"]))
+            demo = Merchant.objects.get(public_id=data["merchant_id"])
+            fraud_for_one_tester(demo)
+            # The daily reconciliation imports from the merchant's statement folder, where
+            # `manage.py simulator_bank_statement` writes the test bank's files.
+            StatementSource.objects.get_or_create(
+                merchant=demo, name="Bank statements folder", defaults={"kind": "folder"}
+            )
         data = json.loads(secrets_file.read_text())
         merchant = Merchant.objects.get(public_id=data["merchant_id"])
         # Read from the database, not the file: it is current after a rotation.
