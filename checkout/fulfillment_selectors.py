@@ -75,6 +75,8 @@ def session_shipment_fingerprint(session: CheckoutSession) -> str:
 def selected_shipment_plan(session: CheckoutSession) -> ShipmentPlan | None:
     """The session's selected plan while it still fits the cart and address; else None
     (the session then needs shipping chosen again)."""
+    if session.__dict__.get("_selected_plan_id", 0) is None:
+        return None  # the locking query found none (checkout.locks), and none was chosen since
     plan = ShipmentPlan.objects.filter(session=session, status=ShipmentPlan.Status.SELECTED).first()
     if plan is None or plan.fingerprint != session_shipment_fingerprint(session):
         return None
