@@ -5,14 +5,21 @@ wrote, and a job's state moves only through its task. Undoing either goes throug
 API's services (rollback, refunds), which check and audit what they do.
 """
 
-from django.contrib import admin
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
 from checkout.models import FinalizationJob, Order
 from checkout.receipts import receipt_context
+from checkout.services.support import RESEND_SENT, order_receipt_resend, order_support_note_add
 from core import admin_kit
 from core.backoffice.display import badge, merchant_name
+from core.backoffice.support import SupportNotesMixin, form_token, staff_actor, staff_author
+from core.exceptions import DomainError
 from core.money import Money, is_currency
+from merchants.audit.selectors import audit_list
 
 
 class _ReadOnlyAdmin(admin_kit.ModelAdmin):
@@ -70,7 +77,8 @@ def order_summary(order: Order) -> dict:
 
 
 @admin.register(Order)
-class OrderAdmin(_ReadOnlyAdmin):
+class OrderAdmin(SupportNotesMixin, _ReadOnlyAdmin):
+    support_note_object_type = "order"
     list_display = (
         "status_badge", "total", "public_id", "customer_email", merchant_name, "payment_status", "created_at",
     )  # fmt: skip
@@ -92,6 +100,62 @@ class OrderAdmin(_ReadOnlyAdmin):
         order = self.get_object(request, object_id)
         extra = {"order_summary": order_summary(order)} if order else {}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    # --- support: notes (SupportNotesMixin) and the confirmation email sent again -------
+    def support_note_write(self, request, obj, note):
+        order_support_note_add(
+            merchant_id=obj.merchant_id, order_id=obj.public_id, note=note, author=staff_author(request),
+            actor=staff_actor(request),
+        )  # fmt: skip
+
+    def has_resend_receipt_permission(self, request) -> bool:
+        return request.user.has_perm("checkout.resend_receipt")
+
+    def support_context(self, request, obj) -> dict:
+        context = super().support_context(request, obj)
+        if self.has_resend_receipt_permission(request):
+            sent = (
+                audit_list(
+                    merchant_id=obj.merchant_id, object_type="order", object_id=obj.public_id, action=RESEND_SENT
+                )
+                .order_by("-created_at", "-id")
+                .first()
+            )
+            context["resend"] = {
+                "action": reverse("admin:checkout_order_resend_receipt", args=[obj.pk]),
+                "token": form_token(),
+                "shopper_email": (obj.customer or {}).get("email", ""),
+                "first_sent_at": obj.confirmation_emailed_at,
+                "last_sent": {"when": sent.created_at, "to": sent.data.get("to", "")} if sent else None,
+            }
+        return context
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(require_POST(self.resend_receipt_view))
+        return [
+            path("<path:object_id>/resend-receipt/", view, name="checkout_order_resend_receipt"),
+            *super().get_urls(),
+        ]
+
+    def resend_receipt_view(self, request, object_id):
+        order = self.get_object(request, object_id)
+        if order is None or not self.has_view_permission(request, order):
+            raise Http404
+        if not self.has_resend_receipt_permission(request):
+            raise PermissionDenied
+        try:
+            resend = order_receipt_resend(
+                merchant_id=order.merchant_id, order_id=order.public_id, actor=staff_actor(request),
+                request_token=request.POST.get("token", ""), email=request.POST.get("email", ""),
+            )  # fmt: skip
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if resend.created:
+                messages.success(request, f"The confirmation email is on its way to {resend.email}.")
+            else:
+                messages.info(request, f"Already sent to {resend.email} (the same click twice).")
+        return HttpResponseRedirect(f"{self.change_page_url(order)}#support")
 
     @admin.display(description="Total", ordering="amount")
     def total(self, order):
