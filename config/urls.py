@@ -9,6 +9,7 @@ from core.api.errors import api_not_found, api_server_error
 from core.api.health import HealthApi
 from core.api.schema import SchemaApi
 from core.metrics import metrics_page
+from core.pages import favicon, home
 from payments.bnpl.pages import pay_installment
 
 # Unknown API paths answer in the error envelope, like every other API error.
@@ -27,6 +28,8 @@ checkout_api = [
 ]
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("v1/oauth/token/", TokenView.as_view(), name="oauth-token"),
     # The same endpoint without the slash: a POST cannot be redirected to add it.

@@ -273,8 +273,9 @@ def paid_lines(*, merchant_id: int, reference: str, payment_intent_id: str) -> l
 
 
 # What the apps above know of the payer of a payment (by its reference), for fraud
-# scoring: {"email", "billing_country", "shipping_country"}. Read inside the confirm's
-# claim transaction: providers only read, never lock or write.
+# scoring and for writing to them: {"email", "billing_country", "shipping_country",
+# "locale"}. Read inside the confirm's claim transaction: providers only read, never
+# lock or write.
 _risk_facts_providers = []
 
 

@@ -25,7 +25,7 @@ def statement_lines(statement: Statement, *, after_position: int = 0, limit: int
     """The statement's lines in file order after `after_position`, and whether more follow."""
     rows = list(
         StatementLine.objects.filter(statement=statement, position__gt=after_position)
-        .select_related("matched_payment", "matched_refund")
+        .select_related("matched_payment", "matched_refund", "matched_dispute")
         .order_by("position")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit

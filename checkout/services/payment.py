@@ -362,7 +362,8 @@ def _payment_pk(notice: hooks.PaymentNotice) -> int | None:
 
 def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
     """Payments' risk-facts provider: what the session (the payment's reference) knows of
-    the payer, for fraud scoring. Reads only; runs inside the confirm's claim."""
+    the payer, for fraud scoring, and the shopper's locale (for the payment's emails).
+    Reads only; runs inside the confirm's claim."""
     session = (
         CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference)
         .prefetch_related("addresses")
@@ -375,4 +376,5 @@ def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
         "email": session.customer_email,
         "billing_country": countries.get("billing", ""),
         "shipping_country": countries.get("shipping", ""),
+        "locale": session.locale,
     }
