@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from checkout.models import FinalizationJob, Order
+from checkout.order_selectors import order_amount_captured, order_payment_status, orders_with_payment
 from checkout.receipts import receipt_context
 from checkout.services.support import RESEND_SENT, order_receipt_resend, order_support_note_add
 from core import admin_kit
@@ -20,6 +21,7 @@ from core.backoffice.support import SupportNotesMixin, form_token, staff_actor, 
 from core.exceptions import DomainError
 from core.money import Money, is_currency
 from merchants.audit.selectors import audit_list
+from payments.selectors import payment_states_for_order_status
 
 
 class _ReadOnlyAdmin(admin_kit.ModelAdmin):
@@ -61,8 +63,8 @@ def order_summary(order: Order) -> dict:
     return {
         **receipt,
         "status_badge": badge(order.status),
-        "payment_badge": badge(order.payment_status),
-        "captured": Money(order.amount_captured, order.currency).format() if is_currency(order.currency) else "",
+        "payment_badge": badge(order_payment_status(order)),
+        "captured": Money(order_amount_captured(order), order.currency).format() if is_currency(order.currency) else "",
         "customer_full": {"name": customer.get("name", ""), "email": customer.get("email", ""),
                           "phone": customer.get("phone", "")},
         "shipping_method": shipping.get("name") or shipping.get("label") or shipping.get("rate_id") or "",
@@ -76,22 +78,51 @@ def order_summary(order: Order) -> dict:
     }  # fmt: skip
 
 
+class PaymentStatusFilter(admin.SimpleListFilter):
+    """By where the payment stands now, not the status finalize wrote."""
+
+    title = "payment status"
+    parameter_name = "payment_status"
+
+    def lookups(self, request, model_admin):
+        statuses = ["captured", "authorized", "partially_refunded", "refunded", "disputed", "canceled", "expired"]
+        return [(status, status.replace("_", " ")) for status in statuses] + [
+            (Order.PaymentStatus.SETTLED_OUTSIDE, "settled outside")
+        ]
+
+    def queryset(self, request, queryset):
+        status = self.value()
+        if not status:
+            return queryset
+        if status == Order.PaymentStatus.SETTLED_OUTSIDE:
+            return queryset.filter(payment_status=status)
+        return queryset.exclude(payment_status=Order.PaymentStatus.SETTLED_OUTSIDE).filter(
+            payment_state__in=payment_states_for_order_status(status)
+        )
+
+
 @admin.register(Order)
 class OrderAdmin(SupportNotesMixin, _ReadOnlyAdmin):
     support_note_object_type = "order"
     list_display = (
-        "status_badge", "total", "public_id", "customer_email", merchant_name, "payment_status", "created_at",
+        "status_badge", "total", "public_id", "customer_email", merchant_name, "payment_status_now", "created_at",
     )  # fmt: skip
     list_display_links = ("status_badge", "total", "public_id")
-    list_filter = ("status", "payment_status", "currency", ("merchant", admin.RelatedOnlyFieldListFilter), "created_at")
+    list_filter = (
+        "status", PaymentStatusFilter, "currency", ("merchant", admin.RelatedOnlyFieldListFilter), "created_at",
+    )  # fmt: skip
     list_select_related = ("merchant", "session")
     search_fields = ("public_id", "session__public_id", "payment_intent_id", "customer__email")
     raw_id_fields = ("merchant", "session")
     date_hierarchy = "created_at"
     change_form_before_template = "admin/checkout/order_summary.html"
 
+    def get_queryset(self, request):
+        return orders_with_payment(super().get_queryset(request))
+
     def get_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name not in SNAPSHOT_FIELDS]
+        # payment_status is the finalize-time snapshot; the summary shows it as it is now.
+        return [f.name for f in self.model._meta.fields if f.name not in SNAPSHOT_FIELDS | {"payment_status"}]
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -164,6 +195,10 @@ class OrderAdmin(SupportNotesMixin, _ReadOnlyAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, order):
         return badge(order.status)
+
+    @admin.display(description="Payment status")
+    def payment_status_now(self, order):
+        return order_payment_status(order)
 
     @admin.display(description="Customer")
     def customer_email(self, order):

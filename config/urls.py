@@ -39,6 +39,8 @@ urlpatterns = [
     re_path(r"^v1/checkout/", api_not_found),
     path("v1/schema/", SchemaApi.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Every other path under /v1 too: handler404 is not used while DEBUG is on (a local run).
+    re_path(r"^v1(/|$)", api_not_found),
     path("pay/installments/<str:installment_id>", pay_installment, name="bnpl-pay-installment"),
     path("pay/", include("checkout.hosted.urls")),
     path("receipts/<str:receipt_id>", receipt_page, name="receipt"),

@@ -255,12 +255,20 @@ def _pay_later_context(session, wallet: dict) -> dict:
     for plan in plans:
         # The default plans' names are in the catalog; a merchant's own name passes through.
         name = plan["name"]
-        plan["label"] = gettext("%(name)s: %(count)s payments of %(each)s, %(every)s") % {
+        first, *rest = plan["installments"]
+        values = {
             "name": gettext(name),
             "count": plan["installment_count"],
-            "each": summary_money(session, plan["installments"][-1]),
+            "each": summary_money(session, rest[-1] if rest else first),
             "every": _every(plan["interval"]),
         }
+        if rest and first != rest[-1]:
+            # The cents that don't divide evenly are taken with the first payment: say so,
+            # the shopper sees that amount at the provider a moment later.
+            values.update(first=summary_money(session, first), rest=len(rest))
+            plan["label"] = gettext("%(name)s: %(first)s today, then %(rest)s payments of %(each)s, %(every)s") % values
+        else:
+            plan["label"] = gettext("%(name)s: %(count)s payments of %(each)s, %(every)s") % values
     return {"pay_later_plans": plans}
 
 

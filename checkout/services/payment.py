@@ -318,7 +318,12 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
             # A closing session is closed by whoever claimed it, with the reason that
             # matters, once the payment is back.
             if closing and session.status == Status.PAYMENT_PROCESSING:
-                reason = "The payment was canceled." if notice.type == hooks.CANCELED else "The payment failed."
+                if notice.type == hooks.CANCELED and notice.reason == hooks.EXPIRED_REASON:
+                    reason = "The payment expired."
+                elif notice.type == hooks.CANCELED:
+                    reason = "The payment was canceled."
+                else:
+                    reason = "The payment failed."
                 session_transition(
                     session, "fail", actor="system:payments", data=data, reason=reason, failure_code=failure_code
                 )
