@@ -50,6 +50,17 @@ def send_order_confirmation(self, order_pk: int) -> bool:
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from exc
 
 
+@shared_task(name="checkout.send_transfer_instructions", bind=True, acks_late=True, max_retries=5)
+def send_transfer_instructions(self, session_pk: int, payment_intent_id: str) -> bool:
+    from checkout.services.transfer_instructions import transfer_instructions_send
+
+    try:
+        return transfer_instructions_send(session_pk=session_pk, payment_intent_id=payment_intent_id)
+    except OSError as exc:
+        # SMTP unreachable or refused: the claim was given back, so a retry sends it.
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from exc
+
+
 @shared_task(name="checkout.resend_order_receipt", bind=True, acks_late=True, max_retries=5)
 def resend_order_receipt(self, order_pk: int, request_event_pk: int) -> bool:
     from checkout.services.support import order_receipt_resend_send

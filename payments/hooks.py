@@ -332,6 +332,10 @@ DISPUTE_REVERSAL = "dispute_reversal"
 GIFT_CARD = "gift_card"
 STORE_CREDIT = "store_credit"
 INSTALLMENT = "installment"
+# A charge the shopper paid by bank transfer straight into the merchant's own account:
+# it counts as the merchant's revenue, but the platform never held the money, so it
+# carries no processor fee and is never paid out.
+BANK_TRANSFER = "bank_transfer"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Reads of payment state; never write."""
 
+from datetime import datetime
+
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from core.exceptions import NotFound
@@ -356,3 +358,50 @@ def attempts_success_since(since) -> tuple[int, int]:
         succeeded=Count("id", filter=Q(status__in=[Status.SUCCEEDED, Status.AUTHORIZED])),
     )
     return counts["succeeded"], counts["decided"]
+
+
+def payment_awaits_transfer(payment: PaymentTransaction | None) -> bool:
+    """Waiting for the shopper's bank transfer (its instructions are the next_action)."""
+    from payments.services.bank_transfers import is_awaiting_transfer
+
+    return payment is not None and is_awaiting_transfer(payment)
+
+
+def bank_transfer_shown(payment: PaymentTransaction | None, *, locale: str) -> dict | None:
+    """A waiting bank transfer's instructions as the shopper reads them (hosted page,
+    email): the IBAN in groups of four as printed on bank documents, the amount and the
+    deadline in `locale`. None unless the payment waits for a transfer."""
+    from core.money import format_minor
+    from payments.services.bank_transfers import BANK_TRANSFER_ACTION
+
+    if not payment_awaits_transfer(payment):
+        return None
+    given = payment.next_action[BANK_TRANSFER_ACTION]
+    iban = given["iban"].replace(" ", "")
+    deadline = datetime.fromisoformat(given["expires_at"])
+    return {
+        "account_holder": given.get("account_holder", ""),
+        "iban": " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)),
+        "iban_compact": iban,
+        "bic": given.get("bic", ""),
+        "amount": format_minor(given["amount"], given["currency"], locale),
+        "reference": given["reference"],
+        "deadline": _deadline_text(deadline, locale),
+        "deadline_at": deadline,
+    }
+
+
+def _deadline_text(moment: datetime, locale: str) -> str:
+    """The locale's long date and short time with the zone ("December 2, 2026, 5:05 PM
+    UTC", "2. Dezember 2026, 17:05 UTC"): to the minute, which reads earlier than the
+    deadline itself, never later."""
+    from babel import Locale
+    from babel.dates import format_datetime
+
+    spoken = Locale.parse(locale)
+    pattern = (
+        str(spoken.datetime_formats["long"])
+        .replace("{1}", spoken.date_formats["long"].pattern)
+        .replace("{0}", spoken.time_formats["short"].pattern + " z")
+    )
+    return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=spoken)

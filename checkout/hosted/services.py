@@ -191,6 +191,44 @@ def hosted_pay_later(*, session: CheckoutSession, plan: str, ip: str = "") -> Pa
     )
 
 
+def hosted_bank_transfer_offered(session: CheckoutSession) -> bool:
+    """The merchant takes bank transfers (a valid receiving IBAN). Not beside gift cards:
+    a transfer pays the whole order, as a pay later plan does."""
+    from payments.capabilities import bank_transfer
+
+    return bank_transfer(session.merchant)
+
+
+def hosted_bank_transfer(*, session: CheckoutSession, ip: str = "") -> PaymentTransaction:
+    """The shopper chose to pay by bank transfer: the session's intent is confirmed with a
+    bank-transfer method and answers with the instructions (requires_action); the
+    statement's credit completes it later. A second submit (a reload, a double click)
+    answers with the transfer already waiting rather than a new reference. Raises
+    bank_transfer_unavailable (400) and what confirm raises."""
+    from payments.selectors import payment_awaits_transfer
+    from payments.services.bank_transfers import bank_transfer_method_create
+
+    if not hosted_bank_transfer_offered(session):
+        # Refused before an intent is made for it (an old page, a crafted form).
+        raise DomainError("This merchant does not take bank transfers.", code="bank_transfer_unavailable")
+    _, payment = session_payment_intent_create(
+        merchant_id=session.merchant_id,
+        checkout_id=session.public_id,
+        actor=ACTOR,
+        return_url=hosted_return_url(session),
+    )
+    if payment_awaits_transfer(payment):
+        return payment
+    method = bank_transfer_method_create(merchant_id=session.merchant_id)
+    return payment_intent_confirm(
+        merchant_id=session.merchant_id,
+        payment_intent_id=payment.public_id,
+        payment_method_id=method.public_id,
+        actor=ACTOR,
+        ip=ip,
+    )
+
+
 def hosted_place(*, session: CheckoutSession) -> CheckoutSession:
     """Places the order once the last editing step is done: in merchant-approval mode the
     session now waits for the merchant, otherwise it stays ready to pay. Raises what

@@ -19,18 +19,18 @@ from checkout.hosted.access import grant_drop, grant_from_token, hosted_view, li
 from checkout.hosted.forms import AddressForm, CardForm, DeliveryForm, DetailsForms, StripeCardForm
 from checkout.hosted.pages import first_missing_step, go, hosted_page, page, receipt_url, return_url
 from checkout.hosted.selectors import decline_message, hosted_session_get, hosted_stage, session_payment
-from checkout.hosted.summary import delivery_choices
+from checkout.hosted.summary import babel_locale, delivery_choices
 from checkout.hosted.summary import money as summary_money
 from checkout.models import Address, CheckoutSession
 from checkout.order_selectors import order_for_session
 from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
-from core.money import format_minor
 from payments.bnpl.selectors import pay_later_step
 from payments.exceptions import CardError, GatewayUnavailable
 from payments.selectors import (
     attempts_remaining,
+    bank_transfer_shown,
     payment_has_failed,
     payment_is_held,
     payment_needs_action,
@@ -45,6 +45,8 @@ Status = CheckoutSession.Status
 # before it sends the browser back to the store (seconds).
 REFRESH_SECONDS = 3
 RETURN_SECONDS = 5
+# A bank transfer takes hours or days to reach the statement: its page looks less often.
+TRANSFER_REFRESH_SECONDS = 60
 # What session_payment_intent_create says when the totals the shopper saw are not payable.
 TOTALS_CHANGED = frozenset({"calculation_missing", "stale_calculation", "nothing_to_pay"})
 
@@ -295,9 +297,12 @@ def _back_step(session) -> str | None:
     return "shipping" if session_requires_shipping(session) else "details"
 
 
-def _payment_page(request, session, payment, form, *, status=200, gift_card_error="", pay_later_error=""):
+def _payment_page(
+    request, session, payment, form, *, status=200, gift_card_error="", pay_later_error="", bank_transfer_error=""
+):
     previous_failed = payment is not None and payment_has_failed(payment)
     wallet = _wallet_context(session)
+    transfer_offered = not wallet["gift_cards"] and services.hosted_bank_transfer_offered(session)
     return page(
         request,
         session,
@@ -310,6 +315,8 @@ def _payment_page(request, session, payment, form, *, status=200, gift_card_erro
         approved=session.approved_at is not None,
         gift_card_error=gift_card_error,
         pay_later_error=pay_later_error,
+        bank_transfer_offered=transfer_offered,
+        bank_transfer_error=bank_transfer_error,
         back_step=_back_step(session),
         **wallet,
         **_pay_later_context(session, wallet),
@@ -485,6 +492,30 @@ def payment_later(request, session, payment):
     return _dispatch_after_post(session)
 
 
+@require_POST
+@hosted_page("payment")
+def payment_transfer(request, session, payment):
+    """ "Pay by bank transfer": the instructions come next (the processing page), and that
+    page waits for the statement's credit."""
+    try:
+        services.hosted_bank_transfer(session=session, ip=client_ip(request))
+    except CardError:
+        # Refused before the transfer was set up (a fraud block): recorded on the intent.
+        return _dispatch_after_post(session)
+    except (Conflict, InvalidStateTransition) as error:
+        if error.code in TOTALS_CHANGED:
+            message = _("Your order changed since its total was shown. Please review it and pay again.")
+            return _payment_page(request, session, payment, CardForm(), status=409, bank_transfer_error=message)
+        return _dispatch_after_post(session)
+    except DomainError as error:
+        if error.code == "bank_transfer_unavailable":
+            message = _("This store doesn't take bank transfers at the moment. Please pay by card.")
+        else:
+            message = error.message
+        return _payment_page(request, session, payment, CardForm(), status=400, bank_transfer_error=message)
+    return _dispatch_after_post(session)
+
+
 def _dispatch_after_post(session):
     """Where the shopper goes after a payment POST, decided on the session as it is now."""
     session = hosted_session_get(merchant_id=session.merchant_id, checkout_id=session.public_id)
@@ -522,10 +553,11 @@ def processing(request, session, payment):
     pay_later = pay_later_step(payment) if action_url else ""
     if pay_later == "wait":
         action_url = ""  # back from the provider: the first installment's charge decides now
-    # A bank transfer waits for the shopper's transfer: its instructions, not a spinner.
-    transfer = action.get("display_bank_transfer_instructions")
-    # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
-    refresh = None if action_url or transfer else REFRESH_SECONDS
+    # A bank transfer waits for the shopper's transfer: its instructions, not a spinner,
+    # and a slow check for the statement's credit (this is the page they come back to).
+    transfer = bank_transfer_shown(payment, locale=babel_locale(session))
+    # A payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
+    refresh = TRANSFER_REFRESH_SECONDS if transfer else None if action_url else REFRESH_SECONDS
     checking = payment_is_held(payment) and payment_review_open(payment)
     stripe = {}
     if _stripe_mode(session) and action.get("type") == "use_stripe_sdk":
@@ -534,8 +566,7 @@ def processing(request, session, payment):
         stripe = _stripe_action(session, payment)
     return page(
         request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking,
-        pay_later=pay_later,
-        transfer=transfer, transfer_amount=format_minor(transfer["amount"], transfer["currency"]) if transfer else "",
+        pay_later=pay_later, transfer=transfer,
         **stripe,
     )  # fmt: skip
 

@@ -300,6 +300,31 @@ def session_holds_extend(*, merchant_id: int, checkout_id: str, actor: str, minu
         return _extend_locked(active[0], session=session, minutes=minutes, actor=actor, now=timezone.now())
 
 
+def session_holds_keep_until(session: CheckoutSession, *, until, actor: str, reason: str) -> int:
+    """Keeps the session's active holds until `until`, the deadline of a payment that waits
+    for its payer (a bank transfer's days), past hold_minutes, max_hold_minutes and the
+    session's own expires_at: the deadlines job leaves a session whose payment waits alone,
+    so the payment's deadline ends the wait, and its expiry fails the session and releases
+    the holds at that moment. Without this the stock would go back on sale while the
+    shopper's money is on its way.
+
+    The caller holds the session lock in its transaction. A hold that lapsed already is
+    left as it is (its stock may be sold; committing the order re-checks it). Never
+    shortens a hold. Returns how many holds it extended.
+    """
+    now = timezone.now()
+    extended = 0
+    for reservation in lock_active_reservations(session=session):
+        if reservation.is_lapsed(now) or until <= reservation.expires_at:
+            continue
+        previous = reservation.expires_at
+        reservation.expires_at = until
+        reservation.save(update_fields=["expires_at", "updated_at"])
+        _record(session, reservation, "extended", actor=actor, previous_expires_at=previous.isoformat(), reason=reason)
+        extended += 1
+    return extended
+
+
 def _release_locked(reservation: Reservation, *, session, actor: str, reason: str) -> None:
     reservation.release()
     reservation.save()

@@ -15,7 +15,7 @@ from checkout.locks import lock_session
 from checkout.models import Address, CheckoutSession, SessionEvent
 from checkout.models.session import TERMINAL
 from checkout.selectors import session_address
-from checkout.services.inventory import session_holds_release
+from checkout.services.inventory import session_holds_keep_until, session_holds_release
 from checkout.services.lifecycle import (
     session_failure_clear,
     session_failure_mark,
@@ -26,7 +26,7 @@ from checkout.services.lifecycle import (
 from core.exceptions import Conflict, DomainError, NotFound
 from payments import hooks
 from payments.exceptions import PayableClosed
-from payments.selectors import payment_intent_get, payment_is_closed, payment_is_unpaid
+from payments.selectors import payment_awaits_transfer, payment_intent_get, payment_is_closed, payment_is_unpaid
 from payments.services import payment_intent_cancel, payment_intent_create, payment_intent_lock
 from payments.services.intents import payment_intent_set_method_types
 from payments.services.returns import payment_return_request, payment_return_run
@@ -335,10 +335,27 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
                 session_failure_mark(session, failure_code)
             elif session.status == Status.PAYMENT_PROCESSING and took_money:
                 session_failure_clear(session)
+            elif session.status == Status.PAYMENT_PROCESSING and notice.type == hooks.REQUIRES_ACTION:
+                _transfer_awaited(session, notice)
     if give_back:
         payment = _payment_pk(notice)
         if payment is not None:
             payment_return_run(payment_pk=payment, actor="system:checkout")
+
+
+def _transfer_awaited(session: CheckoutSession, notice: hooks.PaymentNotice) -> None:
+    """The session's payment now waits for the shopper's bank transfer (days, not the
+    minutes of 3-D Secure): its holds are kept until the transfer's deadline, and the
+    instructions are emailed once this commits. Under the session's lock."""
+    from checkout.services.transfer_instructions import transfer_instructions_queue
+
+    payment = payment_intent_get(merchant_id=notice.merchant_id, payment_intent_id=notice.payment_intent_id)
+    if not payment_awaits_transfer(payment) or payment.action_expires_at is None:
+        return  # 3-D Secure, or the transfer arrived (or lapsed) before this notice
+    session_holds_keep_until(
+        session, until=payment.action_expires_at, actor="system:payments", reason="awaiting bank transfer"
+    )
+    transfer_instructions_queue(session, payment_intent_id=payment.public_id)
 
 
 def _payment_pk(notice: hooks.PaymentNotice) -> int | None:

@@ -26,6 +26,9 @@ _KINDS = {
     hooks.GIFT_CARD: (Type.GIFT_CARD, BalanceTransaction.Source.SPLIT_PART, False),
     hooks.STORE_CREDIT: (Type.STORE_CREDIT, BalanceTransaction.Source.SPLIT_PART, False),
     hooks.INSTALLMENT: (Type.INSTALLMENT, BalanceTransaction.Source.INSTALLMENT, True),
+    # Paid into the merchant's own account (its IBAN): revenue, but never the platform's
+    # money, so no fee and no payout, as Stripe books a payment made outside its balance.
+    hooks.BANK_TRANSFER: (Type.CHARGE, BalanceTransaction.Source.PAYMENT, False),
 }
 
 
@@ -87,7 +90,8 @@ def balance_transaction_record(
         net=amount - fee,
         currency=currency,
         cash=cash,
-        available_on=available_on or _available_on(type, merchant_id, amount, today),
+        # Value the merchant already holds waits for no settlement.
+        available_on=available_on or (_available_on(type, merchant_id, amount, today) if cash else today),
         source_type=source_type,
         source_id=source_id,
         payment_id=payment_pk,

@@ -108,12 +108,21 @@ def payment_audit(payment: PaymentTransaction, *, action: str, actor: str, befor
     return entry.after
 
 
+def _paid_by_transfer(payment: PaymentTransaction) -> bool:
+    # The locks load the method with the payment (select_related): no query of its own.
+    return payment.payment_method_id is not None and payment.payment_method.type == "bank_transfer"
+
+
 def _captured_movement(payment: PaymentTransaction) -> hooks.MoneyMovement:
     # An installment of a buy-now-pay-later plan is a card charge of its own intent, named
     # by its metadata; the ledger books it as the installment it is.
     installment = (payment.metadata or {}).get("installment")
+    if installment:
+        kind = hooks.INSTALLMENT
+    else:
+        kind = hooks.BANK_TRANSFER if _paid_by_transfer(payment) else hooks.CHARGE
     return hooks.MoneyMovement(
-        kind=hooks.INSTALLMENT if installment else hooks.CHARGE,
+        kind=kind,
         merchant_id=payment.merchant_id,
         amount=payment.amount_captured,
         currency=payment.currency,

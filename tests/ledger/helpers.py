@@ -24,8 +24,11 @@ def ledger_net(merchant, currency="USD") -> int:
 
 def expected_net(merchant, currency="USD", *, open_disputes=0) -> int:
     """captured − refunded (refunds and lost chargebacks) − open disputes − fees, from the
-    payments' own columns and the ledger's fee column."""
-    payments = PaymentTransaction.objects.filter(merchant=merchant, currency=currency)
+    payments' own columns and the ledger's fee column. Bank transfers are left out: the
+    shopper paid them into the merchant's own account, so the platform owes nothing for them."""
+    payments = PaymentTransaction.objects.filter(merchant=merchant, currency=currency).exclude(
+        payment_method__type="bank_transfer"
+    )
     sums = payments.aggregate(captured=Sum("amount_captured"), refunded=Sum("amount_refunded"))
     fees = BalanceTransaction.objects.filter(merchant=merchant, currency=currency, cash=True).aggregate(f=Sum("fee"))
     return (sums["captured"] or 0) - (sums["refunded"] or 0) - open_disputes - (fees["f"] or 0)

@@ -124,6 +124,9 @@ def test_the_hosted_page_shows_the_transfer_instructions(offers_transfers, merch
     client = Client()
     session = CheckoutSession.objects.get(public_id=checkout_id)
     open_checkout(client, session)
-    page = text(client.get(pay_page(session, "payment/processing")))
-    assert "by bank transfer" in page
-    assert IBAN in page and shown["reference"] in page and "$50.00" in page
+    response = client.get(pay_page(session, "payment/processing"))
+    page = text(response)
+    assert "Awaiting your transfer" in page
+    assert "DE89 3704 0044 0532 0130 00" in page and "$50.00" in page
+    # The reference sits in a read-only field, to be copied whole.
+    assert f'value="{shown["reference"]}"' in response.content.decode()
