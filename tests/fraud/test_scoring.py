@@ -10,6 +10,7 @@ from fraud.services import (
     REVIEW,
     list_entry_create,
     rule_create,
+    rule_update,
     rules_ensure_defaults,
 )
 from merchants.services import merchant_settings_update
@@ -168,7 +169,9 @@ def test_thresholds_are_merchant_settings(merchant):
         changes={"extra_settings": {"fraud_review_threshold": 50, "fraud_block_threshold": 60}},
     )
     assert assess(merchant).action == ALLOW
-    FraudRule.objects.filter(merchant=merchant, name="edge").update(score=61)
+    edge = FraudRule.objects.get(merchant=merchant, name="edge")
+    # Through the service, as the API and admin change rules: scoring sees it at once.
+    rule_update(merchant_id=merchant.pk, rule_id=edge.public_id, data={"score": 61})
     assert assess(merchant).action == BLOCK
 
 
