@@ -28,11 +28,11 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from checkout.failures import reason_for_finalization_error
-from checkout.fulfillment_selectors import order_shipments
+from checkout.fulfillment_selectors import PLAN_MEMO, order_shipments
 from checkout.locks import lock_session, lock_session_order, lock_session_pk
 from checkout.models import Address, CheckoutSession, Order, Reservation, ReservationLine
 from checkout.models.session import CLOSE_FAIL
-from checkout.pricing_selectors import session_blockers
+from checkout.pricing_selectors import session_blockers, session_blockers_for
 from checkout.providers.inventory import inventory_provider_for
 from checkout.selectors import session_address
 from checkout.services.closing import LEAVE_TO_JANITOR, session_close_claim, session_close_run
@@ -155,6 +155,9 @@ def session_finalize(
 
 
 def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint: dict | None = None) -> Finalized:
+    # Nothing here changes the shipping choice, and the session is locked: its selected
+    # plan (the blockers, the allocation, the order's parcels) is read once.
+    setattr(session, PLAN_MEMO, {})
     existing = lock_session_order(session=session)
     if existing is not None:
         return Finalized(order=existing, created=False)
@@ -178,7 +181,13 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
         if payment_review_open(payment):
             raise ReviewPending()
         payment_status = _settled_status(payment)
-    blockers = session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)
+    # The session as locked above, with its children: no second read of it. (Balances
+    # that just paid wrote to it: read it as stored.)
+    blockers = (
+        session_blockers_for(session)
+        if wallet_split is None
+        else session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)
+    )
     hard = [blocker for blocker in blockers if blocker["code"] in HARD_BLOCKERS]
     if hard:
         raise DomainError(
@@ -264,7 +273,12 @@ def _wanted(session: CheckoutSession) -> dict[str, int]:
 
 def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
     """Commits the session's hold, or reserves and commits in one step; returns its id."""
-    held = Reservation.objects.filter(session=session, public_id=session.reservation_id).first()
+    # No reservation id: nothing to look up (every reservation has one).
+    held = (
+        Reservation.objects.filter(session=session, public_id=session.reservation_id).first()
+        if session.reservation_id
+        else None
+    )
     usable = (Reservation.Status.ACTIVE, Reservation.Status.EXPIRED, Reservation.Status.COMMITTED)
     if held is not None and held.status in usable:
         # Re-locks the session (already ours), then the reservation and the stock rows.
@@ -290,14 +304,14 @@ def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
     ReservationLine.objects.bulk_create(
         [ReservationLine(reservation=reservation, sku=c.sku, quantity=c.requested, tracked=c.tracked) for c in checks]
     )
-    reservation_allocate(session, reservation, now=now)
+    allocations = reservation_allocate(session, reservation, now=now)
     provider.commit(
         merchant_id=session.merchant_id,
         quantities={c.sku: c.requested for c in checks},
         reference=reservation.public_id,
         actor=actor,
     )
-    reservation_allocations_commit(reservation)
+    reservation_allocations_commit(reservation, allocations=allocations)  # the new hold's: all it has
     reservation.commit()
     reservation.save()
     session.reservation_id = reservation.public_id  # saved with the completion
@@ -327,7 +341,7 @@ def _order_snapshot(session, calc, payment, payment_status: str, reservation_id:
     names = {line.public_id: line.name for line in session.lines.all()}
     method = payment.payment_method if payment else None
     return {
-        "merchant_id": session.merchant_id,
+        "merchant": session.merchant,  # loaded with the session: the order's own needs no read
         "session": session,
         "amount": calc.grand_total,
         "currency": calc.currency,
