@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.logs import current_request_id
+from core.rows import insert_rows
 from merchants.models import Event
 
 # Registered by the webhook delivery code; kept as a registry so this module stays the
@@ -59,8 +60,10 @@ def event_emit(
     )[0]
 
 
-def events_emit(events: list[dict]) -> list[Event]:
-    """Writes several outbox rows (keyword sets as for event_emit) in one INSERT."""
+def events_emit(events: list[dict], *, with_rows=()) -> list[Event]:
+    """Writes several outbox rows (keyword sets as for event_emit) in one INSERT.
+    `with_rows`: other unsaved rows of the same change (lists per model: a timeline, its
+    audit rows), written in that same statement (core.rows.insert_rows)."""
     now = timezone.now()
     request_id = current_request_id()
     rows, wanted = [], []
@@ -82,7 +85,7 @@ def events_emit(events: list[dict]) -> list[Event]:
             row.dispatched_at = now
         rows.append(row)
         wanted.append(handlers)
-    Event.objects.bulk_create(rows)
+    insert_rows(*with_rows, rows)
     for row, handlers in zip(rows, wanted, strict=True):
         for handler in handlers:
             _after_commit(handler, row.pk)

@@ -2,7 +2,15 @@
 
 Callers hold the session's row lock (checkout.locks) inside transaction.atomic(); these
 helpers save, append to the timeline and emit the merchant's event in that transaction.
+
+Inside `session_writes(session)` they hold their writes back to the end of the block:
+the session is saved once, and every row of the change (timeline, audit trail, outbox,
+and rows the service adds with `session_rows_add`) goes in one statement. A request
+that moves a fresh session to collecting and records its own change then costs one
+UPDATE and one INSERT, not two of each.
 """
+
+from contextlib import contextmanager
 
 from django.utils import timezone
 from django_fsm import can_proceed
@@ -10,8 +18,9 @@ from django_fsm import can_proceed
 from checkout.failures import FAILURE_STATUSES, default_reason
 from checkout.models import CheckoutSession, SessionEvent
 from core.exceptions import InvalidStateTransition
-from merchants.audit.services import audit_record
-from merchants.events import event_emit
+from core.rows import insert_rows
+from merchants.audit.services import audit_entry
+from merchants.events import events_emit
 
 # Merchant-facing event for each state a session can enter.
 STATUS_EVENTS = {
@@ -46,15 +55,74 @@ def session_snapshot(session: CheckoutSession) -> dict:
     }
 
 
+class _Writes:
+    def __init__(self):
+        self.save = False
+        self.rows: dict = {}  # model -> unsaved instances, in the order they came
+        self.events: list[dict] = []
+
+
+@contextmanager
+def session_writes(session: CheckoutSession):
+    """Holds back the session's saves and its rows until the block ends, then writes the
+    rows in one statement and the session in one UPDATE. Use inside the transaction and
+    after the lock, where nothing reads the session's rows back from the database before
+    the end. On an exception nothing is written (the transaction rolls back anyway).
+    Nested blocks join the outer one."""
+    if getattr(session, "_writes", None) is not None:
+        yield session
+        return
+    writes = session._writes = _Writes()
+    try:
+        yield session
+    finally:
+        session._writes = None
+    if writes.events:
+        events_emit(writes.events, with_rows=list(writes.rows.values()))
+    else:
+        insert_rows(*writes.rows.values())
+    if writes.save:
+        session.save()
+
+
+def session_rows_add(session: CheckoutSession, *rows) -> None:
+    """Writes new rows of the session's change (lines, an address, a calculation): with
+    the block's other rows inside `session_writes`, else now."""
+    writes = getattr(session, "_writes", None)
+    if writes is None:
+        insert_rows(*([row] for row in rows))
+        return
+    for row in rows:
+        writes.rows.setdefault(row.__class__, []).append(row)
+
+
+def _session_save(session: CheckoutSession) -> None:
+    writes = getattr(session, "_writes", None)
+    if writes is None:
+        session.save()
+    else:
+        writes.save = True
+
+
+def session_event_emit(session: CheckoutSession, **spec) -> None:
+    """The merchant's event of a session change (merchants.events.event_emit's keywords)."""
+    writes = getattr(session, "_writes", None)
+    if writes is None:
+        events_emit([spec])
+    else:
+        writes.events.append(spec)
+
+
 def timeline_record(
     session: CheckoutSession, *, type: str, actor: str, data=None, from_status="", to_status="", before=None, after=None
 ):
     """Appends to the session's timeline and to the merchant's audit trail, in the caller's
-    transaction: every timeline row is a change of the session someone may ask about."""
-    event = SessionEvent.objects.create(
+    transaction: every timeline row is a change of the session someone may ask about. Both
+    rows go in one statement."""
+    event = SessionEvent(
         session=session, type=type, actor=actor, data=data or {}, from_status=from_status, to_status=to_status
     )
-    audit_record(
+    entry = audit_entry(
         merchant_id=session.merchant_id,
         object_type="checkout_session",
         object_id=session.public_id,
@@ -64,6 +132,12 @@ def timeline_record(
         after=after,
         data=data,
     )
+    writes = getattr(session, "_writes", None)
+    if writes is None:
+        insert_rows([event], [entry])
+    else:
+        writes.rows.setdefault(SessionEvent, []).append(event)
+        writes.rows.setdefault(entry.__class__, []).append(entry)
     return event
 
 
@@ -73,7 +147,7 @@ def session_touch(session: CheckoutSession, *, actor: str, type: str, data=None,
     session.version += 1
     if pricing_changed:
         session.pricing_version += 1
-    session.save()
+    _session_save(session)
     timeline_record(session, type=type, actor=actor, data=data)
 
 
@@ -138,7 +212,7 @@ def session_transition(
     method(**kwargs)
     _failure_follow(session, failure_code)
     session.version += 1
-    session.save()
+    _session_save(session)
     after = session_snapshot(session)
     timeline_record(
         session,
@@ -152,7 +226,8 @@ def session_transition(
     )
     event_type = STATUS_EVENTS.get(session.status) if announce else None
     if event_type:
-        event_emit(
+        session_event_emit(
+            session,
             merchant_id=session.merchant_id,
             type=event_type,
             checkout_id=session.public_id,

@@ -11,7 +11,7 @@ from payments.exceptions import AttemptsExhausted, PayableClosed
 from payments.locks import lock_payment
 from payments.models import PaymentMethod, PaymentTransaction, State
 from payments.selectors import attempts_remaining, payment_method_get
-from payments.services.log import payment_audit, payment_log, payment_transition
+from payments.services.log import payment_log, payment_transition
 
 
 def payment_intent_create(
@@ -77,8 +77,9 @@ def payment_intent_create(
                 "gateway": payment.gateway,
                 **({"method_types": payment.method_types} if payment.method_types else {}),
             },
+            audit="created",
+            audit_data={},
         )
-        payment_audit(payment, action="created", actor=actor, before=None)
     return payment
 
 

@@ -8,7 +8,8 @@ that same transaction.
 from django_fsm import can_proceed
 
 from core.exceptions import InvalidStateTransition
-from merchants.audit.services import audit_record
+from core.rows import insert_rows
+from merchants.audit.services import audit_entry
 from merchants.events import event_emit
 from payments import hooks
 from payments.metrics import payment_transition_count
@@ -56,9 +57,21 @@ def payment_snapshot(payment: PaymentTransaction) -> dict:
 
 
 def payment_log(
-    payment: PaymentTransaction, *, type: str, actor: str, attempt: PaymentAttempt | None = None, data=None, **states
+    payment: PaymentTransaction,
+    *,
+    type: str,
+    actor: str,
+    attempt: PaymentAttempt | None = None,
+    data=None,
+    audit: str = "",
+    before: dict | None = None,
+    audit_data: dict | None = None,
+    **states,
 ) -> PaymentEvent:
-    return PaymentEvent.objects.create(
+    """Appends to the payment's event log. With `audit` (the action's name), the audit
+    row of the change (`before`, and the payment as it is now after; `audit_data` when it
+    should say other than `data`) is written in the same statement."""
+    event = PaymentEvent(
         transaction=payment,
         attempt=attempt,
         type=type,
@@ -67,22 +80,32 @@ def payment_log(
         from_state=states.get("from_state", ""),
         to_state=states.get("to_state", ""),
     )
+    entries = []
+    if audit:
+        audit_data = data if audit_data is None else audit_data
+        entries.append(_payment_audit_entry(payment, action=audit, actor=actor, before=before, data=audit_data))
+    insert_rows([event], entries)
+    return event
 
 
-def payment_audit(payment: PaymentTransaction, *, action: str, actor: str, before: dict | None, data=None) -> dict:
-    """Writes the audit row of a payment's change; returns the `after` snapshot it used."""
-    after = payment_snapshot(payment)
-    audit_record(
+def _payment_audit_entry(payment: PaymentTransaction, *, action: str, actor: str, before: dict | None, data=None):
+    return audit_entry(
         merchant_id=payment.merchant_id,
         object_type="payment_intent",
         object_id=payment.public_id,
         action=action,
         actor=actor,
         before=before,
-        after=after,
+        after=payment_snapshot(payment),
         data=data,
     )
-    return after
+
+
+def payment_audit(payment: PaymentTransaction, *, action: str, actor: str, before: dict | None, data=None) -> dict:
+    """Writes the audit row of a payment's change; returns the `after` snapshot it used."""
+    entry = _payment_audit_entry(payment, action=action, actor=actor, before=before, data=data)
+    insert_rows([entry])
+    return entry.after
 
 
 def _captured_movement(payment: PaymentTransaction) -> hooks.MoneyMovement:
@@ -137,8 +160,10 @@ def payment_transition(
         data=data,
         from_state=from_state,
         to_state=payment.state,
+        audit=f"state.{payment.state}",
+        before=before,
     )
-    after = payment_audit(payment, action=f"state.{payment.state}", actor=actor, before=before, data=data)
+    after = payment_snapshot(payment)
     payment_transition_count(payment, name=name, from_state=from_state)
     if name in CAPTURING and moves_money:
         hooks.money_moved(_captured_movement(payment))

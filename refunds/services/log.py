@@ -9,7 +9,8 @@ from django_fsm import can_proceed
 
 from core import metrics
 from core.exceptions import InvalidStateTransition
-from merchants.audit.services import audit_record
+from core.rows import insert_rows
+from merchants.audit.services import audit_entry
 from merchants.events import event_emit
 from refunds.models import Dispute, DisputeEvent, RefundEvent, RefundRequest
 
@@ -55,8 +56,12 @@ def dispute_snapshot(dispute: Dispute) -> dict:
     }
 
 
-def refund_log(refund: RefundRequest, *, type: str, actor: str, user=None, data=None, **states) -> RefundEvent:
-    return RefundEvent.objects.create(
+def refund_log(
+    refund: RefundRequest, *, type: str, actor: str, user=None, data=None, audit: str = "", before=None, **states
+) -> RefundEvent:
+    """Appends to the refund's log; with `audit` (the action's name), its audit row
+    (`before`, and the refund as it is now after) goes in the same statement."""
+    event = RefundEvent(
         refund=refund,
         type=type,
         actor=actor,
@@ -65,10 +70,13 @@ def refund_log(refund: RefundRequest, *, type: str, actor: str, user=None, data=
         from_state=states.get("from_state", ""),
         to_state=states.get("to_state", ""),
     )
+    entries = [_refund_audit_entry(refund, action=audit, actor=actor, before=before, data=data)] if audit else []
+    insert_rows([event], entries)
+    return event
 
 
-def refund_audit(refund: RefundRequest, *, action: str, actor: str, before: dict | None, data=None) -> None:
-    audit_record(
+def _refund_audit_entry(refund: RefundRequest, *, action: str, actor: str, before: dict | None, data=None):
+    return audit_entry(
         merchant_id=refund.merchant_id,
         object_type="refund",
         object_id=refund.public_id,
@@ -80,8 +88,8 @@ def refund_audit(refund: RefundRequest, *, action: str, actor: str, before: dict
     )
 
 
-def dispute_audit(dispute: Dispute, *, action: str, actor: str, before: dict | None, data=None) -> None:
-    audit_record(
+def _dispute_audit_entry(dispute: Dispute, *, action: str, actor: str, before: dict | None, data=None):
+    return audit_entry(
         merchant_id=dispute.merchant_id,
         object_type="dispute",
         object_id=dispute.public_id,
@@ -91,6 +99,14 @@ def dispute_audit(dispute: Dispute, *, action: str, actor: str, before: dict | N
         after=dispute_snapshot(dispute),
         data=data,
     )
+
+
+def refund_audit(refund: RefundRequest, *, action: str, actor: str, before: dict | None, data=None) -> None:
+    insert_rows([_refund_audit_entry(refund, action=action, actor=actor, before=before, data=data)])
+
+
+def dispute_audit(dispute: Dispute, *, action: str, actor: str, before: dict | None, data=None) -> None:
+    insert_rows([_dispute_audit_entry(dispute, action=action, actor=actor, before=before, data=data)])
 
 
 def refund_emit(refund: RefundRequest, type: str, *, before: dict | None) -> None:
@@ -125,13 +141,14 @@ def refund_transition(refund: RefundRequest, name: str, *, actor: str, user=None
     method(**kwargs)
     refund.version += 1
     refund.save()
-    refund_audit(refund, action=f"state.{refund.state}", actor=actor, before=before, data=data)
     refund_log(
         refund,
         type=f"state.{refund.state}",
         actor=actor,
         user=user,
         data=data,
+        audit=f"state.{refund.state}",
+        before=before,
         from_state=from_state,
         to_state=refund.state,
     )
@@ -142,8 +159,11 @@ def refund_transition(refund: RefundRequest, name: str, *, actor: str, user=None
     return refund
 
 
-def dispute_log(dispute: Dispute, *, type: str, actor: str, data=None, **states) -> DisputeEvent:
-    return DisputeEvent.objects.create(
+def dispute_log(
+    dispute: Dispute, *, type: str, actor: str, data=None, audit: str = "", before=None, **states
+) -> DisputeEvent:
+    """Appends to the dispute's log; with `audit`, its audit row goes in the same statement."""
+    event = DisputeEvent(
         dispute=dispute,
         type=type,
         actor=actor,
@@ -151,6 +171,9 @@ def dispute_log(dispute: Dispute, *, type: str, actor: str, data=None, **states)
         from_state=states.get("from_state", ""),
         to_state=states.get("to_state", ""),
     )
+    entries = [_dispute_audit_entry(dispute, action=audit, actor=actor, before=before, data=data)] if audit else []
+    insert_rows([event], entries)
+    return event
 
 
 def dispute_emit(dispute: Dispute, type: str, *, before: dict | None) -> None:
@@ -172,9 +195,15 @@ def dispute_transition(dispute: Dispute, name: str, *, actor: str, data=None, **
     method(**kwargs)
     dispute.version += 1
     dispute.save()
-    dispute_audit(dispute, action=f"state.{dispute.status}", actor=actor, before=before, data=data)
     dispute_log(
-        dispute, type=f"state.{dispute.status}", actor=actor, data=data, from_state=from_state, to_state=dispute.status
+        dispute,
+        type=f"state.{dispute.status}",
+        actor=actor,
+        data=data,
+        audit=f"state.{dispute.status}",
+        before=before,
+        from_state=from_state,
+        to_state=dispute.status,
     )
     dispute_emit(dispute, DISPUTE_EVENTS[name], before=before)
     return dispute

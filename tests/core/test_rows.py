@@ -1,0 +1,58 @@
+"""core.rows.insert_rows: log rows of several tables in one statement, ids read back."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from checkout.models import CheckoutSession, SessionEvent
+from core.rows import insert_rows
+from merchants.audit.models import AuditEntry
+from merchants.audit.services import audit_entry
+
+pytestmark = pytest.mark.django_db
+
+
+def _session(merchant):
+    return CheckoutSession.objects.create(merchant=merchant, currency="USD", expires_at=timezone.now())
+
+
+def test_rows_of_two_tables_are_written_in_one_statement_with_their_ids_in_order(api):
+    session = _session(api.merchant)
+    events = [SessionEvent(session=session, type=f"note.{n}", actor="system:test") for n in range(3)]
+    entries = [
+        audit_entry(
+            merchant_id=api.merchant.pk,
+            object_type="checkout_session",
+            object_id=session.public_id,
+            action=f"note.{n}",
+            actor="system:test",
+        )
+        for n in range(2)
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        insert_rows(events, [], entries)
+    assert len(captured.captured_queries) == 1
+
+    for event in events:
+        assert event.pk is not None and not event._state.adding
+        assert SessionEvent.objects.get(pk=event.pk).type == event.type
+    for entry in entries:
+        stored = AuditEntry.objects.get(pk=entry.pk)
+        assert (stored.action, stored.public_id, stored.actor_type) == (entry.action, entry.public_id, "system")
+        assert stored.created_at == entry.created_at
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+
+
+def test_nothing_to_write_costs_nothing(db):
+    with CaptureQueriesContext(connection) as captured:
+        insert_rows([], [])
+    assert captured.captured_queries == []
+
+
+def test_the_rows_roll_back_with_the_callers_transaction(api):
+    session = _session(api.merchant)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        insert_rows([SessionEvent(session=session, type="note.gone", actor="system:test")])
+        raise RuntimeError("the change failed")
+    assert not SessionEvent.objects.filter(session=session, type="note.gone").exists()
