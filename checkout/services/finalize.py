@@ -39,7 +39,13 @@ from checkout.services.closing import LEAVE_TO_JANITOR, session_close_claim, ses
 from checkout.services.confirmation import order_confirmation_queue
 from checkout.services.fulfillment import reservation_allocate, reservation_allocations_commit
 from checkout.services.inventory import reservation_commit
-from checkout.services.lifecycle import session_touch, session_transition, timeline_record
+from checkout.services.lifecycle import (
+    session_rows_add,
+    session_touch,
+    session_transition,
+    session_writes,
+    timeline_record,
+)
 from checkout.services.pricing import promotion_redeem
 from checkout.services.wallet import session_wallet_pays
 from core import metrics
@@ -209,45 +215,49 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
             explain=f"paid {paid} {currency}, total {calc.grand_total} {calc.currency}",
         )
 
-    now = timezone.now()
-    try:
-        reservation_id = _commit_stock(session, actor=actor, now=now)
-        for adjustment in calc.adjustments:
-            if adjustment.get("type") == "promotion" and adjustment.get("promotion_id"):
-                promotion_redeem(promotion_id=adjustment["promotion_id"])
-    except ServiceUnavailable:
-        raise  # an outage, not a verdict: the caller (or finalize_paid) tries again later
-    except DomainError as exc:
-        raise _FailedAfterPayment(exc) from exc
+    # The session's save and every row the finalization leaves (order, timeline, audit,
+    # outbox) are written at the end of this block: one UPDATE and one INSERT.
+    with session_writes(session):
+        now = timezone.now()
+        try:
+            reservation_id = _commit_stock(session, actor=actor, now=now)
+            for adjustment in calc.adjustments:
+                if adjustment.get("type") == "promotion" and adjustment.get("promotion_id"):
+                    promotion_redeem(promotion_id=adjustment["promotion_id"])
+        except ServiceUnavailable:
+            raise  # an outage, not a verdict: the caller (or finalize_paid) tries again later
+        except DomainError as exc:
+            raise _FailedAfterPayment(exc) from exc
 
-    order = Order.objects.create(
-        **_order_snapshot(session, calc, payment, payment_status, reservation_id),
-        order_service_hint=order_service_hint or {},
-    )
-    timeline_record(
-        session,
-        type="order.created",
-        actor=actor,
-        data={
-            "order_id": order.public_id,
-            "payment_intent_id": payment.public_id if payment else "",
-            **({"split_payment": wallet_split.public_id} if wallet_split else {}),
-            "payment_status": payment_status,
-            "reservation_id": reservation_id,
-            # What place/validate would have caught, kept for whoever reads the order.
-            "warnings": [blocker["code"] for blocker in blockers if blocker not in hard],
-        },
-    )
-    session_transition(
-        session,
-        "complete",
-        actor=actor,
-        data={"order_id": order.public_id},
-        event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id if payment else ""},
-    )
-    order_confirmation_queue(order)
-    metrics.count(metrics.FINALIZATIONS, outcome="completed")
-    return Finalized(order=order, created=True)
+        order = Order(
+            **_order_snapshot(session, calc, payment, payment_status, reservation_id),
+            order_service_hint=order_service_hint or {},
+        )
+        session_rows_add(session, order)
+        timeline_record(
+            session,
+            type="order.created",
+            actor=actor,
+            data={
+                "order_id": order.public_id,
+                "payment_intent_id": payment.public_id if payment else "",
+                **({"split_payment": wallet_split.public_id} if wallet_split else {}),
+                "payment_status": payment_status,
+                "reservation_id": reservation_id,
+                # What place/validate would have caught, kept for whoever reads the order.
+                "warnings": [blocker["code"] for blocker in blockers if blocker not in hard],
+            },
+        )
+        session_transition(
+            session,
+            "complete",
+            actor=actor,
+            data={"order_id": order.public_id},
+            event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id if payment else ""},
+        )
+        order_confirmation_queue(order)
+        metrics.count(metrics.FINALIZATIONS, outcome="completed")
+        return Finalized(order=order, created=True)
 
 
 def _settled_status(payment) -> str:
