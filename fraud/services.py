@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core import metrics
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, NotFound
+from core.rows import insert_rows
 from fraud import geo, hooks
 from fraud.cached import active_rules, fraud_profile, list_hits
 from fraud.kyc import kyc_check
@@ -28,7 +29,7 @@ from fraud.locks import lock_assessment, lock_identities, lock_profile
 from fraud.models import FraudAlert, FraudAssessment, FraudRule, ListEntry, RuleAction, RuleType
 from fraud.rules import EVALUATORS, Context, Facts
 from fraud.selectors import ANALYST_GROUP, review_payload
-from merchants.audit.services import audit_record
+from merchants.audit.services import audit_entry
 from merchants.cached import active_merchant
 from merchants.events import event_emit
 from merchants.models import Merchant
@@ -399,8 +400,8 @@ def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
     {Status.ALLOWED: assessment.allow, Status.IN_REVIEW: assessment.hold_for_review, Status.BLOCKED: assessment.block}[
         status
     ]()
-    assessment.save()
-    _audit(assessment, f"decision.{assessment.status}", actor=actor, before=None)
+    # The assessment and its audit row in one statement (nothing saves this instance again).
+    insert_rows([assessment], [_audit_entry(assessment, f"decision.{assessment.status}", actor=actor, before=None)])
     if paying and status == Status.BLOCKED:
         _alert(assessment, FraudAlert.Kind.BLOCKED, f"Payment blocked (score {score}).")
     elif paying and status == Status.IN_REVIEW:
@@ -430,8 +431,8 @@ def _audit_view(assessment: FraudAssessment) -> dict:
     }
 
 
-def _audit(assessment: FraudAssessment, action: str, *, actor: str, before: dict | None, data=None) -> None:
-    audit_record(
+def _audit_entry(assessment: FraudAssessment, action: str, *, actor: str, before: dict | None, data=None):
+    return audit_entry(
         merchant_id=assessment.merchant_id,
         object_type="fraud_assessment",
         object_id=assessment.public_id,
@@ -441,6 +442,10 @@ def _audit(assessment: FraudAssessment, action: str, *, actor: str, before: dict
         after=_audit_view(assessment),
         data=data,
     )
+
+
+def _audit(assessment: FraudAssessment, action: str, *, actor: str, before: dict | None, data=None) -> None:
+    insert_rows([_audit_entry(assessment, action, actor=actor, before=before, data=data)])
 
 
 _DECISION_LABEL = {Status.ALLOWED: ALLOW, Status.IN_REVIEW: REVIEW, Status.BLOCKED: BLOCK}
