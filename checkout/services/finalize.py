@@ -164,7 +164,9 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
     # Nothing here changes the shipping choice, and the session is locked: its selected
     # plan (the blockers, the allocation, the order's parcels) is read once.
     setattr(session, PLAN_MEMO, {})
-    existing = lock_session_order(session=session)
+    # An order is only ever made with the session's move to completed, which no status
+    # leaves: a session still paying has none to lock (the one-to-one column backs this).
+    existing = lock_session_order(session=session) if session.status != Status.PAYMENT_PROCESSING else None
     if existing is not None:
         return Finalized(order=existing, created=False)
     if session.status == Status.CLOSING:
