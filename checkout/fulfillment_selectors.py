@@ -80,6 +80,8 @@ PLAN_MEMO = "_selected_plan_memo"
 def selected_shipment_plan(session: CheckoutSession) -> ShipmentPlan | None:
     """The session's selected plan while it still fits the cart and address; else None
     (the session then needs shipping chosen again)."""
+    if session.__dict__.get("_selected_plan_id", 0) is None:
+        return None  # the locking query found none (checkout.locks), and none was chosen since
     memo = getattr(session, PLAN_MEMO, None)
     if memo is None:
         plan = ShipmentPlan.objects.filter(session=session, status=ShipmentPlan.Status.SELECTED).first()

@@ -6,9 +6,8 @@ else the service holds, stock items last of all, by sku. Two carts naming the sa
 in different orders then queue on them instead of deadlocking.
 """
 
-from django.db.models import Prefetch, prefetch_related_objects
-
-from checkout.models import Address, CheckoutSession, FinalizationJob, Order, Reservation, StockItem
+from checkout.models import CheckoutSession, FinalizationJob, Order, Reservation, StockItem
+from checkout.selectors import SESSION_CHILDREN, session_children_attach
 from core.exceptions import NotFound
 
 
@@ -17,22 +16,22 @@ def lock_session(*, merchant_id: int, checkout_id: str, with_children: bool = Fa
 
     Another merchant's session is indistinguishable from a missing one. `with_children`
     also reads, under the lock, all that answering with the session needs (calculation,
-    shipping choice, then lines and addresses in one query each), so the service can hand
+    shipping choice, lines and addresses, in the one locking query), so the service can hand
     the session back to its view instead of the view reading it again. A service that
     then writes lines or addresses must put what it wrote in the prefetched lists
     (checkout.selectors.session_with_children).
     """
     related = ("merchant", "current_calculation", "selected_shipping_rate", "pickup_location")
-    session = (
-        CheckoutSession.objects.select_for_update(of=("self",))
-        .select_related(*(related if with_children else related[:1]))
-        .filter(merchant_id=merchant_id, public_id=checkout_id)
-        .first()
+    found = CheckoutSession.objects.select_for_update(of=("self",)).select_related(
+        *(related if with_children else related[:1])
     )
+    if with_children:
+        found = found.annotate(**SESSION_CHILDREN)
+    session = found.filter(merchant_id=merchant_id, public_id=checkout_id).first()
     if session is None:
         raise NotFound("No such checkout session.", param="id")
     if with_children:
-        prefetch_related_objects([session], "lines", Prefetch("addresses", queryset=Address.objects.order_by("kind")))
+        session_children_attach(session)
     return session
 
 

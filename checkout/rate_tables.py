@@ -11,7 +11,7 @@ import copy
 from django.db.models.signals import post_delete, post_save
 
 from checkout.models import ShippingRate, TaxRate
-from core.process_cache import cached, scope_invalidate
+from core.process_cache import cached, invalidate_on_update, scope_invalidate
 
 
 def _scope(merchant_id: int) -> str:
@@ -72,3 +72,4 @@ def _rate_table_changed(sender, instance, **kwargs):
 for _model in (ShippingRate, TaxRate):
     post_save.connect(_rate_table_changed, sender=_model, dispatch_uid=f"rate-tables-{_model.__name__}")
     post_delete.connect(_rate_table_changed, sender=_model, dispatch_uid=f"rate-tables-{_model.__name__}")
+    invalidate_on_update(_model, fields=("merchant_id",), scopes=lambda row: [_scope(row["merchant_id"])])

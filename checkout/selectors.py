@@ -2,13 +2,37 @@
 
 from datetime import timedelta
 
-from django.db.models import Prefetch
+from django.db.models import IntegerField, Prefetch
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from checkout.models import Address, CheckoutSession, PickupLocation, SessionEvent
+from checkout.models import Address, CartLine, CheckoutSession, PickupLocation, SessionEvent
 from checkout.providers.shipping import ShippingQuery, ShippingQuote, shipping_provider_for
 from core.exceptions import NotFound
+from core.rows import children_json, rows_from_json
 from payments.selectors import payment_intent_summaries
+
+_table = CheckoutSession._meta.db_table
+# The lines and addresses ride along in the session's own query (one round trip, whatever the
+# cart's size); the selected shipment plan's id tells whether there is one to read.
+SESSION_CHILDREN = {
+    "_lines_json": children_json(CartLine, parent_table=_table, fk_column="session_id", order_by="c.position, c.id"),
+    "_addresses_json": children_json(Address, parent_table=_table, fk_column="session_id", order_by="c.kind, c.id"),
+    "_selected_plan_id": RawSQL(
+        f'(SELECT p.id FROM "checkout_shipmentplan" p WHERE p.session_id = "{_table}"."id" AND p.status = %s)',
+        ("selected",),
+        output_field=IntegerField(),
+    ),
+}
+
+
+def session_children_attach(session: CheckoutSession) -> CheckoutSession:
+    """Turns what SESSION_CHILDREN read into the prefetched lists prefetch_related would leave."""
+    session._prefetched_objects_cache = {
+        "lines": rows_from_json(CartLine, session.__dict__.pop("_lines_json")),
+        "addresses": rows_from_json(Address, session.__dict__.pop("_addresses_json")),
+    }
+    return session
 
 
 def session_queryset():
@@ -18,11 +42,19 @@ def session_queryset():
 
 
 def session_get(*, merchant_id: int, checkout_id: str) -> CheckoutSession:
-    """The merchant's session, or NotFound; another merchant's session is 'not found' too."""
-    session = session_queryset().filter(merchant_id=merchant_id, public_id=checkout_id).first()
+    """The merchant's session with its children, in one query, or NotFound; another
+    merchant's session is 'not found' too."""
+    session = (
+        CheckoutSession.objects.select_related(
+            "merchant", "current_calculation", "selected_shipping_rate", "pickup_location"
+        )
+        .annotate(**SESSION_CHILDREN)
+        .filter(merchant_id=merchant_id, public_id=checkout_id)
+        .first()
+    )
     if session is None:
         raise NotFound("No such checkout session.", param="id")
-    return session
+    return session_children_attach(session)
 
 
 def session_with_children(session: CheckoutSession, *, lines, addresses=()) -> CheckoutSession:

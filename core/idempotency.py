@@ -57,16 +57,22 @@ def idempotency_key_claim(*, merchant_id: int, key: str, method: str, path: str,
     parts = _fingerprint_parts(method, path, body)
     fingerprint = keyed_digests(parts, purpose=FINGERPRINT_PURPOSE)[0]
     now = timezone.now()
+    fields = {
+        "merchant_id": merchant_id,
+        "key": key,
+        "request_method": method,
+        "request_path": path,
+        "request_fingerprint": fingerprint,
+        "locked_at": now,
+    }
     try:
-        with transaction.atomic():
-            record = IdempotencyKey.objects.create(
-                merchant_id=merchant_id,
-                key=key,
-                request_method=method,
-                request_path=path,
-                request_fingerprint=fingerprint,
-                locked_at=now,
-            )
+        if transaction.get_connection().in_atomic_block:
+            # Inside a caller's transaction a duplicate must only undo itself.
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(**fields)
+        else:
+            # In autocommit the INSERT is its own transaction: no BEGIN/COMMIT round trips.
+            record = IdempotencyKey.objects.create(**fields)
         return record, None
     except IntegrityError:
         pass

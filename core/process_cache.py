@@ -17,11 +17,13 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
+from django.db import models, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +99,38 @@ def clear() -> None:
     """Forgets this process's entries (versions stay as they are)."""
     with _lock:
         _entries.clear()
+
+
+@dataclass(frozen=True)
+class _UpdateScopes:
+    fields: tuple[str, ...]
+    scopes: Callable[[dict], Iterable[str]]
+    ignore: frozenset
+
+
+_update_scopes: dict[type, _UpdateScopes] = {}
+
+
+def invalidate_on_update(model, *, fields, scopes, ignore=()) -> None:
+    """Makes a queryset update() of `model` (InvalidatingQuerySet) outdate what it changed:
+    post_save does not fire for it. `scopes(row)` names the scopes of a row given its
+    `fields`; an update of only `ignore` fields (bookkeeping nobody caches) outdates nothing."""
+    _update_scopes[model] = _UpdateScopes(tuple(fields), scopes, frozenset(ignore))
+
+
+class InvalidatingQuerySet(models.QuerySet):
+    """The manager of a cached model: an update() that bypasses save() and its signals
+    still outdates every process's copy of the rows it touched, at the cost of one read
+    of their scope fields first (a change may move a row to another scope: both go)."""
+
+    def update(self, **kwargs):
+        spec = _update_scopes.get(self.model)
+        if spec is None or not enabled() or set(kwargs) <= spec.ignore:
+            return super().update(**kwargs)
+        touched = list(self.values(*spec.fields).distinct())
+        count = super().update(**kwargs)
+        moved = {name: kwargs[name] for name in spec.fields if name in kwargs}
+        for row in touched:
+            for scope in {*spec.scopes(row), *(spec.scopes({**row, **moved}) if moved else ())}:
+                scope_invalidate(scope)
+        return count

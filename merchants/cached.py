@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from core.process_cache import cached, scope_invalidate
+from core.process_cache import cached, invalidate_on_update, scope_invalidate
 from merchants.models import ApiKey, Merchant
 
 
@@ -80,9 +80,22 @@ def _api_key_changed(sender, instance, **kwargs):
 @receiver(post_save, sender=Merchant)
 @receiver(post_delete, sender=Merchant)
 def _merchant_changed(sender, instance, **kwargs):
-    scope_invalidate(_merchant_scope(instance.pk))
-    for lookup in ApiKey.objects.filter(merchant_id=instance.pk).values_list("lookup", flat=True):
-        scope_invalidate(_key_scope(lookup))
+    for scope in _merchant_scopes(instance.pk):
+        scope_invalidate(scope)
+
+
+def _merchant_scopes(merchant_id: int) -> list[str]:
+    # A key's entry carries its merchant, so the merchant's keys go with it.
+    lookups = ApiKey.objects.filter(merchant_id=merchant_id).values_list("lookup", flat=True)
+    return [_merchant_scope(merchant_id), *(_key_scope(lookup) for lookup in lookups)]
+
+
+# Queryset updates bypass the signals above. last_used_at is per-process bookkeeping
+# (merchants.authentication), written on use: it outdates nothing.
+invalidate_on_update(
+    ApiKey, fields=("lookup",), scopes=lambda row: [_key_scope(row["lookup"])], ignore=("last_used_at",)
+)
+invalidate_on_update(Merchant, fields=("id",), scopes=lambda row: _merchant_scopes(row["id"]))
 
 
 def _webhooks_scope(merchant_id: int) -> str:

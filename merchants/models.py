@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.ids import new_public_id
+from core.process_cache import InvalidatingQuerySet
 
 
 def _merchant_id():
@@ -48,6 +49,8 @@ class Merchant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = InvalidatingQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -82,6 +85,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "API key"

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.ids import new_public_id
+from core.process_cache import InvalidatingQuerySet
 
 
 def _calculation_id():
@@ -49,6 +50,8 @@ class TaxRate(models.Model):
     tax_code = models.CharField(max_length=50, blank=True)
     name = models.CharField(max_length=100, default="VAT")
     rate_bps = models.PositiveIntegerField(help_text="Basis points: 2000 = 20%")
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         constraints = [

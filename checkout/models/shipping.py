@@ -1,6 +1,7 @@
 from django.db import models
 
 from core.ids import new_public_id
+from core.process_cache import InvalidatingQuerySet
 
 
 def _rate_id():
@@ -33,6 +34,8 @@ class ShippingRate(models.Model):
     max_delivery_days = models.PositiveSmallIntegerField(default=5)
     tax_code = models.CharField(max_length=50, blank=True, default="shipping")
     is_active = models.BooleanField(default=True)
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         ordering = ["amount", "id"]

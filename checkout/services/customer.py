@@ -14,7 +14,7 @@ from checkout.addresses import address_clean, email_normalize, phone_e164
 from checkout.locks import lock_session
 from checkout.models import Address, CheckoutSession
 from checkout.selectors import session_address, session_with_children
-from checkout.services.lifecycle import ensure_editable, session_touch
+from checkout.services.lifecycle import ensure_editable, session_rows_add, session_touch, session_writes
 from core.exceptions import DomainError
 from core.versioning import check_version
 
@@ -50,10 +50,11 @@ def _customer_set(*, merchant_id, checkout_id, changes, actor, expected_versions
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id, with_children=True)
         check_version(expected_versions, session.version)
-        ensure_editable(session, actor=actor)
-        # Raising here rolls back the move to `collecting` too: bad input writes nothing.
-        customer_apply(session, changes)
-        session_touch(session, actor=actor, type=event_type, data={"fields": sorted(changes)})
+        with session_writes(session):
+            ensure_editable(session, actor=actor)
+            # Raising here rolls back the move to `collecting` too: bad input writes nothing.
+            customer_apply(session, changes)
+            session_touch(session, actor=actor, type=event_type, data={"fields": sorted(changes)})
     return session
 
 
@@ -105,40 +106,42 @@ def address_set(
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id, with_children=True)
         check_version(expected_versions, session.version)
-        ensure_editable(session, actor=actor)
-        shipping = session_address(session, Address.Kind.SHIPPING)
-        previous = shipping if kind == Address.Kind.SHIPPING else session_address(session, Address.Kind.BILLING)
-        # The session lock serializes address writes, so the prefetched row is the truth.
-        values = {
-            **clean.values,
-            "validation_status": clean.validation_status,
-            "validation_messages": clean.validation_messages,
-        }
-        if previous is None:
-            written = Address.objects.create(session=session, kind=kind, **values)
-        else:
-            written = copy.copy(previous)
-            for name, value in values.items():
-                setattr(written, name, value)
-            written.save(update_fields=[*values, "updated_at"])
-        others = [a for a in session.addresses.all() if a.kind != kind]
-        session_with_children(
-            session, lines=session.lines.all(), addresses=sorted([*others, written], key=lambda a: a.kind)
-        )
-        timeline = {
-            "country": clean.values["country"],
-            "validation_status": clean.validation_status,
-            "replaced": previous is not None,
-        }
-        country_changed = previous is None or previous.country != clean.values["country"]
-        if kind == Address.Kind.SHIPPING and country_changed and session.selected_shipping_rate_id:
-            session.selected_shipping_rate = None
-            timeline["selected_shipping_cleared"] = True
-        session_touch(
-            session,
-            actor=actor,
-            type=f"address.{kind}_set",
-            data=timeline,
-            pricing_changed=kind == Address.Kind.SHIPPING or shipping is None,
-        )
+        with session_writes(session):
+            ensure_editable(session, actor=actor)
+            shipping = session_address(session, Address.Kind.SHIPPING)
+            previous = shipping if kind == Address.Kind.SHIPPING else session_address(session, Address.Kind.BILLING)
+            # The session lock serializes address writes, so the prefetched row is the truth.
+            values = {
+                **clean.values,
+                "validation_status": clean.validation_status,
+                "validation_messages": clean.validation_messages,
+            }
+            if previous is None:
+                written = Address(session=session, kind=kind, **values)
+                session_rows_add(session, written)
+            else:
+                written = copy.copy(previous)
+                for name, value in values.items():
+                    setattr(written, name, value)
+                written.save(update_fields=[*values, "updated_at"])
+            others = [a for a in session.addresses.all() if a.kind != kind]
+            session_with_children(
+                session, lines=session.lines.all(), addresses=sorted([*others, written], key=lambda a: a.kind)
+            )
+            timeline = {
+                "country": clean.values["country"],
+                "validation_status": clean.validation_status,
+                "replaced": previous is not None,
+            }
+            country_changed = previous is None or previous.country != clean.values["country"]
+            if kind == Address.Kind.SHIPPING and country_changed and session.selected_shipping_rate_id:
+                session.selected_shipping_rate = None
+                timeline["selected_shipping_cleared"] = True
+            session_touch(
+                session,
+                actor=actor,
+                type=f"address.{kind}_set",
+                data=timeline,
+                pricing_changed=kind == Address.Kind.SHIPPING or shipping is None,
+            )
     return session

@@ -315,6 +315,7 @@ def shipment_plan_select(
             other.save()
         plan.select(groups=groups, shipping_total=sum(g["shipping_amount"] for g in groups), at=timezone.now())
         plan.save()
+        session._selected_plan_id = plan.pk
         session.selected_shipping_rate = None
         session.pickup_location = None
         session_touch(
@@ -336,11 +337,14 @@ def shipment_plan_select(
 def shipment_plans_supersede(session: CheckoutSession) -> int:
     """Drops the session's selected plan when a single option or a pickup is chosen
     instead; the caller holds the session lock."""
+    if session.__dict__.get("_selected_plan_id", 0) is None:
+        return 0  # the locking query found none (checkout.locks)
     count = 0
     for plan in ShipmentPlan.objects.select_for_update().filter(session=session, status=ShipmentPlan.Status.SELECTED):
         plan.supersede()
         plan.save()
         count += 1
+    session._selected_plan_id = None
     return count
 
 

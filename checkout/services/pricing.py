@@ -30,7 +30,7 @@ from checkout.pricing import (
 )
 from checkout.pricing_selectors import promotion_codes_problem, promotion_terms_for_codes
 from checkout.providers.tax import tax_country, tax_provider_for
-from checkout.services.lifecycle import ensure_editable, session_touch
+from checkout.services.lifecycle import ensure_editable, session_rows_add, session_touch, session_writes
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
 
 # Bounds of calculate's `timeout_ms`: below 100 ms nothing useful finishes; above 30 s a
@@ -104,7 +104,7 @@ def session_calculate(
     try:
         with transaction.atomic():
             deadline.start()
-            session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+            session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id, with_children=True)
             unchanged = promotion_codes is None or _upper(_normalized(promotion_codes)) == _upper(
                 session.promotion_codes
             )
@@ -117,7 +117,11 @@ def session_calculate(
                 )
             if force is False and session.calculation_is_current and unchanged:
                 return session.current_calculation
-            return session_calculate_locked(session, actor=actor, promotion_codes=promotion_codes, deadline=deadline)
+            # The calculation, the session's pointer to it and the timeline: one INSERT, one UPDATE.
+            with session_writes(session):
+                return session_calculate_locked(
+                    session, actor=actor, promotion_codes=promotion_codes, deadline=deadline
+                )
     except OperationalError as exc:
         if _is_query_canceled(exc):
             raise CalculationTimeout(
@@ -301,7 +305,7 @@ def _shipping_input(session: CheckoutSession) -> PricingShipping | None:
 
 
 def _calculation_create(session: CheckoutSession, result: PricingResult, *, promotion_id) -> Calculation:
-    return Calculation.objects.create(
+    calc = Calculation(
         session=session,
         pricing_version=session.pricing_version,
         currency=result.currency,
@@ -322,6 +326,8 @@ def _calculation_create(session: CheckoutSession, result: PricingResult, *, prom
         shipping=asdict(result.shipping) if result.shipping else None,
         tax_country=result.tax_country,
     )
+    session_rows_add(session, calc)
+    return calc
 
 
 def promotion_redeem(*, promotion_id: int) -> None:

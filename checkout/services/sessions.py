@@ -13,16 +13,18 @@ from checkout.services.customer import customer_apply
 from checkout.services.inventory import session_holds_release, session_partial_hold_release
 from checkout.services.lifecycle import (
     ensure_editable,
+    session_event_emit,
+    session_rows_add,
     session_snapshot,
     session_touch,
     session_transition,
+    session_writes,
     timeline_record,
 )
 from checkout.services.pricing import session_calculate_locked
 from core.exceptions import DomainError
 from core.ids import new_public_id
 from core.versioning import check_version
-from merchants.events import event_emit
 from merchants.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -103,15 +105,19 @@ def session_create(*, merchant: Merchant, data: dict, actor: str) -> CheckoutSes
         )
         # No lines: the session is bound to `cart_id` alone and gets its lines by PATCH;
         # calculate, reserve and payment refuse it (409 cart_empty) until then.
-        lines = CartLine.objects.bulk_create(_build_lines(session, data.get("lines") or []))
-        session_with_children(session, lines=lines)
-        timeline_record(session, type="status.created", actor=actor, to_status=session.status)
-        event_emit(
-            merchant_id=merchant.pk,
-            type="checkout.created",
-            checkout_id=session.public_id,
-            data={"before": None, "after": session_snapshot(session)},
-        )
+        # Lines, timeline, audit row and event: one statement.
+        with session_writes(session):
+            lines = _build_lines(session, data.get("lines") or [])
+            session_rows_add(session, *lines)
+            session_with_children(session, lines=lines)
+            timeline_record(session, type="status.created", actor=actor, to_status=session.status)
+            session_event_emit(
+                session,
+                merchant_id=merchant.pk,
+                type="checkout.created",
+                checkout_id=session.public_id,
+                data={"before": None, "after": session_snapshot(session)},
+            )
     return session
 
 

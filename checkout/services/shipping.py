@@ -12,7 +12,7 @@ from checkout.models import CheckoutSession
 from checkout.rate_tables import shipping_rate_get
 from checkout.selectors import pickup_location_get, session_requires_shipping, session_shipping_quote
 from checkout.services.fulfillment import shipment_plans_supersede
-from checkout.services.lifecycle import ensure_editable, session_touch
+from checkout.services.lifecycle import ensure_editable, session_touch, session_writes
 from core.exceptions import DomainError
 from core.versioning import check_version
 
@@ -80,30 +80,38 @@ def shipping_select(
     with transaction.atomic():
         session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id, with_children=True)
         check_version(expected_versions, session.version)
-        ensure_editable(session, actor=actor)
-        option = _matching_option(
-            session_shipping_quote(session), option_id=option_id, carrier=carrier, service_code=service_code
-        )
-        rate = shipping_rate_get(merchant_id=merchant_id, public_id=option.id)
-        if rate is None:
-            raise _unavailable(option.id)
-        if (
-            session.selected_shipping_rate_id == rate.pk
-            and session.pickup_location_id is None
-            and not session.shipment_plans.filter(status="selected").exists()
-        ):
-            return session  # already chosen: nothing moves, so neither do version and totals
-        session.selected_shipping_rate = rate
-        session.pickup_location = None
-        shipment_plans_supersede(session)
-        session_touch(
-            session,
-            actor=actor,
-            type="shipping.selected",
-            data={"shipping_option_id": rate.public_id, "amount": option.amount, "currency": option.currency},
-            pricing_changed=True,
-        )
+        with session_writes(session):
+            ensure_editable(session, actor=actor)
+            option = _matching_option(
+                session_shipping_quote(session), option_id=option_id, carrier=carrier, service_code=service_code
+            )
+            rate = shipping_rate_get(merchant_id=merchant_id, public_id=option.id)
+            if rate is None:
+                raise _unavailable(option.id)
+            if (
+                session.selected_shipping_rate_id == rate.pk
+                and session.pickup_location_id is None
+                and not _has_selected_plan(session)
+            ):
+                return session  # already chosen: nothing moves, so neither do version and totals
+            session.selected_shipping_rate = rate
+            session.pickup_location = None
+            shipment_plans_supersede(session)
+            session_touch(
+                session,
+                actor=actor,
+                type="shipping.selected",
+                data={"shipping_option_id": rate.public_id, "amount": option.amount, "currency": option.currency},
+                pricing_changed=True,
+            )
     return session
+
+
+def _has_selected_plan(session: CheckoutSession) -> bool:
+    known = session.__dict__.get("_selected_plan_id", 0)
+    if known != 0:
+        return known is not None  # read by the locking query (checkout.locks)
+    return session.shipment_plans.filter(status="selected").exists()
 
 
 def pickup_location_select(

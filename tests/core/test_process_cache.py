@@ -60,3 +60,43 @@ def test_off_where_the_shared_cache_is_process_memory(loads, settings):
     process_cache.cached("t", "k", scope="s5", load=load)
     process_cache.cached("t", "k", scope="s5", load=load)
     assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_a_queryset_update_outdates_the_rows_it_touched_though_no_signal_fires(api):
+    from checkout.models import ShippingRate, TaxRate
+    from checkout.rate_tables import shipping_rate_get, tax_rates
+
+    process_cache.clear()
+    rate = ShippingRate.objects.create(
+        merchant=api.merchant, name="Ground", carrier="UPS", service_code="ground", countries=["US"],
+        currency="USD", amount=599,
+    )  # fmt: skip
+    TaxRate.objects.create(merchant=api.merchant, country="US", tax_code="", rate_bps=725)
+    assert shipping_rate_get(merchant_id=api.merchant.pk, public_id=rate.public_id).amount == 599
+    assert [t.rate_bps for t in tax_rates(merchant_id=api.merchant.pk, country="US", tax_codes=[""])] == [725]
+
+    ShippingRate.objects.filter(pk=rate.pk).update(amount=650)
+    TaxRate.objects.filter(merchant=api.merchant).update(rate_bps=800)
+
+    assert shipping_rate_get(merchant_id=api.merchant.pk, public_id=rate.public_id).amount == 650
+    assert [t.rate_bps for t in tax_rates(merchant_id=api.merchant.pk, country="US", tax_codes=[""])] == [800]
+
+
+@pytest.mark.django_db
+def test_a_key_revoked_by_a_queryset_update_is_refused_at_once_and_its_use_stamp_outdates_nothing(api):
+    from django.utils import timezone
+
+    from merchants.cached import api_key_for_lookup
+    from merchants.models import ApiKey
+
+    process_cache.clear()
+    key = ApiKey.objects.filter(merchant=api.merchant, kind="secret").first()
+    assert api_key_for_lookup(key.lookup).is_active
+    version = process_cache.scope_version(f"apikey:{key.lookup}")
+
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    assert process_cache.scope_version(f"apikey:{key.lookup}") == version
+
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    assert not api_key_for_lookup(key.lookup).is_active

@@ -56,3 +56,33 @@ def test_the_rows_roll_back_with_the_callers_transaction(api):
         insert_rows([SessionEvent(session=session, type="note.gone", actor="system:test")])
         raise RuntimeError("the change failed")
     assert not SessionEvent.objects.filter(session=session, type="note.gone").exists()
+
+
+def test_a_session_and_its_children_come_back_in_one_query_as_the_orm_builds_them(api):
+    from checkout.models import Address, CartLine
+    from checkout.selectors import session_get
+
+    session = _session(api.merchant)
+    CartLine.objects.bulk_create(
+        [
+            CartLine(session=session, position=2, sku="B", name="B", quantity=1, unit_amount=12345678901),
+            CartLine(session=session, position=1, sku="A", name='Ä "quoted"', quantity=3, unit_amount=5),
+        ]
+    )
+    Address.objects.create(
+        session=session, kind="shipping", country="DE", validation_messages=[{"code": "x", "field": "city"}]
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        found = session_get(merchant_id=api.merchant.pk, checkout_id=session.public_id)
+        lines, [address] = list(found.lines.all()), list(found.addresses.all())
+    assert len(captured.captured_queries) == 1
+
+    expected = list(CartLine.objects.filter(session=session).order_by("position"))
+    assert [(line.pk, line.sku, line.name, line.unit_amount, line.session_id) for line in lines] == [
+        (line.pk, line.sku, line.name, line.unit_amount, line.session_id) for line in expected
+    ]
+    stored = Address.objects.get(session=session)
+    assert address.updated_at == stored.updated_at and address.updated_at.tzinfo is not None
+    assert address.validation_messages == [{"code": "x", "field": "city"}]
+    assert not address._state.adding and address._state.db == "default"
