@@ -2,14 +2,15 @@
 
 Every confirm scores its attempt; the profile (limits, whether the default rules are in),
 the active rules and the allow/block lists change only when the merchant's staff edit
-them. Any save or delete of one of those rows (services, admin, scripts through the ORM)
-outdates every process's copy when it commits (the signals below). Entries are shared
+them. Any save, delete or queryset update of one of those rows (services, admin, scripts
+through the ORM) outdates every process's copy when it commits (the signals below, and
+the models' InvalidatingQuerySet). Entries are shared
 between requests: callers read them and never change them.
 """
 
 from django.db.models.signals import post_delete, post_save
 
-from core.process_cache import cached, scope_invalidate
+from core.process_cache import cached, invalidate_on_update, scope_invalidate
 from fraud.models import FraudProfile, FraudRule, ListEntry
 
 # A list this long is not held in memory (it would be per process): it is asked for the
@@ -75,3 +76,5 @@ def _setup_changed(sender, instance, **kwargs):
 for _model in (FraudProfile, FraudRule, ListEntry):
     post_save.connect(_setup_changed, sender=_model, dispatch_uid=f"fraud-setup-{_model.__name__}")
     post_delete.connect(_setup_changed, sender=_model, dispatch_uid=f"fraud-setup-{_model.__name__}")
+    # A queryset update() sends no signal: the model's manager outdates it instead.
+    invalidate_on_update(_model, fields=("merchant_id",), scopes=lambda row: [_scope(row["merchant_id"])])
