@@ -6,7 +6,7 @@ append-only PaymentEvent row and the merchant's event in the same transaction.
 
 from django.db import models
 from django.db.models import F, Q
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from core.ids import new_public_id
 
@@ -210,13 +210,17 @@ class PaymentTransaction(ConcurrentTransitionMixin, models.Model):
     def dispute(self):
         pass
 
-    @transition(field=state, source=State.DISPUTED, target=State.COMPLETED)
+    # A dispute ends where the payment's money stands: a win returns the payment to what it
+    # was before (refunds made earlier still count), a loss takes only the chargeback, so a
+    # dispute over part of the charge leaves the rest refundable.
+    @transition(field=state, source=State.DISPUTED, target=RETURN_VALUE(State.COMPLETED, State.PARTIALLY_REFUNDED))
     def win_dispute(self):
-        pass
+        return State.PARTIALLY_REFUNDED if self.amount_refunded else State.COMPLETED
 
-    @transition(field=state, source=State.DISPUTED, target=State.REFUNDED)
-    def lose_dispute(self):
-        self.amount_refunded = self.amount_captured
+    @transition(field=state, source=State.DISPUTED, target=RETURN_VALUE(State.PARTIALLY_REFUNDED, State.REFUNDED))
+    def lose_dispute(self, *, chargeback):
+        self.amount_refunded = min(self.amount_captured, self.amount_refunded + chargeback)
+        return State.REFUNDED if self.amount_refunded == self.amount_captured else State.PARTIALLY_REFUNDED
 
 
 class PaymentAttempt(ConcurrentTransitionMixin, models.Model):

@@ -37,6 +37,8 @@ DECLINE_MESSAGES = {
     "amount_out_of_range": _("Pay later isn't available for this amount. Please pay by card."),
     "checkout_expired": _("The pay later checkout was not completed in time. Please try again or pay by card."),
     "bnpl_declined": _("Pay later isn't available for this order. Please pay by card."),
+    "fraud_block": _("Your card was declined. Please use another card or payment method."),
+    "transaction_limit_exceeded": _("This payment is above a limit the shop set. Please contact the shop."),
 }
 DEFAULT_DECLINE = _("Your card was declined.")
 

@@ -22,6 +22,7 @@ from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
 from core.money import Money, format_minor
+from payments.bnpl.selectors import pay_later_step
 from payments.exceptions import CardError, GatewayUnavailable
 from payments.selectors import (
     attempts_remaining,
@@ -291,6 +292,11 @@ def payment_view(request, session, payment):
     except InvalidStateTransition:
         return _dispatch_after_post(session)
     except DomainError as error:
+        if error.error_type == "card_error":
+            # Declined before the gateway (a fraud block, a merchant's limit): the shopper
+            # reads a decline in their language, never which check refused it.
+            form.add_error(None, decline_message(None, error.code))
+            return _payment_page(request, session, payment, form, status=error.status_code)
         form.add_domain_error(error, fields=CardForm.PARAMS)
         return _payment_page(request, session, payment, form)
     if payment_needs_action(paid) and (paid.next_action or {}).get("url"):
@@ -381,6 +387,9 @@ def payment_return(request, session):
 def processing(request, session, payment):
     action = (payment.next_action or {}) if payment_needs_action(payment) else {}
     action_url = action.get("url", "")
+    pay_later = pay_later_step(payment) if action_url else ""
+    if pay_later == "wait":
+        action_url = ""  # back from the provider: the first installment's charge decides now
     # A bank transfer waits for the shopper's transfer: its instructions, not a spinner.
     transfer = action.get("display_bank_transfer_instructions")
     # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
@@ -388,6 +397,7 @@ def processing(request, session, payment):
     checking = payment_is_held(payment) and payment_review_open(payment)
     return page(
         request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking,
+        pay_later=pay_later,
         transfer=transfer, transfer_amount=format_minor(transfer["amount"], transfer["currency"]) if transfer else "",
     )  # fmt: skip
 

@@ -6,6 +6,8 @@ from payments.bnpl.models import BNPLApplication, Installment, InstallmentPlan
 from payments.bnpl.providers.simulator import PROVIDERS
 
 METHOD_TYPE = "buy_now_pay_later"
+# Why a pay-later intent waits in requires_action: the shopper finishes at the provider.
+PAY_LATER_REDIRECT = "bnpl_redirect"
 
 
 def bnpl_method_offers(*, merchant, country="", currency="", amount=None, channel=""):
@@ -67,6 +69,18 @@ def installment_get(*, merchant_id: int, installment_id: str) -> Installment:
 
 def application_for_payment(payment) -> BNPLApplication | None:
     return BNPLApplication.objects.filter(payment=payment).order_by("-id").first()
+
+
+def pay_later_step(payment) -> str:
+    """What a pay-later intent waiting in requires_action asks of the shopper: "agree" (at
+    the provider's page), "wait" (agreed there: the intent waits for the first
+    installment's charge, nothing is left for the shopper to do), or "" (no pay-later
+    redirect)."""
+    if (payment.next_action or {}).get("reason") != PAY_LATER_REDIRECT:
+        return ""
+    application = application_for_payment(payment)
+    finished = application is not None and application.state == BNPLApplication.State.COMPLETED
+    return "wait" if finished else "agree"
 
 
 def overdue_installments(merchant_id: int | None = None):

@@ -44,7 +44,9 @@ def payment_dispute_apply(
             _money_moved(payment, dispute, hooks.DISPUTE_REVERSAL, gateway=gateway)
         elif payment.state == State.DISPUTED and dispute.outcome == base.DISPUTE_LOST:
             chargeback = min(dispute.amount, payment.amount_captured - payment.amount_refunded)
-            payment_transition(payment, "lose_dispute", actor=actor, data={**data, "chargeback": chargeback})
+            payment_transition(
+                payment, "lose_dispute", actor=actor, data={**data, "chargeback": chargeback}, chargeback=chargeback
+            )
         elif payment.state != State.DISPUTED:
             payment_log(payment, type="dispute.noted", actor=actor, data={**data, "state": payment.state})
     hooks.dispute_listeners_notify(

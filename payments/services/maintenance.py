@@ -95,6 +95,7 @@ def payments_settle_open(*, now=None, batch_size: int = BATCH) -> int:
     settled += _resume_operations(batch_size=batch_size)
     settled += payments_return_due(batch_size=batch_size)
     settled += _settle_splits(now=now, batch_size=batch_size)
+    settled += _settle_bnpl_applications(now=now, batch_size=batch_size)
     return settled
 
 
@@ -102,6 +103,12 @@ def _settle_splits(*, now, batch_size: int) -> int:
     from payments.wallet.split import splits_settle_stuck
 
     return splits_settle_stuck(now=now, batch_size=batch_size)
+
+
+def _settle_bnpl_applications(*, now, batch_size: int) -> int:
+    from payments.bnpl.services.applications import applications_retry_unanswered
+
+    return applications_retry_unanswered(now=now, batch_size=batch_size)
 
 
 def payments_return_due(*, batch_size: int = BATCH) -> int:

@@ -56,3 +56,28 @@ def test_a_declined_application_shows_why_and_the_card_still_pays(shop_api, chec
     paid = pay(browser, checkout_session)
     assert paid.status_code == 303
     assert Order.objects.filter(session=checkout_session).exists()
+
+
+def test_back_from_the_provider_while_the_first_installment_is_charged(shop_api, checkout_session, monkeypatch):
+    # A real worker charges the first installment a moment after the shopper's return;
+    # hold that task to see the page the shopper gets meanwhile.
+    from payments.bnpl.tasks import installment_charge_task
+
+    held = []
+    monkeypatch.setattr(installment_charge_task, "delay", lambda pk: held.append(pk))
+    browser = Client()
+    standard, _ = shop_api.rates
+    ready_to_pay(browser, checkout_session, standard)
+    to_provider = _choose(browser, checkout_session)
+    provider = re.sub(r"^https?://[^/]+", "", to_provider["Location"])
+    # Left at the provider without agreeing: the page sends the shopper back there, as pay later.
+    waiting = text(browser.get(pay_page(checkout_session, "payment/processing")))
+    assert "Continue to Pay later" in waiting and "3-D Secure" not in waiting
+    back = browser.post(provider, {"action": "agree", "number": "4242424242424242", "expiry": "12/34", "cvc": "123"})
+    landing = browser.get(re.sub(r"^https?://[^/]+", "", back["Location"]), follow=True)
+    page = landing.content.decode()
+    assert "Confirming your payment" in text(landing) and "data-refresh=" in page
+    assert "Continue to your bank" not in page and "3-D Secure" not in page
+    assert len(held) == 1
+    installment_charge_task.run(held[0])
+    assert "Thank you! Your payment was successful" in text(browser.get(pay_page(checkout_session, ""), follow=True))

@@ -78,3 +78,21 @@ def test_client_ip_trusts_forwarded_for_only_behind_configured_proxies(settings)
     assert client_ip(request) == "127.0.0.66"
     settings.TRUSTED_PROXY_COUNT = 3  # fewer hops than proxies: the peer, never a guess
     assert client_ip(request) == "127.0.0.1"
+
+
+def test_a_blocked_payment_reads_as_a_decline_in_the_shoppers_language(browser, shop_api, checkout_session):
+    from fraud.services import list_entry_create
+
+    list_entry_create(merchant_id=shop_api.merchant.pk, list="block", kind="ip_address", value="127.0.0.9")
+    CheckoutSession.objects.filter(pk=checkout_session.pk).update(locale="de_DE")
+    ready_to_pay(browser, checkout_session, shop_api.rates[0])
+    response = browser.post(
+        pay_page(checkout_session, "payment"),
+        {"number": CARD_OK, "expiry": "12 / 34", "cvc": "123", "name": "Ada", "device_fingerprint": DEVICE},
+        REMOTE_ADDR="127.0.0.9",
+    )
+    assert response.status_code == 402
+    page = text(response)
+    assert "Ihre Karte wurde abgelehnt. Bitte verwenden Sie eine andere Karte oder Zahlungsart." in page
+    assert "The payment was declined" not in page and "fraud" not in page.lower()
+    assert 'name="number"' in response.content.decode(), "the shopper may try another card"

@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from merchants.models import Event
-from reconciliation.models import DailyReport, Statement, StatementSource
+from merchants.models import Event, Merchant
+from reconciliation.models import DailyReport, Statement, StatementLine, StatementSource
 from reconciliation.sources import merchant_folder
 from reconciliation.tasks import reconcile_daily
 from tests.reconciliation.admin_helpers import clerk
@@ -102,3 +102,20 @@ class _Null:
 
     def flush(self):
         pass
+
+
+def test_the_demo_merchant_reconciles_its_folder_from_the_command_line(settings, tmp_path):
+    import io
+    import json
+
+    settings.RECONCILIATION_STATEMENTS_DIR = tmp_path
+    settings.VAR_DIR = tmp_path
+    call_command("bootstrap_demo", stdout=io.StringIO())
+    demo = Merchant.objects.get(public_id=json.loads((tmp_path / "demo-merchant.json").read_text())["merchant_id"])
+    assert StatementSource.objects.filter(merchant=demo, kind="folder", is_active=True).exists()
+    payment = settled_payment(demo, 5000)
+    call_command("simulator_bank_statement", demo.public_id, "--date", DAY.isoformat(), stdout=_Null())
+    out = io.StringIO()
+    call_command("reconcile", demo.public_id, "--date", DAY.isoformat(), stdout=out)
+    assert out.getvalue().strip() == f"{demo.public_id} {DAY}: 1 matched, 0 in review, 0 unmatched, unexplained 0"
+    assert StatementLine.objects.get(statement__merchant=demo).matched_payment_id == payment.pk

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from ledger.models import BalanceTransaction
 from merchants.models import Event
 from payments.models import GatewayEvent, PaymentAttempt, PaymentTransaction
 from payments.simulator import processor
@@ -241,3 +242,44 @@ def test_admin_lists_open_disputes_by_due_date(api, django_capture_on_commit_cal
     closed = Dispute.objects.get(status="won").public_id
     assert closed not in page
     assert closed in logged_in(user).get("/admin/refunds/dispute/", {"status": "all"}).content.decode()
+
+
+def test_a_dispute_won_after_a_partial_refund_leaves_the_payment_partially_refunded(
+    api, paid, django_capture_on_commit_callbacks
+):
+    _, intent_id, reference = paid
+    review_limit(api.merchant, CAPTURED)
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(request_refund(api, intent_id, amount=1000), 201)
+    assert ok(api.get(f"{V1}/payment-intents/{intent_id}"))["amount_refunded"] == 1000
+    with django_capture_on_commit_callbacks(execute=True):
+        processor.charge_dispute_open(reference=reference)
+    with django_capture_on_commit_callbacks(execute=True):
+        processor.charge_dispute_close(reference=reference, won=True)
+    payment = ok(api.get(f"{V1}/payment-intents/{intent_id}"))
+    # Winning gives back the disputed money, not the refund made before it.
+    assert (payment["status"], payment["amount_refunded"]) == ("partially_refunded", 1000)
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(request_refund(api, intent_id, amount=CAPTURED - 1000), 201)
+    payment = ok(api.get(f"{V1}/payment-intents/{intent_id}"))
+    assert (payment["status"], payment["amount_refunded"]) == ("refunded", CAPTURED)
+
+
+def test_a_lost_dispute_over_part_of_the_charge_takes_only_that_part(
+    stripe_api, anon_api, django_capture_on_commit_callbacks
+):
+    _, intent = stripe_paid_intent(stripe_api)
+    assert ok(confirm(stripe_api, intent["id"]))["status"] == "succeeded"
+    stripe_reference = PaymentAttempt.objects.get(transaction__public_id=intent["id"]).gateway_reference
+    for name in ("charge.dispute.created", "charge.dispute.closed"):
+        body = stripe_event(name, payment_intent=stripe_reference, amount=2000)
+        assert post_stripe(anon_api, body, django_capture_on_commit_callbacks).status_code == 200
+
+    payment = ok(stripe_api.get(f"{V1}/payment-intents/{intent['id']}"))
+    assert (payment["status"], payment["amount_refunded"]) == ("partially_refunded", 2000)
+    stored = PaymentTransaction.objects.get(public_id=intent["id"])
+    # The payment and the ledger agree on what the chargeback took.
+    withdrawn = BalanceTransaction.objects.filter(merchant=stripe_api.merchant, type="dispute", cash=True)
+    assert sum(withdrawn.values_list("amount", flat=True)) == -2000
+    assert stored.events.get(type="state.partially_refunded").data["chargeback"] == 2000
+    assert Dispute.objects.get().status == "lost"

@@ -24,6 +24,9 @@ class Command(BaseCommand):
         embed_url = f"{settings.PUBLIC_BASE_URL}/static/demo/embed.html?" + urlencode(
             {"checkout": german.public_id, "token": embed.token}
         )
+        # From another terminal the command needs the run's environment to hand out links
+        # to the port the server is on (settings default to production and port 8000).
+        manage = f"APP_ENV={settings.APP_ENV} PORT={settings.PORT} .venv/bin/python manage.py"
         self.stdout.write(
             "\n".join(
                 [
@@ -31,9 +34,11 @@ class Command(BaseCommand):
                     f"  Open   {link.url}",
                     "  Pay with 4242 4242 4242 4242, any future expiry date, any CVC.",
                     "  (3-D Secure: 4000 0027 6000 3184; insufficient funds: 4000 0000 0000 9995.)",
+                    "  (Blocked as fraud: 4100 0000 0000 0019.)",
                     "  Or choose Pay in 4 and agree at the test provider; then run",
-                    "  `manage.py bnpl_charge_installments --as-of <date>` to charge the later installments.",
-                    f"  The link works until {link.expires_at:%H:%M} UTC; run `manage.py demo_checkout` for a new one.",
+                    f"  `{manage} bnpl_charge_installments --as-of <date>` to charge the later installments.",
+                    f"  The link works until {link.expires_at:%H:%M} UTC; for a new one run, in another terminal:",
+                    f"  {manage} demo_checkout",
                     f"Embedded on a shop's page, in German: {german.public_id}",
                     f"  Open   {embed_url}",
                     f"  (checkout.js mounts it with an embed token valid until {embed.expires_at:%H:%M} UTC.)",

@@ -23,6 +23,7 @@ from payments.bnpl.locks import lock_application
 from payments.bnpl.models import BNPLApplication, Installment, InstallmentPlan
 from payments.bnpl.providers import base
 from payments.bnpl.providers.simulator import provider_named
+from payments.bnpl.selectors import PAY_LATER_REDIRECT
 from payments.bnpl.services.log import application_transition, bnpl_log
 from payments.exceptions import AttemptsExhausted, GatewayUnavailable, PayableClosed
 from payments.locks import lock_payment, lock_payment_by_pk
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 State = BNPLApplication.State
 PState = PaymentTransaction.State
 PROVIDER = "simulator"  # the default and only provider configured today
-REDIRECT_REASON = "bnpl_redirect"
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def _apply_decision(application, payment, decision: base.Decision, *, actor: str
             at=now,
         )
         if payment.state == PState.PROCESSING:
-            action = {"type": "redirect_to_url", "url": decision.redirect_url, "reason": REDIRECT_REASON}
+            action = {"type": "redirect_to_url", "url": decision.redirect_url, "reason": PAY_LATER_REDIRECT}
             expires = now + timedelta(minutes=settings.BNPL_CHECKOUT_TIMEOUT_MINUTES)
             payment_transition(payment, "require_action", actor=actor, next_action=action, expires_at=expires)
         return
@@ -181,6 +181,38 @@ def bnpl_confirm(*, merchant_id: int, payment_intent_id: str, data: dict, actor:
             raise
         _record_decision(application_pk=application.pk, decision=decision, actor=actor)
     return payment_queryset().get(pk=claim.payment_pk)
+
+
+def applications_retry_unanswered(*, now=None, batch_size: int = 100) -> int:
+    """The janitor's part for applications whose provider call got no answer: the intent
+    waits in processing, and without this only the shopper confirming again would move it.
+
+    Each is asked again with its stored key, so the provider answers its first decision
+    and never opens a second application; no lock is held during the call. One the
+    provider leaves unanswered past the checkout timeout expires, which fails the intent,
+    so the shopper can pay another way. Returns how many moved.
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.PAYMENTS_CALL_STALE_SECONDS)
+    give_up = now - timedelta(minutes=settings.BNPL_CHECKOUT_TIMEOUT_MINUTES)
+    moved = 0
+    waiting = BNPLApplication.objects.filter(
+        state=State.PENDING, created_at__lt=stale, payment__state=PState.PROCESSING
+    ).order_by("created_at")
+    for application in waiting.select_related("payment")[:batch_size]:
+        try:
+            decision = provider_named(application.provider).apply(_request(application))
+        except GatewayUnavailable:
+            if application.created_at < give_up:
+                moved += application_expire(
+                    application.pk, actor="system:janitor", reason="The BNPL provider never answered the application."
+                )
+            else:
+                logger.warning("BNPL provider still gives no answer for %s", application.public_id)
+            continue
+        _record_decision(application_pk=application.pk, decision=decision, actor="system:janitor")
+        moved += 1
+    return moved
 
 
 # --- completion at the provider ------------------------------------------------------------
