@@ -7,6 +7,8 @@ totals, the card brand and last four, the customer's name and a masked email. It
 sent with no-store, no-referrer and noindex so the link does not travel further.
 """
 
+from datetime import date
+
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
 from django.http import Http404
@@ -19,6 +21,7 @@ from checkout.languages import locale_language
 from checkout.models import Order
 from checkout.order_selectors import order_by_receipt
 from core.money import Money
+from payments.bnpl.selectors import installments_for_payment_intent
 
 FALLBACK_LOCALE = "en_US"
 TOTAL_LABELS = [
@@ -78,9 +81,24 @@ def receipt_context(order: Order) -> dict:
         "customer_email": _masked((order.customer or {}).get("email", "")),
         "card": order.payment_method,
         "authorized_only": order.payment_status == Order.PaymentStatus.AUTHORIZED,
+        "installments": _installments(order, money, locale),
         "language": locale.split("_", 1)[0],
         "paid_on": format_date(order.created_at, "long", locale=locale),
     }
+
+
+def _installments(order: Order, money, locale: str) -> list[dict]:
+    """Paid by buy now, pay later: the card paid the first installment, not the order, so
+    the receipt shows the plan (what was paid, what is due when) beside the card."""
+    schedule = installments_for_payment_intent(merchant_id=order.merchant_id, payment_intent_id=order.payment_intent_id)
+    return [
+        {
+            "amount": money(row["amount"]),
+            "due": format_date(date.fromisoformat(row["due_date"]), "medium", locale=locale),
+            "paid": row["status"] == "paid",
+        }
+        for row in schedule or []
+    ]
 
 
 @require_GET

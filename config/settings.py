@@ -246,9 +246,17 @@ UNFOLD = {
     },
     "COLORS": {
         "primary": {
-            "50": "238 242 255", "100": "224 231 255", "200": "199 210 254", "300": "165 180 252",
-            "400": "129 140 248", "500": "99 102 241", "600": "79 70 229", "700": "67 56 202",
-            "800": "55 48 163", "900": "49 46 129", "950": "30 27 75",
+            "50": "238 242 255",
+            "100": "224 231 255",
+            "200": "199 210 254",
+            "300": "165 180 252",
+            "400": "129 140 248",
+            "500": "99 102 241",
+            "600": "79 70 229",
+            "700": "67 56 202",
+            "800": "55 48 163",
+            "900": "49 46 129",
+            "950": "30 27 75",
         },  # fmt: skip
     },
 }
@@ -502,6 +510,11 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Real Stripe redirects 3-D Secure to a return_url; servers without it answer use_stripe_sdk.
 STRIPE_SEND_RETURN_URL = env.bool("STRIPE_SEND_RETURN_URL", default=True)
+# Stripe.js on the hosted card form of Stripe merchants: the platform's publishable key
+# and where the library is loaded from (Stripe requires js.stripe.com in production; the
+# tests point it at localstripe's replacement). Its origin joins the page's CSP.
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_JS_URL = env.url("STRIPE_JS_URL", default="https://js.stripe.com/v3/").geturl()
 
 # Fraud: a MaxMind-format (GeoLite2/GeoIP2 Country or City) database for the IP's
 # country; empty: the geolocation rule compares only the countries the payer gave.

@@ -57,6 +57,24 @@ class IncorrectNumber(CardError):
     default_message = "The card number is incorrect."
 
 
+class CardNumbersRefused(DomainError):
+    """A card number sent to us for a merchant whose gateway collects cards in the
+    browser (Stripe): the number must go to Stripe.js, never through our server."""
+
+    status_code = 400
+    code = "card_numbers_refused"
+    default_message = (
+        "This merchant's payments run on Stripe: collect the card in the browser with Stripe.js "
+        "(https://js.stripe.com/v3/, a card Element) and send the PaymentMethod id it creates "
+        'as {"type": "card", "payment_method": "pm_..."}. Card numbers are not accepted here.'
+    )
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("param", "card")
+        kwargs.setdefault("explain", "https://docs.stripe.com/js/payment_methods/create_payment_method")
+        super().__init__(**kwargs)
+
+
 class GatewayUnavailable(DomainError):
     """The gateway did not answer (502) or said it cannot now (503); safe to retry."""
 

@@ -16,13 +16,42 @@ DEMO_CART = [
     {"sku": "BEANS-250", "name": "Single-origin coffee beans, 250 g", "quantity": 2, "unit_amount": 1450,
      "weight_grams": 250},
 ]  # fmt: skip
-DEMO_RATES = [
-    {"name": "Standard", "carrier": "USPS", "service_code": "ground", "amount": 599,
-     "min_delivery_days": 3, "max_delivery_days": 5},
-    {"name": "Express", "carrier": "UPS", "service_code": "2nd_day_air", "amount": 1899,
-     "min_delivery_days": 1, "max_delivery_days": 2},
-]  # fmt: skip
-DEMO_RATE_CURRENCIES = ["USD", "GBP", "EUR"]
+_WORLD = ["US", "CA", "MX", "BR", "GB", "IE", "DE", "AT", "CH", "NL", "BE", "LU", "FR", "ES", "PT", "IT", "DK",
+          "SE", "NO", "FI", "PL", "CZ", "AU", "NZ", "JP", "SG", "HK", "KR", "IN", "ZA", "AE", "IL"]  # fmt: skip
+
+
+def _international(home: list[str], amount: int) -> dict:
+    countries = [country for country in _WORLD if country not in home]
+    return {"name": "International", "carrier": "DHL", "service_code": "express_worldwide", "amount": amount,
+            "countries": countries, "min_delivery_days": 3, "max_delivery_days": 7}  # fmt: skip
+
+
+# Each currency's home carriers for its home countries, and one rate for the rest of the
+# world: a British address is not offered USPS, and a newcomer's address still gets options.
+DEMO_RATES = {
+    "USD": [
+        {"name": "Standard", "carrier": "USPS", "service_code": "ground", "amount": 599, "countries": ["US"],
+         "min_delivery_days": 3, "max_delivery_days": 5},
+        {"name": "Express", "carrier": "UPS", "service_code": "2nd_day_air", "amount": 1899, "countries": ["US"],
+         "min_delivery_days": 1, "max_delivery_days": 2},
+        _international(["US"], 2999),
+    ],
+    "GBP": [
+        {"name": "Standard", "carrier": "Royal Mail", "service_code": "tracked_48", "amount": 399,
+         "countries": ["GB"], "min_delivery_days": 2, "max_delivery_days": 3},
+        {"name": "Next day", "carrier": "DPD", "service_code": "next_day", "amount": 899, "countries": ["GB"],
+         "min_delivery_days": 1, "max_delivery_days": 1},
+        _international(["GB"], 2499),
+    ],
+    "EUR": [
+        {"name": "Standard", "carrier": "DHL", "service_code": "paket", "amount": 499,
+         "countries": ["DE", "AT", "NL", "FR"], "min_delivery_days": 2, "max_delivery_days": 4},
+        {"name": "Express", "carrier": "DHL", "service_code": "express", "amount": 1499,
+         "countries": ["DE", "AT", "NL", "FR"], "min_delivery_days": 1, "max_delivery_days": 2},
+        _international(["DE", "AT", "NL", "FR"], 2799),
+    ],
+}  # fmt: skip
+DEMO_RATE_CURRENCIES = list(DEMO_RATES)
 # The set ships from the warehouse, the beans from the roastery's shop: the demo cart
 # arrives in two parcels (the hosted delivery step shows them).
 DEMO_LOCATIONS = [
@@ -42,9 +71,8 @@ def demo_shop_ensure(*, merchant: Merchant) -> None:
         for currency in dict.fromkeys([merchant.default_currency, *DEMO_RATE_CURRENCIES]):
             if ShippingRate.objects.filter(merchant=merchant, currency=currency).exists():
                 continue
-            for rate in DEMO_RATES:
-                # Empty countries: ships everywhere, so any address a newcomer types works.
-                ShippingRate.objects.create(merchant=merchant, countries=[], currency=currency, **rate)
+            for rate in DEMO_RATES.get(currency, DEMO_RATES["USD"]):
+                ShippingRate.objects.create(merchant=merchant, currency=currency, **rate)
         if not PickupLocation.objects.filter(merchant=merchant).exists():
             PickupLocation.objects.create(
                 merchant=merchant,

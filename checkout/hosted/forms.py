@@ -247,3 +247,19 @@ class CardForm(AccessibleErrorsMixin, forms.Form):
         if not cvc.isdigit() or len(cvc) not in (3, 4):
             raise forms.ValidationError(_("Your card's security code is incomplete."), code="incorrect_cvc")
         return cvc
+
+
+class StripeCardForm(AccessibleErrorsMixin, forms.Form):
+    """Stripe mode's card form: the card stays with Stripe.js; what is posted is the id of
+    the SetupIntent it confirmed (filled by static/hosted/stripe_card.js)."""
+
+    setup_intent = forms.RegexField(
+        r"^seti_[A-Za-z0-9]{1,64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Enter your card details, then pay."),
+            "invalid": _("Enter your card details, then pay."),
+        },
+    )
+    device_fingerprint = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    clean_device_fingerprint = CardForm.clean_device_fingerprint

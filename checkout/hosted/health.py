@@ -21,4 +21,6 @@ def hosted_pages_available(merchant) -> bool:
     address) and the merchant's gateway can take the card on them."""
     from merchants.gateways import gateway_is_configured
 
-    return bool(settings.PUBLIC_BASE_URL) and gateway_is_configured(merchant.gateway)
+    # Stripe merchants' cards are entered in Stripe.js, which needs the publishable key.
+    stripe_js_ready = merchant.gateway != "stripe" or bool(settings.STRIPE_PUBLISHABLE_KEY)
+    return bool(settings.PUBLIC_BASE_URL) and gateway_is_configured(merchant.gateway) and stripe_js_ready

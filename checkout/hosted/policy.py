@@ -7,6 +7,10 @@ one merchant only, where the page needs it:
   to the redirects that follow a form post, so "Return to store" (a POST answered with a
   303 to the merchant's site) is blocked without them.
 - img-src: the origins of the cart lines' product images, which the merchant hosts.
+- script-src, connect-src, frame-src: Stripe.js for Stripe merchants (card entry in
+  Stripe's Element): the origin of settings.STRIPE_JS_URL; with Stripe's own library
+  also its API and 3-D Secure frames, as Stripe's CSP guide lists them. A replacement
+  (localstripe in the tests) talks to its own origin only.
 - frame-ancestors: `extra_settings["hosted_frame_ancestors"]` (a list of origins) lets a
   merchant embed the pages; by default nobody may frame them (CSP 'none' plus Django's
   X-Frame-Options DENY). Embedding across sites also needs the session and CSRF cookies
@@ -48,6 +52,23 @@ def frame_ancestors(session: CheckoutSession) -> list[str]:
     return _origins(configured if isinstance(configured, list) else [])
 
 
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+
+
+def stripe_js_sources() -> dict[str, list[str]]:
+    """The CSP additions Stripe.js needs on a Stripe merchant's pages."""
+    origin = url_origin(settings.STRIPE_JS_URL)
+    if origin is None:
+        return {}
+    if origin == STRIPE_JS_ORIGIN:
+        return {
+            "script-src": ["'self'", origin],
+            "connect-src": ["'self'", "https://api.stripe.com"],
+            "frame-src": [origin, "https://hooks.stripe.com"],
+        }
+    return {"script-src": ["'self'", origin], "connect-src": ["'self'", origin], "frame-src": [origin]}
+
+
 def hosted_headers(response, *, session: CheckoutSession | None, embedded: bool = False):
     """No caching (personal data; the back button must not replay a paid page), and the
     session's CSP additions, set where django-csp's own decorators set them."""
@@ -64,6 +85,8 @@ def hosted_headers(response, *, session: CheckoutSession | None, embedded: bool 
         update["form-action"] = origins
     if images := _origins(line.image_url for line in session.lines.all()):
         update["img-src"] = images
+    if session.merchant.gateway == "stripe":
+        update.update(stripe_js_sources())
     if update:
         response._csp_update = update
     if ancestors := frame_ancestors(session):

@@ -22,7 +22,13 @@ from checkout.services.pricing import session_calculate
 from checkout.services.shipping import pickup_location_select, shipping_select
 from core.exceptions import DomainError
 from payments.models import PaymentTransaction
-from payments.services import payment_intent_confirm, payment_method_tokenize
+from payments.services import (
+    card_setup_create,
+    card_setup_method,
+    payment_action_client_secret,
+    payment_intent_confirm,
+    payment_method_tokenize,
+)
 from payments.services.card_limits import card_attempt_count
 
 logger = logging.getLogger(__name__)
@@ -116,6 +122,44 @@ def hosted_card_pay(
         ip=ip,
         device_fingerprint=device_fingerprint,
     )
+
+
+def hosted_stripe_card_setup(*, session: CheckoutSession) -> str:
+    """Stripe mode: the client secret of a SetupIntent, tagged with the session, for the
+    page's card Element to confirm in the browser. Raises GatewayUnavailable."""
+    return card_setup_create(merchant_id=session.merchant_id, metadata={"checkout_id": session.public_id})
+
+
+def hosted_stripe_pay(
+    *, session: CheckoutSession, setup_intent: str, ip: str = "", device_fingerprint: str = ""
+) -> PaymentTransaction:
+    """Stripe mode: the card Stripe.js set up in the browser pays the session's intent.
+
+    The setup must be one made for this session and succeeded at Stripe
+    (card_setup_method); raises its card_setup_incomplete (400), and what confirm raises.
+    """
+    method = card_setup_method(
+        merchant_id=session.merchant_id, setup_id=setup_intent, metadata={"checkout_id": session.public_id}
+    )
+    _, payment = session_payment_intent_create(
+        merchant_id=session.merchant_id,
+        checkout_id=session.public_id,
+        actor=ACTOR,
+        return_url=hosted_return_url(session),
+    )
+    return payment_intent_confirm(
+        merchant_id=session.merchant_id,
+        payment_intent_id=payment.public_id,
+        payment_method_id=method.public_id,
+        actor=ACTOR,
+        ip=ip,
+        device_fingerprint=device_fingerprint,
+    )
+
+
+def hosted_stripe_action_secret(*, payment: PaymentTransaction) -> str:
+    """The client secret Stripe.js's confirmCardPayment needs for 3-D Secure."""
+    return payment_action_client_secret(payment=payment)
 
 
 def hosted_pay_later_plans(session: CheckoutSession, amount_due: int) -> list[dict]:

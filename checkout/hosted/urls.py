@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:checkout_id>/payment", views.payment_view, name="payment"),
     path("<str:checkout_id>/payment/wallet", views.payment_wallet, name="payment-wallet"),
     path("<str:checkout_id>/payment/later", views.payment_later, name="payment-later"),
+    path("<str:checkout_id>/payment/stripe-setup", views.payment_stripe_setup, name="payment-stripe-setup"),
     path("<str:checkout_id>/payment/return", views.payment_return, name="payment-return"),
     path("<str:checkout_id>/payment/processing", views.processing, name="processing"),
     path("<str:checkout_id>/payment/failed", views.failed, name="failed"),

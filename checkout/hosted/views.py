@@ -4,15 +4,17 @@ selectors.hosted_stage; every view is guarded by pages.hosted_page."""
 
 import logging
 
-from django.http import HttpResponseRedirect
+from django.conf import settings
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from checkout.hosted import services
 from checkout.hosted.access import grant_drop, grant_from_token, hosted_view, link_invalid
-from checkout.hosted.forms import AddressForm, CardForm, DeliveryForm, DetailsForms
+from checkout.hosted.forms import AddressForm, CardForm, DeliveryForm, DetailsForms, StripeCardForm
 from checkout.hosted.pages import first_missing_step, go, hosted_page, page, receipt_url, return_url
 from checkout.hosted.selectors import decline_message, hosted_session_get, hosted_stage, session_payment
 from checkout.hosted.summary import delivery_choices
@@ -183,6 +185,22 @@ def _card_entry_here(session) -> bool:
     return session.merchant.gateway == "simulator"
 
 
+def _stripe_mode(session) -> bool:
+    """Stripe merchants' cards are entered in Stripe.js's card Element (package docstring)."""
+    return session.merchant.gateway == "stripe"
+
+
+def _stripe_context(session, **extra) -> dict:
+    return {
+        "stripe": {
+            "js_url": settings.STRIPE_JS_URL,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "setup_url": reverse("hosted:payment-stripe-setup", args=[session.public_id]),
+            **extra,
+        }
+    }
+
+
 GIFT_CARD_MESSAGES = {
     "gift_card_not_found": _("We couldn't find a gift card with that code. Check it and try again."),
     "gift_card_expired": _("This gift card has expired."),
@@ -236,6 +254,7 @@ def _payment_page(request, session, payment, form, *, status=200, gift_card_erro
         step="payment",
         form=form,
         card_entry=_card_entry_here(session),
+        **(_stripe_context(session) if _stripe_mode(session) else {}),
         previous_error=decline_message(payment) if previous_failed else "",
         approved=session.approved_at is not None,
         gift_card_error=gift_card_error,
@@ -252,6 +271,8 @@ def _payment_page(request, session, payment, form, *, status=200, gift_card_erro
 def payment_view(request, session, payment):
     if request.method == "GET":
         return _payment_page(request, session, payment, CardForm())
+    if _stripe_mode(session):
+        return _stripe_payment_post(request, session, payment)
     if not _card_entry_here(session):
         return _payment_page(request, session, payment, CardForm(), status=400)
     form = CardForm(request.POST)
@@ -259,13 +280,14 @@ def payment_view(request, session, payment):
         return _payment_page(request, session, payment, form)
     wait = services.hosted_card_attempt_wait(session=session, ip=request.META.get("REMOTE_ADDR", ""))
     if wait:
-        form.add_error(None, _("Too many payment attempts. Please wait a few minutes and try again."))
-        response = _payment_page(request, session, payment, form, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        return _too_many_attempts(request, session, payment, form, wait)
     month, year = form.cleaned_data["expiry"]
-    try:
-        paid = services.hosted_card_pay(
+    return _pay(
+        request,
+        session,
+        payment,
+        form,
+        lambda: services.hosted_card_pay(
             session=session,
             number=form.cleaned_data["number"],
             exp_month=month,
@@ -273,9 +295,44 @@ def payment_view(request, session, payment):
             cvc=form.cleaned_data["cvc"],
             ip=client_ip(request),
             device_fingerprint=form.cleaned_data["device_fingerprint"],
-        )
+        ),
+    )
+
+
+def _too_many_attempts(request, session, payment, form, wait):
+    form.add_error(None, _("Too many payment attempts. Please wait a few minutes and try again."))
+    response = _payment_page(request, session, payment, form, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _stripe_payment_post(request, session, payment):
+    """The card form of Stripe mode, posted by stripe_card.js once Stripe.js has set the
+    card up: only the SetupIntent's id (and the device fingerprint) reach us."""
+    form = StripeCardForm(request.POST)
+    if not form.is_valid():
+        return _payment_page(request, session, payment, form, status=400)
+    return _pay(
+        request,
+        session,
+        payment,
+        form,
+        lambda: services.hosted_stripe_pay(
+            session=session,
+            setup_intent=form.cleaned_data["setup_intent"],
+            ip=client_ip(request),
+            device_fingerprint=form.cleaned_data["device_fingerprint"],
+        ),
+    )
+
+
+def _pay(request, session, payment, form, pay):
+    """Runs one card payment (`pay()`), then sends the shopper where it leads: the bank's
+    page, the outcome, or back to the form with why."""
+    try:
+        paid = pay()
     except CardError as error:
-        if error.param in CardForm.PARAMS:
+        if CardForm.PARAMS.get(error.param) in form.fields:
             # Refused by the vault before any attempt: the shopper fixes the field.
             form.add_error(CardForm.PARAMS[error.param], decline_message(None, error.code))
             return _payment_page(request, session, payment, form)
@@ -304,6 +361,29 @@ def payment_view(request, session, payment):
         # hosted:payment-return when the shopper is done.
         return HttpResponseRedirect(paid.next_action["url"], status=303)
     return _dispatch_after_post(session)
+
+
+@require_POST
+@hosted_page("payment")
+def payment_stripe_setup(request, session, payment):
+    """Stripe mode, called by stripe_card.js when the shopper pays: a SetupIntent's
+    client_secret for Stripe.js to confirm the card Element with. Counted against the
+    card-testing limits, as a posted card is."""
+    if not _stripe_mode(session):
+        return JsonResponse({"error": {"code": "stripe_mode_off", "message": "Not a Stripe checkout."}}, status=400)
+    wait = services.hosted_card_attempt_wait(session=session, ip=request.META.get("REMOTE_ADDR", ""))
+    if wait:
+        message = str(_("Too many payment attempts. Please wait a few minutes and try again."))
+        response = JsonResponse({"error": {"code": "rate_limited", "message": message}}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        client_secret = services.hosted_stripe_card_setup(session=session)
+    except DomainError as error:
+        logger.warning("stripe card setup for %s failed: %s", session.public_id, error.code)
+        message = str(_("We couldn't reach the payment processor. Please try again in a moment."))
+        return JsonResponse({"error": {"code": error.code, "message": message}}, status=error.status_code)
+    return JsonResponse({"client_secret": client_secret})
 
 
 @require_POST
@@ -395,11 +475,31 @@ def processing(request, session, payment):
     # Only a payment the gateway is still deciding refreshes; a 3-D Secure step waits for the shopper.
     refresh = None if action_url or transfer else REFRESH_SECONDS
     checking = payment_is_held(payment) and payment_review_open(payment)
+    stripe = {}
+    if _stripe_mode(session) and action.get("type") == "use_stripe_sdk":
+        # Stripe.js runs 3-D Secure in this page; a reload would cut the shopper off.
+        refresh = None
+        stripe = _stripe_action(session, payment)
     return page(
         request, session, "processing.html", action_url=action_url, refresh=refresh, checking=checking,
         pay_later=pay_later,
         transfer=transfer, transfer_amount=format_minor(transfer["amount"], transfer["currency"]) if transfer else "",
+        **stripe,
     )  # fmt: skip
+
+
+def _stripe_action(session, payment) -> dict:
+    try:
+        secret = services.hosted_stripe_action_secret(payment=payment)
+    except DomainError:
+        logger.warning("stripe intent of %s could not be read for 3-D Secure", session.public_id)
+        secret = ""
+    return _stripe_context(
+        session,
+        authenticate=True,
+        client_secret=secret,
+        return_url=reverse("hosted:payment-return", args=[session.public_id]),
+    )
 
 
 @require_GET

@@ -28,20 +28,34 @@ class CardInputSerializer(StrictSerializer):
                 "type": "card",
                 "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
             },
-        )
+        ),
+        OpenApiExample(
+            "A card from Stripe.js (Stripe merchants)",
+            request_only=True,
+            value={"type": "card", "payment_method": "pm_1QfS2nW8xY0aBcDeFgHiJkLm"},
+        ),
     ]
 )
 class TokenizeSerializer(StrictSerializer):
     type = serializers.ChoiceField(
         ["card", "bank_transfer"], help_text="bank_transfer: paid by the shopper's transfer (no card)"
     )
-    card = CardInputSerializer(required=False)
+    card = CardInputSerializer(required=False, help_text="The card's number and expiry (not for Stripe merchants)")
+    payment_method = serializers.RegexField(
+        r"^pm_[A-Za-z0-9_]{1,96}$",
+        required=False,
+        help_text="Stripe merchants: the PaymentMethod id Stripe.js created in the shopper's browser "
+        "(card numbers are refused for them: 400 card_numbers_refused)",
+        error_messages={"invalid": "Enter the PaymentMethod id Stripe.js returned (pm_...)."},
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        if attrs["type"] == "card" and "card" not in attrs:
-            raise serializers.ValidationError({"card": "This field is required."})
-        if attrs["type"] == "bank_transfer" and "card" in attrs:
+        if attrs["type"] == "card" and "card" not in attrs and "payment_method" not in attrs:
+            raise serializers.ValidationError({"card": "Give card, or payment_method for a Stripe merchant."})
+        if "card" in attrs and "payment_method" in attrs:
+            raise serializers.ValidationError({"payment_method": "Give card or payment_method, not both."})
+        if attrs["type"] == "bank_transfer" and ("card" in attrs or "payment_method" in attrs):
             raise serializers.ValidationError({"card": "A bank transfer takes no card."})
         return attrs
 

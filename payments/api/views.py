@@ -230,6 +230,9 @@ class PaymentMethodTokenizeApi(ApiView):
         if serializer.validated_data["type"] == "bank_transfer":
             method = bank_transfer_method_create(merchant_id=self.merchant.pk)
             return Response(PaymentMethodSerializer(method).data, status=201)
+        if reference := serializer.validated_data.get("payment_method"):
+            method = services.payment_method_import(merchant_id=self.merchant.pk, reference=reference)
+            return Response(PaymentMethodSerializer(method).data, status=201)
         card = serializer.validated_data["card"]
         method = services.payment_method_tokenize(merchant_id=self.merchant.pk, **card)
         return Response(PaymentMethodSerializer(method).data, status=201)
@@ -254,7 +257,9 @@ def tokenize_fingerprint_body(data) -> bytes:
             "exp_month": card.get("exp_month"),
             "exp_year": card.get("exp_year"),
         },
-        "other": sorted(set(data) - {"type", "card"}),
+        # Not a secret: the gateway's id for a card Stripe.js created.
+        "payment_method": data.get("payment_method"),
+        "other": sorted(set(data) - {"type", "card", "payment_method"}),
         "other_card": sorted(set(card) - {"number", "exp_month", "exp_year", "cvc"}),
     }
     return json.dumps(redacted, sort_keys=True, default=str).encode()

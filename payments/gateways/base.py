@@ -11,6 +11,8 @@ from datetime import datetime
 
 from django.db import connection
 
+from core.exceptions import DomainError
+
 # What an authorization (or a later look at one) can come to.
 SUCCEEDED = "succeeded"  # captured
 AUTHORIZED = "authorized"  # held, awaiting capture
@@ -126,6 +128,9 @@ class Gateway(abc.ABC):
     name: str
     # The request header that carries this gateway's webhook signature.
     signature_header: str
+    # Whether card numbers may pass through our server to this gateway's vault. A gateway
+    # with its own browser library (Stripe.js) keeps them out of our scope entirely.
+    takes_card_numbers: bool = True
 
     @classmethod
     def is_configured(cls) -> bool:
@@ -139,6 +144,15 @@ class Gateway(abc.ABC):
 
     @abc.abstractmethod
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard: ...
+
+    def card_method(self, *, reference: str) -> TokenizedCard:
+        """A card the shopper's browser gave the gateway directly (its own payment method
+        id): what may be shown of it. Raises NotFound when the gateway has no such card."""
+        raise DomainError(
+            "This merchant's gateway takes no payment method ids; tokenize the card instead.",
+            code="payment_method_unsupported",
+            param="payment_method",
+        )
 
     @abc.abstractmethod
     def authorize(self, request: AuthorizeRequest) -> GatewayResult:

@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 
 import stripe
 from django.conf import settings
-from django.views.decorators.debug import sensitive_variables
 
 from core.exceptions import Conflict, DomainError, NotFound
-from payments.exceptions import GatewayUnavailable, IncorrectNumber, WebhookSignatureInvalid
+from payments.exceptions import CardNumbersRefused, GatewayUnavailable, WebhookSignatureInvalid
 from payments.gateways import base
 from payments.gateways.translate import translate_failure
 
@@ -108,6 +107,7 @@ def _unavailable(exc: stripe.StripeError) -> GatewayUnavailable:
 class StripeGateway(base.Gateway):
     name = "stripe"
     signature_header = SIGNATURE_HEADER
+    takes_card_numbers = False
 
     @classmethod
     def is_configured(cls) -> bool:
@@ -131,7 +131,8 @@ class StripeGateway(base.Gateway):
         except stripe.CardError:
             raise
         except stripe.InvalidRequestError as exc:
-            if exc.code == "resource_missing":
+            # localstripe answers a bare 404 where Stripe says resource_missing.
+            if exc.code == "resource_missing" or exc.http_status == 404:
                 raise NotFound("The gateway has no such object.") from None
             raise DomainError(
                 "The gateway refused the request.", code="gateway_rejected", status_code=409, explain=exc.user_message
@@ -152,13 +153,19 @@ class StripeGateway(base.Gateway):
         # The cheapest authenticated read: proves the network path and the API key.
         self._call(lambda client: client.v1.balance.retrieve())
 
-    @sensitive_variables("number", "cvc")
     def tokenize(self, *, number, exp_month, exp_year, cvc):
-        params = {"type": "card", "card": {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc}}
+        # Card numbers go to Stripe.js in the shopper's browser, never through us.
+        raise CardNumbersRefused()
+
+    def card_method(self, *, reference):
         try:
-            method = self._call(lambda client: client.v1.payment_methods.create(params=params))
-        except stripe.CardError:
-            raise IncorrectNumber(param="card.number") from None
+            method = self._call(lambda client: client.v1.payment_methods.retrieve(reference))
+        except NotFound:
+            raise NotFound("No such payment method.", param="payment_method") from None
+        if method.type != "card":
+            raise DomainError(
+                "This payment method is not a card.", code="payment_method_unsupported", param="payment_method"
+            )
         card = _as_dict(method.card)
         return base.TokenizedCard(
             token=method.id,
@@ -170,6 +177,29 @@ class StripeGateway(base.Gateway):
                 fingerprint=card.get("fingerprint", ""),
             ),
         )
+
+    # --- Stripe.js on the hosted page ---------------------------------------------------
+    def card_setup_create(self, *, metadata: dict, idempotency_key: str) -> dict:
+        """A SetupIntent for the card Element to confirm in the browser: its id and the
+        client_secret Stripe.js needs (handed to that browser only, never stored)."""
+        params = {"usage": "on_session", "payment_method_types": ["card"], "metadata": metadata}
+        options = {"idempotency_key": idempotency_key}
+        setup = self._call(lambda client: client.v1.setup_intents.create(params=params, options=options))
+        return {"id": setup.id, "client_secret": setup.client_secret}
+
+    def card_setup_get(self, *, reference: str) -> dict:
+        """A SetupIntent's status, the card it set up (payment method id) and metadata."""
+        setup = _as_dict(self._call(lambda client: client.v1.setup_intents.retrieve(reference)))
+        method = setup.get("payment_method")
+        if isinstance(method, dict):
+            method = method.get("id")
+        return {"status": setup.get("status"), "payment_method": method or "", "metadata": setup.get("metadata") or {}}
+
+    def payment_client_secret(self, *, reference: str) -> str:
+        """The client_secret of one of our Stripe PaymentIntents, for Stripe.js to finish
+        its next action (3-D Secure) in the shopper's browser. Read when needed, not kept."""
+        intent = self._call(lambda client: client.v1.payment_intents.retrieve(reference))
+        return intent.client_secret or ""
 
     def authorize(self, request):
         params = {

@@ -4,6 +4,7 @@ Transactional, so what happens after commit (the provider's webhook through Cele
 first charge, checkout's listener, merchant events) happens as in production."""
 
 import pytest
+from django.test import Client
 
 from merchants.models import Event
 from payments.bnpl.models import BNPLApplication, BNPLEvent, Installment, InstallmentPlan
@@ -62,6 +63,10 @@ def test_pay_in_4_from_application_to_order(api):
     ]  # fmt: skip
     types = set(Event.objects.filter(merchant=api.merchant).values_list("type", flat=True))
     assert {"bnpl.application.approved", "bnpl.application.completed", "installment.paid", "payment.succeeded"} <= types
+    # The receipt shows the plan: the card paid the first installment, not the whole order.
+    receipt = Client().get(f"/receipts/{final['receipt_id']}").content.decode()
+    assert "Pay later, Visa •••• 4242" in receipt and "Paid in 4 installments" in receipt
+    assert receipt.count("$12.50") == 4 and receipt.count(">Due<") == 4  # the column header and three rows
 
 
 def test_declined_application_is_a_402_and_the_shopper_pays_by_card(api):

@@ -102,12 +102,14 @@ class Tab:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
-    def axe(self, name: str, frame=None) -> None:
+    def axe(self, name: str, frame=None, exclude=()) -> None:
         """axe-core on the page as it is now (or on one of its frames): no serious or
-        critical violation. The report names each rule and the elements it flagged."""
+        critical violation. The report names each rule and the elements it flagged.
+        `exclude`: CSS selectors of parts that are not ours to fix (say why at the call)."""
         from axe_playwright_python.sync_playwright import Axe
 
-        results = Axe().run(frame or self.page)
+        context = {"exclude": [[selector] for selector in exclude]} if exclude else None
+        results = Axe().run(frame or self.page, context=context)
         bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
         report = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in bad]
         assert report == [], f"axe on {name}: {report}"

@@ -182,17 +182,24 @@ def test_the_card_number_is_never_stored_logged_or_echoed(browser, shop_api, che
         assert not [text for text in _strings(decoded) if "987" in text]
 
 
-def test_stripe_merchants_get_no_card_form_and_card_posts_are_refused(browser, shop_api, checkout_session):
+def test_stripe_merchants_get_stripe_js_and_card_posts_are_refused(browser, shop_api, checkout_session, settings):
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
     ready_to_pay(browser, checkout_session, shop_api.rates[0])
     merchant = shop_api.merchant
     merchant.gateway = "stripe"
     merchant.save()
     page = browser.get(pay_page(checkout_session, "payment"))
     assert page.status_code == 200
-    assert 'name="number"' not in page.content.decode()
-    assert "Card payment is handled by Stripe" in text(page)
+    html = page.content.decode()
+    assert 'name="number"' not in html and 'name="cvc"' not in html
+    assert '<script src="https://js.stripe.com/v3/"></script>' in html and "data-stripe-card" in html
+    policy = dict(part.strip().split(" ", 1) for part in page["Content-Security-Policy"].split(";") if part.strip())
+    assert policy["script-src"].split() == ["'self'", "https://js.stripe.com"]
+    assert "https://api.stripe.com" in policy["connect-src"] and "https://hooks.stripe.com" in policy["frame-src"]
+    # A card number posted anyway is not taken, nor is a form without Stripe's setup id.
     response = pay(browser, checkout_session)
     assert response.status_code == 400
+    assert "4242" not in response.content.decode()
     assert not PaymentMethod.objects.filter(merchant=merchant).exists()
 
 

@@ -1,5 +1,7 @@
 """The hosted delivery step when the cart ships from several locations."""
 
+import pytest
+
 from checkout.models import CheckoutSession, ShipmentPlan
 from checkout.services.fulfillment import location_create, location_stock_set
 from tests.hosted.helpers import choose_delivery, open_checkout, pay_page, submit_details, text
@@ -62,3 +64,31 @@ def test_the_demo_shop_ships_its_cart_in_two_parcels(shop_api):
     address_set(merchant_id=merchant.pk, checkout_id=session.public_id, kind="shipping", data=address, actor="test")
     groups = shipment_groups_preview(session)
     assert [group["location"]["code"] for group in groups] == ["WH-OAKLAND", "SHOP-MISSION"]
+
+
+@pytest.mark.parametrize(
+    "currency, country, carriers",
+    [
+        ("USD", "US", ["USPS", "UPS"]),
+        ("GBP", "GB", ["Royal Mail", "DPD"]),
+        ("EUR", "DE", ["DHL", "DHL"]),
+        ("GBP", "US", ["DHL"]),
+    ],
+)
+def test_the_demo_shop_offers_each_country_its_own_carriers(merchant, currency, country, carriers):
+    from checkout.hosted.demo import demo_session_create, demo_shop_ensure
+    from checkout.selectors import session_shipping_quote
+    from checkout.services.customer import address_set
+
+    merchant.default_currency = currency
+    merchant.save(update_fields=["default_currency"])
+    demo_shop_ensure(merchant=merchant)
+    session = demo_session_create(merchant=merchant)
+    postal = {"US": {"region": "CA", "postal_code": "94105"}, "GB": {"postal_code": "SW1A 1AA"}}
+    address = {"name": "Ada", "line1": "1 High St", "city": "Town", "postal_code": "10115", "country": country}
+    address.update(postal.get(country, {}))
+    address_set(merchant_id=merchant.pk, checkout_id=session.public_id, kind="shipping", data=address, actor="test")
+    session.refresh_from_db()
+    options = session_shipping_quote(session).options
+    assert [option.carrier for option in options] == carriers
+    assert {option.currency for option in options} == {currency}

@@ -62,6 +62,16 @@ def test_a_gateway_the_platform_cannot_reach_turns_card_features_off(api, settin
     assert not body["features"]["three_d_secure"] and not body["features"]["hosted_pages"]
 
 
+def test_hosted_pages_of_a_stripe_merchant_need_stripe_js_s_publishable_key(api, settings):
+    api.merchant.gateway = "stripe"
+    api.merchant.save()
+    settings.STRIPE_API_KEY = "sk_test_configured"
+    settings.STRIPE_PUBLISHABLE_KEY = ""
+    assert _features(api)["hosted_pages"] is False
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_configured"
+    assert _features(api)["hosted_pages"] is True
+
+
 def test_capabilities_are_the_callers_own(api, other_api):
     ok(api.patch(f"{V1}/settings", {"extra_settings": {"kyc_required_above": 1}}, format="json"))
     assert _features(api)["kyc"] is True and _features(other_api)["kyc"] is False

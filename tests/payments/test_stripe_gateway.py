@@ -17,6 +17,9 @@ from payments.gateways import base
 from payments.gateways.stripe import StripeGateway
 from payments.models import GatewayEvent, PaymentAttempt, PaymentMethod, PaymentTransaction
 from tests.celery_worker import wait_until
+from tests.concurrency import run_together
+from tests.conftest import MerchantClient
+from tests.factories import merchant_with_keys
 from tests.payments.conftest import STRIPE_WEBHOOK_SECRET
 from tests.payments.helpers import (
     SUCCESS,
@@ -30,7 +33,6 @@ from tests.payments.helpers import (
     intent_url,
     ok,
     publishable_client,
-    tokenize,
 )
 
 pytestmark = pytest.mark.django_db
@@ -56,10 +58,23 @@ def authenticate(our_intent_id, success=True):
     )
 
 
+def stripe_js_card(number=SUCCESS) -> str:
+    """What Stripe.js does in the shopper's browser with a card Element: the card goes to
+    Stripe, a PaymentMethod id comes back. (localstripe takes this call with the secret key.)"""
+    params = {"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}}
+    return stripe_client().v1.payment_methods.create(params=params).id
+
+
+def stripe_card(client, number=SUCCESS) -> str:
+    """A card for a Stripe merchant: created by "Stripe.js", then handed to us by its id."""
+    body = {"type": "card", "payment_method": stripe_js_card(number)}
+    return ok(client.post(f"{V1}/payment-methods/tokenize", body, format="json"), 201)["payment_method_id"]
+
+
 def stripe_paid_intent(api, number=SUCCESS, **body):
     session = calculated_session(api)
     intent = create_intent(api, session["checkout_id"], **body)
-    ok(attach(api, intent["id"], tokenize(publishable_client(api), number)))
+    ok(attach(api, intent["id"], stripe_card(publishable_client(api), number)))
     return session, intent
 
 
@@ -73,6 +88,86 @@ def test_card_payment_by_api_on_stripe(stripe_api):
     assert remote["status"] == "succeeded" and remote["amount"] == 5000 and remote["currency"] == "usd"
     assert remote["metadata"]["payment_intent"] == intent["id"]
     assert ok(stripe_api.get(f"{V1}/sessions/{session['checkout_id']}"))["payment_intent"]["status"] == "succeeded"
+
+
+def test_card_numbers_are_refused_for_stripe_merchants(stripe_api):
+    for client in (publishable_client(stripe_api), stripe_api):
+        response = client.post(
+            f"{V1}/payment-methods/tokenize",
+            {"type": "card", "card": {"number": SUCCESS, "exp_month": 12, "exp_year": 2034, "cvc": "123"}},
+            format="json",
+        )
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert (error["code"], error["param"]) == ("card_numbers_refused", "card")
+        assert "Stripe.js" in error["message"] and '"payment_method": "pm_..."' in error["message"]
+        assert SUCCESS not in response.content.decode()
+    assert PaymentMethod.objects.count() == 0
+
+
+def test_stripe_test_payment_method_ids_pay(stripe_api):
+    """Stripe's documented server-side test cards (pm_card_visa …) stand in for Stripe.js."""
+    session = calculated_session(stripe_api)
+    intent = create_intent(stripe_api, session["checkout_id"])
+    imported = ok(
+        publishable_client(stripe_api).post(
+            f"{V1}/payment-methods/tokenize", {"type": "card", "payment_method": "pm_card_visa"}, format="json"
+        ),
+        201,
+    )
+    assert imported["card"]["last4"] == "4242" and imported["card"]["brand"] == "visa"
+    method = PaymentMethod.objects.get(public_id=imported["payment_method_id"])
+    # Stripe answers the alias with a PaymentMethod of its own; that is what we keep and charge.
+    assert method.token.startswith("pm_") and method.token != "pm_card_visa" and method.fingerprint
+    paid = ok(confirm(stripe_api, intent["id"], imported["payment_method_id"]))
+    assert paid["status"] == "succeeded" and stripe_intent(intent["id"])["payment_method"] == method.token
+
+    # Attaches, then every charge is declined (localstripe has no other declining id).
+    declined_session = calculated_session(stripe_api)
+    declined_intent = create_intent(stripe_api, declined_session["checkout_id"])
+    declined_card = ok(
+        stripe_api.post(
+            f"{V1}/payment-methods/tokenize",
+            {"type": "card", "payment_method": "pm_card_chargeCustomerFail"},
+            format="json",
+        ),
+        201,
+    )["payment_method_id"]
+    declined = confirm(stripe_api, declined_intent["id"], declined_card)
+    assert declined.status_code == 402 and declined.json()["error"]["code"] == "payment_declined"
+
+
+def test_a_stripe_card_is_one_merchants(stripe_api):
+    reference = stripe_js_card()
+    body = {"type": "card", "payment_method": reference}
+    first = ok(stripe_api.post(f"{V1}/payment-methods/tokenize", body, format="json"), 201)
+    again = ok(stripe_api.post(f"{V1}/payment-methods/tokenize", body, format="json"), 201)
+    assert first["payment_method_id"] == again["payment_method_id"] and PaymentMethod.objects.count() == 1
+
+    other = MerchantClient(merchant_with_keys("Other Stripe Shop", gateway="stripe"))
+    taken = other.post(f"{V1}/payment-methods/tokenize", body, format="json")
+    assert taken.status_code == 404 and taken.json()["error"]["param"] == "payment_method"
+    unknown = stripe_api.post(
+        f"{V1}/payment-methods/tokenize", {"type": "card", "payment_method": "pm_nothing_here"}, format="json"
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"]["param"] == "payment_method"
+    for bad in (
+        {"type": "card", "payment_method": "tok_visa"},
+        {
+            "type": "card",
+            "payment_method": reference,
+            "card": {"number": SUCCESS, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        },
+    ):
+        assert stripe_api.post(f"{V1}/payment-methods/tokenize", bad, format="json").status_code == 400
+    assert PaymentMethod.objects.count() == 1
+
+
+def test_payment_method_ids_are_for_stripe_merchants_only(api, stripe_settings):
+    response = api.post(
+        f"{V1}/payment-methods/tokenize", {"type": "card", "payment_method": "pm_card_visa"}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "payment_method_unsupported"
 
 
 def test_manual_capture_partial_and_refund_on_stripe(stripe_api):
@@ -112,7 +207,7 @@ def test_three_d_secure_failed_on_stripe(stripe_api):
     failed = stripe_api.post(intent_url(intent["id"], "3ds/complete"), {}, format="json")
     assert failed.status_code == 402 and failed.json()["error"]["code"] == "authentication_failed"
     # Then another card, same intent.
-    assert ok(confirm(stripe_api, intent["id"], tokenize(stripe_api, SUCCESS)))["status"] == "succeeded"
+    assert ok(confirm(stripe_api, intent["id"], stripe_card(stripe_api, SUCCESS)))["status"] == "succeeded"
 
 
 def test_three_d_secure_passed_then_declined_on_stripe(stripe_api):
@@ -277,3 +372,18 @@ class socket_closed_port:
 
     def __exit__(self, *exc):
         self.sock.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_stripe_card_sent_twice_at_once_is_kept_once(stripe_api):
+    reference = stripe_js_card()
+
+    def send(_):
+        response = stripe_api.post(
+            f"{V1}/payment-methods/tokenize", {"type": "card", "payment_method": reference}, format="json"
+        )
+        return response.status_code, response.json().get("payment_method_id")
+
+    results = run_together(4, send)
+    assert {status for status, _ in results} == {201}
+    assert len({method for _, method in results}) == 1 and PaymentMethod.objects.count() == 1
