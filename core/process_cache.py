@@ -6,6 +6,9 @@ that with the scope's current version (one shared-cache GET, no SQL) and reloads
 difference. A change bumps its scope's version after its transaction commits, so no
 process serves the old value once the change has committed. The version is
 read *before* loading, so a change racing the load leaves the entry already outdated.
+Changes through save() and delete() bump it by signal; a queryset update() of a cached
+model bumps it through the model's manager (InvalidatingQuerySet). A raw SQL write or a
+change made while the shared cache is down is what MAX_AGE_SECONDS is for.
 
 A version is a random token, never a counter: an evicted or flushed version key comes
 back as a new token, which outdates every entry instead of resurrecting an old number.
