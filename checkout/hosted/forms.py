@@ -90,6 +90,8 @@ class AddressForm(AccessibleErrorsMixin, forms.Form):
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, prefix=kind, **kwargs)
         self.kind = kind
+        # Read per request, not at import: names in the shopper's language, sorted by them.
+        self.fields["country"].choices = list(countries)
         # Shipping and billing ask the same questions: the error summary says which.
         self.summary_label = _("Shipping address") if kind == "shipping" else _("Billing address")
         for name, token in self.AUTOCOMPLETE.items():

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_countries import countries
 
 from checkout.hosted import services
 from checkout.hosted.access import grant_drop, grant_from_token, hosted_view, link_invalid
@@ -86,10 +87,20 @@ def review(request, session, payment):
     return page(request, session, "review.html", step="review", next_step=first_missing_step(session) or "payment")
 
 
+def _likely_country(session) -> str:
+    """The country the address form starts on: the session locale's (de_DE: Germany), else
+    the merchant's. A guess the shopper changes with one choice, never a rule. en_US is
+    what a session created without a locale stores, so it says nothing of the shopper."""
+    if session.locale == CheckoutSession._meta.get_field("locale").default:
+        return session.merchant.country
+    region = (session.locale or "").replace("-", "_").partition("_")[2].upper()
+    return region if region in countries else session.merchant.country
+
+
 def _address_initial(session, kind):
     address = session_address(session, kind)
     if address is None:
-        return {"country": session.merchant.country, "name": session.customer_name}
+        return {"country": _likely_country(session), "name": session.customer_name}
     return {name: getattr(address, name) for name in AddressForm.AUTOCOMPLETE}
 
 
