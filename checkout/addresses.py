@@ -110,7 +110,13 @@ def email_normalize(value: str) -> str:
 
 
 def phone_e164(value: str, *, region: str | None, param: str = "phone") -> str:
-    """The number in E.164 (+14155552671); a national number is read as one of `region`."""
+    """The number in E.164 (+14155552671); a national number is read as one of `region`.
+
+    A number of a possible length for its country is taken even when the metadata does not
+    list its range as allocated: those lists lag behind the regulators and leave out the
+    ranges set aside for fiction and testing (Ofcom's 07700 900xxx), which merchants test
+    with, and a contact number is for reaching the shopper, not for checking their carrier.
+    """
     raw = _squash(value)
     if not raw:
         return ""
@@ -118,14 +124,28 @@ def phone_e164(value: str, *, region: str | None, param: str = "phone") -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        where = f" for {region}" if region else ""
-        raise DomainError(
-            f"{value!r} is not a valid phone number{where}; use international form, e.g. +14155552671.",
-            code="phone_invalid",
-            param=param,
-        )
+    reason = phonenumbers.is_possible_number_with_reason(number) if number is not None else None
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE and not (
+        number is not None and phonenumbers.is_valid_number(number)
+    ):
+        where = f" for {region}" if region and not raw.startswith("+") else ""
+        if raw.startswith("+") and reason in _LENGTH_HINTS:
+            hint = f"it is {_LENGTH_HINTS[reason]} for its country code"
+        elif raw.startswith("+"):
+            hint = "check the country code and the number"
+        else:
+            hint = "use international form, e.g. +14155552671"
+        raise DomainError(f"{value!r} is not a valid phone number{where}; {hint}.", code="phone_invalid", param=param)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_LENGTH_HINTS = {
+    phonenumbers.ValidationResult.TOO_SHORT: "too short",
+    # Diallable within an area only: a contact number must work from anywhere.
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "too short",
+    phonenumbers.ValidationResult.TOO_LONG: "too long",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "not of a length in use",
+}
 
 
 def _postal_code(code: str, rule: CountryRule, country: str) -> str:

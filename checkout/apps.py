@@ -9,12 +9,13 @@ class CheckoutConfig(AppConfig):
 
         # Payments sits below checkout and calls up only through its listener registry.
         from checkout.order_selectors import session_paid_lines
-        from checkout.selectors import payment_event_context
+        from checkout.selectors import payment_event_context, payment_intent_details
         from checkout.services.payment import session_payable_check, session_payment_notice, session_risk_facts
         from checkout.services.wallet import session_payer_customer
         from payments.hooks import (
             register_customer_provider,
             register_event_context,
+            register_intent_details,
             register_paid_lines_provider,
             register_payable_check,
             register_payment_listener,
@@ -28,6 +29,7 @@ class CheckoutConfig(AppConfig):
         register_customer_provider(session_payer_customer)
         # The API document's events carry checkout_id: payment events get it from here.
         register_event_context(payment_event_context)
+        register_intent_details(payment_intent_details)
 
         from checkout.hosted.health import hosted_pages_ok
         from core.health import register_health_check

@@ -1,20 +1,14 @@
 """Which language a shopper reads: the hosted pages and their emails ship in the
 languages of settings.LANGUAGES (English and German)."""
 
-from django.conf import settings
 from django.utils import translation
 
+from core.languages import locale_language
+from core.languages import supported_language as _supported
+
+__all__ = ["browser_language", "locale_language", "shopper_language"]
+
 DEFAULT_SESSION_LOCALE = "en_US"
-
-
-def _supported(tag: str) -> str | None:
-    language = (tag or "").replace("_", "-").split("-", 1)[0].lower()
-    return language if language in {code for code, _ in settings.LANGUAGES} else None
-
-
-def locale_language(locale: str) -> str:
-    """The language for a stored locale ("de_DE" → "de"), English when it is not shipped."""
-    return _supported(locale) or "en"
 
 
 def browser_language(request) -> str:

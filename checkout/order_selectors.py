@@ -8,7 +8,7 @@ from checkout.models import Calculation, CheckoutSession, FinalizationJob, Order
 from checkout.selectors import payment_intent_summary_for, session_get
 from core.exceptions import NotFound
 from payments.hooks import PaidLine
-from payments.selectors import payments_orderable
+from payments.selectors import payment_column_of_intent, payment_order_status, payments_orderable
 
 Status = CheckoutSession.Status
 # Where the shopper's browser goes once the session has ended, one way or the other.
@@ -16,8 +16,36 @@ ENDED_BADLY = frozenset({Status.FAILED, Status.DECLINED, Status.EXPIRED, Status.
 DEFAULT_AUTO_FINALIZE_SECONDS = 120
 
 
+def orders_with_payment(queryset):
+    """Orders annotated with their payment's state and captured amount as they are now (see
+    `order_payment_status`), in the same query."""
+    return queryset.annotate(
+        payment_state=payment_column_of_intent("state"),
+        payment_amount_captured=payment_column_of_intent("amount_captured"),
+    )
+
+
+def order_payment_status(order: Order) -> str:
+    """Where the order's payment stands now: captured, authorized, partially_refunded,
+    refunded, disputed, canceled or expired (settled_outside when it was paid by other
+    means). Read from the payment, annotated by `orders_with_payment`; an order not read
+    through it was just written from the locked payment, so its snapshot is current."""
+    if order.payment_status == Order.PaymentStatus.SETTLED_OUTSIDE:
+        return order.payment_status
+    return payment_order_status(getattr(order, "payment_state", None)) or order.payment_status
+
+
+def order_amount_captured(order: Order) -> int:
+    captured = getattr(order, "payment_amount_captured", None)
+    if order.payment_status == Order.PaymentStatus.SETTLED_OUTSIDE or captured is None:
+        return order.amount_captured
+    return captured
+
+
 def order_get(*, merchant_id: int, order_id: str) -> Order:
-    order = Order.objects.select_related("merchant", "session").filter(merchant_id=merchant_id, public_id=order_id)
+    order = orders_with_payment(Order.objects.select_related("merchant", "session")).filter(
+        merchant_id=merchant_id, public_id=order_id
+    )
     found = order.first()
     if found is None:
         raise NotFound("No such order.", param="order_id")
@@ -30,7 +58,7 @@ def order_for_session(session: CheckoutSession) -> Order | None:
 
 def order_by_receipt(*, receipt_id: str) -> Order | None:
     """The order behind a receipt link; None for an unknown id (the page answers 404)."""
-    return Order.objects.select_related("merchant").filter(receipt_id=receipt_id).first()
+    return orders_with_payment(Order.objects.select_related("merchant")).filter(receipt_id=receipt_id).first()
 
 
 def finalization_job_get(*, merchant_id: int, job_id: str) -> FinalizationJob:

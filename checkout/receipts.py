@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from checkout.languages import locale_language
 from checkout.models import Order
-from checkout.order_selectors import order_by_receipt
+from checkout.order_selectors import order_by_receipt, order_payment_status
 from core.money import Money
 from payments.bnpl.selectors import installments_for_payment_intent
 
@@ -80,7 +80,7 @@ def receipt_context(order: Order) -> dict:
         "customer_name": (order.customer or {}).get("name", ""),
         "customer_email": _masked((order.customer or {}).get("email", "")),
         "card": order.payment_method,
-        "authorized_only": order.payment_status == Order.PaymentStatus.AUTHORIZED,
+        "authorized_only": order_payment_status(order) == Order.PaymentStatus.AUTHORIZED,
         "installments": _installments(order, money, locale),
         "language": locale.split("_", 1)[0],
         "paid_on": format_date(order.created_at, "long", locale=locale),

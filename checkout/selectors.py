@@ -6,6 +6,7 @@ from django.db.models import IntegerField, Prefetch
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from checkout.hosted_links import HOSTED_LINK_TTL, session_token
 from checkout.models import Address, CartLine, CheckoutSession, PickupLocation, SessionEvent
 from checkout.providers.shipping import ShippingQuery, ShippingQuote, shipping_provider_for
 from core.exceptions import NotFound
@@ -167,6 +168,33 @@ def payment_event_context(merchant_id: int, reference: str) -> dict:
         return {}
     _known(merchant_id, reference)
     return {"checkout_id": reference}
+
+
+# Sessions whose shopper has nothing left to pay: no client secret is handed out for them.
+_ENDED = frozenset({
+    CheckoutSession.Status.COMPLETED, CheckoutSession.Status.FAILED, CheckoutSession.Status.CANCELED,
+    CheckoutSession.Status.EXPIRED, CheckoutSession.Status.DECLINED, CheckoutSession.Status.CLOSING,
+})  # fmt: skip
+
+
+def payment_intent_details(payment, *, with_secret: bool) -> dict:
+    """For payments' intent representation: the session and calculation an intent pays, and
+    (to secret-key callers, while the session is open) a client secret as its create answer
+    gives. Registered with payments; an intent that pays no session gets nothing."""
+    session = (
+        CheckoutSession.objects.select_related("current_calculation")
+        .filter(merchant_id=payment.merchant_id, public_id=payment.reference)
+        .first()
+    )
+    if session is None:
+        return {}
+    calculation = session.current_calculation
+    open_ = session.status not in _ENDED and session.expires_at > timezone.now()
+    return {
+        "checkout_id": session.public_id,
+        "calculation_id": calculation.public_id if calculation else None,
+        "client_secret": session_token(session, ttl=HOSTED_LINK_TTL).token if with_secret and open_ else None,
+    }
 
 
 # A closing session's money is normally given back within seconds; the janitor resumes

@@ -12,10 +12,11 @@ from django_countries import countries
 
 from checkout.models import Address, Calculation, CartLine, CheckoutSession, Promotion, SessionEvent, TaxRate
 from checkout.selectors import sessions_stuck_closing
-from checkout.services.remediation import session_retry_finalization
+from checkout.services.remediation import session_retry_finalization, session_support_note_add
 from checkout.services.sessions import session_cancel
 from core import admin_kit
 from core.backoffice.display import merchant_name
+from core.backoffice.support import SupportNotesMixin, staff_actor, staff_author
 from core.exceptions import DomainError
 from core.money import format_minor as _money
 from core.money import is_currency
@@ -73,7 +74,8 @@ class StuckClosingFilter(admin.SimpleListFilter):
 
 
 @admin.register(CheckoutSession)
-class CheckoutSessionAdmin(admin_kit.ModelAdmin):
+class CheckoutSessionAdmin(SupportNotesMixin, admin_kit.ModelAdmin):
+    support_note_object_type = "checkout_session"
     list_display = ("status", "failure_code", "grand_total", "public_id", merchant_name, "customer_email", "created_at")
     list_filter = (StuckClosingFilter, "status", "failure_code", "merchant", "created_at")
     search_fields = ("public_id", "cart_id")
@@ -154,6 +156,12 @@ class CheckoutSessionAdmin(admin_kit.ModelAdmin):
             .get_queryset(request)
             .select_related("merchant", "current_calculation", "selected_shipping_rate", "pickup_location")
         )
+
+    def support_note_write(self, request, obj, note):
+        session_support_note_add(
+            merchant_id=obj.merchant_id, checkout_id=obj.public_id, note=note, author=staff_author(request),
+            actor=staff_actor(request),
+        )  # fmt: skip
 
     def has_add_permission(self, request):
         return False  # sessions are created by the merchant's API call

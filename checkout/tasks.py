@@ -48,3 +48,13 @@ def send_order_confirmation(self, order_pk: int) -> bool:
     except OSError as exc:
         # SMTP unreachable or refused: the claim was given back, so a retry sends it.
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from exc
+
+
+@shared_task(name="checkout.resend_order_receipt", bind=True, acks_late=True, max_retries=5)
+def resend_order_receipt(self, order_pk: int, request_event_pk: int) -> bool:
+    from checkout.services.support import order_receipt_resend_send
+
+    try:
+        return order_receipt_resend_send(order_pk=order_pk, request_event_pk=request_event_pk)
+    except OSError as exc:
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from exc

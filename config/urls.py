@@ -9,6 +9,7 @@ from core.api.errors import api_not_found, api_server_error
 from core.api.health import HealthApi
 from core.api.schema import SchemaApi
 from core.metrics import metrics_page
+from core.pages import favicon, home
 from payments.bnpl.pages import pay_installment
 
 # Unknown API paths answer in the error envelope, like every other API error.
@@ -27,6 +28,8 @@ checkout_api = [
 ]
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("v1/oauth/token/", TokenView.as_view(), name="oauth-token"),
     # The same endpoint without the slash: a POST cannot be redirected to add it.
@@ -36,6 +39,8 @@ urlpatterns = [
     re_path(r"^v1/checkout/", api_not_found),
     path("v1/schema/", SchemaApi.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Every other path under /v1 too: handler404 is not used while DEBUG is on (a local run).
+    re_path(r"^v1(/|$)", api_not_found),
     path("pay/installments/<str:installment_id>", pay_installment, name="bnpl-pay-installment"),
     path("pay/", include("checkout.hosted.urls")),
     path("receipts/<str:receipt_id>", receipt_page, name="receipt"),

@@ -235,7 +235,10 @@ class FraudAlert(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.kind} on {self.assessment_id}"
+        # Named by what staff search for: the payment's public id (or the assessment's, for a
+        # score asked for without paying), never a row number.
+        assessment = self.assessment
+        return f"{self.kind} on {assessment.payment_intent_id or assessment.public_id}"
 
 
 class ListEntry(models.Model):

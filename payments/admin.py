@@ -5,12 +5,14 @@ from django.utils.html import format_html
 
 from core import admin_kit
 from core.backoffice.display import badge, merchant_name
+from core.backoffice.support import SupportNotesMixin, staff_actor, staff_author
 from core.exceptions import DomainError
 from core.money import format_minor
 from payments.admin_detail import payment_summary
 from payments.models import GatewayEvent, PaymentAttempt, PaymentEvent, PaymentMethod, PaymentTransaction
 from payments.selectors import payment_api_status
 from payments.services import payment_intent_cancel, payment_intent_capture
+from payments.services.operations import payment_support_note_add
 from payments.services.webhooks import gateway_event_reprocess
 from payments.wallet.admin import SplitPaymentInline
 
@@ -83,7 +85,8 @@ MONEY_FIELDS = ("amount", "amount_capturable", "amount_captured", "amount_refund
 
 
 @admin.register(PaymentTransaction)
-class PaymentTransactionAdmin(admin_kit.ModelAdmin):
+class PaymentTransactionAdmin(SupportNotesMixin, admin_kit.ModelAdmin):
+    support_note_object_type = "payment_intent"
     list_display = (
         "state_badge", "amount_display", "public_id", merchant_name, "card", "gateway", "created_at",
     )  # fmt: skip
@@ -130,6 +133,12 @@ class PaymentTransactionAdmin(admin_kit.ModelAdmin):
         payment = self.get_object(request, object_id)
         extra = {"payment_summary": payment_summary(payment, user=request.user)} if payment else {}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def support_note_write(self, request, obj, note):
+        payment_support_note_add(
+            merchant_id=obj.merchant_id, payment_intent_id=obj.public_id, note=note, author=staff_author(request),
+            actor=staff_actor(request),
+        )  # fmt: skip
 
     @admin.display(description="Captured")
     def captured_display(self, obj):

@@ -36,6 +36,9 @@ DISPUTE_WON = "dispute_won"
 DISPUTE_LOST = "dispute_lost"
 # A payment its payable could no longer take was given back (voided or refunded).
 RETURNED = "returned"
+# The reason of a CANCELED notice for an intent that lapsed (3-D Secure never finished, an
+# authorization ran out) rather than one somebody canceled.
+EXPIRED_REASON = "expired"
 
 
 @dataclass(frozen=True)
@@ -273,8 +276,9 @@ def paid_lines(*, merchant_id: int, reference: str, payment_intent_id: str) -> l
 
 
 # What the apps above know of the payer of a payment (by its reference), for fraud
-# scoring: {"email", "billing_country", "shipping_country"}. Read inside the confirm's
-# claim transaction: providers only read, never lock or write.
+# scoring and for writing to them: {"email", "billing_country", "shipping_country",
+# "locale"}. Read inside the confirm's claim transaction: providers only read, never
+# lock or write.
 _risk_facts_providers = []
 
 
@@ -456,3 +460,23 @@ def register_method_offers(offers):
 
 def method_offers(**query) -> list[dict]:
     return [option for offers in list(_method_offers) for option in offers(**query)]
+
+
+_intent_details_providers = []
+
+
+def register_intent_details(provider):
+    """`provider(payment, *, with_secret: bool) -> dict` adds what the payer's owner knows
+    of an intent to its representation (checkout answers checkout_id, calculation_id and,
+    for secret-key callers only, client_secret), so retrieving an intent answers what
+    creating it did. Read only."""
+    if provider not in _intent_details_providers:
+        _intent_details_providers.append(provider)
+    return provider
+
+
+def intent_details(payment, *, with_secret: bool) -> dict:
+    details = {}
+    for provider in list(_intent_details_providers):
+        details.update(provider(payment, with_secret=with_secret) or {})
+    return details

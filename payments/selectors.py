@@ -1,6 +1,6 @@
 """Reads of payment state; never write."""
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 
 from core.exceptions import NotFound
 from fraud.selectors import review_is_open
@@ -22,9 +22,21 @@ API_STATUS = {
     State.DISPUTED: "disputed",
 }
 
+# What an order says of its payment: finalize writes it once, but a manual capture, refunds
+# and disputes move the payment afterwards, so the order reads it from the payment's state.
+ORDER_PAYMENT_STATUS = {
+    State.AUTHORIZED: "authorized",
+    State.COMPLETED: "captured",
+    State.PARTIALLY_REFUNDED: "partially_refunded",
+    State.REFUNDED: "refunded",
+    State.DISPUTED: "disputed",
+    State.CANCELLED: "canceled",
+    State.EXPIRED: "expired",
+}
+
 CARD_BRANDS = ["visa", "mastercard", "amex", "discover"]
 # What a payment intent can be paid with today, and the names the API document uses for
-# the others, so a request naming them is refused by name rather than silently narrowed.
+# the others, so a request naming them is answered with what was left out, by name.
 ACCEPTED_METHOD_TYPES = ("card", "buy_now_pay_later")
 DOCUMENTED_METHOD_TYPES = ("card", "paypal", "apple_pay", "bank_transfer", "buy_now_pay_later")
 
@@ -107,6 +119,22 @@ def payment_api_status(payment: PaymentTransaction) -> str:
     if payment.state == State.FAILED:
         return "requires_payment_method" if attempts_remaining(payment) else "failed"
     return API_STATUS[payment.state]
+
+
+def payment_order_status(state: str | None) -> str | None:
+    """The order-facing status of a payment in `state`; None before it took money."""
+    return ORDER_PAYMENT_STATUS.get(state)
+
+
+def payment_states_for_order_status(status: str) -> list[str]:
+    return [state for state, shown in ORDER_PAYMENT_STATUS.items() if shown == status]
+
+
+def payment_column_of_intent(field: str, *, merchant_ref: str = "merchant_id", intent_ref: str = "payment_intent_id"):
+    """`field` of the intent an outer row names, for annotating a queryset of rows that keep
+    an intent id (orders): read in the same query, not one per row."""
+    rows = PaymentTransaction.objects.filter(merchant_id=OuterRef(merchant_ref), public_id=OuterRef(intent_ref))
+    return Subquery(rows.values(field)[:1])
 
 
 def payment_next_action(payment: PaymentTransaction) -> dict | None:

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from core import admin_kit
 from core.exceptions import DomainError
@@ -78,11 +79,14 @@ class StatementSourceAdmin(admin_kit.ModelAdmin):
 
 
 class UploadForm(forms.Form):
-    merchant = forms.ModelChoiceField(Merchant.objects.all())
-    file = forms.FileField()
-    format = forms.ChoiceField(choices=[("", "Detect"), *Format.choices], required=False)
+    # The admin theme's widgets, as on the model forms: a plain form gets unstyled inputs.
+    merchant = forms.ModelChoiceField(Merchant.objects.all(), widget=UnfoldAdminSelectWidget)
+    file = forms.FileField(widget=UnfoldAdminFileFieldWidget)
+    format = forms.ChoiceField(
+        choices=[("", "Detect"), *Format.choices], required=False, widget=UnfoldAdminSelectWidget
+    )
     csv_mapping = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}), required=False,
         help_text='CSV only: {"date": "...", "amount": "...", "currency": "...", "reference": "..."}; empty: the '
         "merchant's source mapping, else the Stripe-like payout report layout",
     )  # fmt: skip

@@ -14,3 +14,8 @@ class ReconciliationConfig(AppConfig):
         from reconciliation.selectors import reconciliation_configured
 
         register_capability("reconciliation", reconciliation_configured)
+
+        from ledger.dashboard import register_series
+        from reconciliation.selectors import dashboard_line_states
+
+        register_series(dashboard_line_states)

@@ -47,6 +47,19 @@ def charge_fees(payment_pks) -> dict:
     return {row["payment_id"]: row["fee"] for row in rows}
 
 
+def dispute_withdrawals(merchant_id: int, gateway_dispute_ids) -> dict:
+    """{gateway dispute id: (amount, net, day)} of the money each dispute withdrew: its
+    `dispute` row (negative; net is less the dispute fee), one query."""
+    BalanceTransaction, _ = _models()
+    ids = [value for value in gateway_dispute_ids if value]
+    if not ids:
+        return {}
+    rows = BalanceTransaction.objects.filter(
+        merchant_id=merchant_id, type="dispute", source_type="dispute", source_id__in=ids
+    ).values_list("source_id", "amount", "net", "created_at")
+    return {source_id: (amount, net, created_at.date()) for source_id, amount, net, created_at in rows}
+
+
 def payouts_expected(merchant_id: int, day: date) -> list:
     """Payouts the processor says should reach the bank on `day` (not failed)."""
     _, Payout = _models()

@@ -88,6 +88,8 @@ class MatchKind(models.TextChoices):
     PAYMENT = "payment"
     REFUND = "refund"
     PAYOUT = "payout"
+    # A chargeback the processor withdrew (its fee with it), as its payout report lists it.
+    DISPUTE = "dispute"
 
 
 class StatementLine(ConcurrentTransitionMixin, models.Model):
@@ -120,6 +122,9 @@ class StatementLine(ConcurrentTransitionMixin, models.Model):
     )
     matched_refund = models.ForeignKey(
         "refunds.RefundRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    matched_dispute = models.ForeignKey(
+        "refunds.Dispute", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     matched_payout_id = models.CharField(max_length=40, blank=True, db_index=True, help_text="The payout's public id")
     matched_automatically = models.BooleanField(default=False)
@@ -155,6 +160,11 @@ class StatementLine(ConcurrentTransitionMixin, models.Model):
                 fields=["matched_refund"], condition=Q(state="matched", match_kind="refund"), name="line_one_per_refund"
             ),
             models.UniqueConstraint(
+                fields=["matched_dispute"],
+                condition=Q(state="matched", match_kind="dispute"),
+                name="line_one_per_dispute",
+            ),
+            models.UniqueConstraint(
                 fields=["merchant", "matched_payout_id"],
                 condition=Q(state="matched", match_kind="payout"),
                 name="line_one_per_payout",
@@ -165,18 +175,21 @@ class StatementLine(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return self.public_id
 
-    def _set_match(self, *, kind, payment=None, refund=None, payout_id="", user=None, automatic, at):
+    def _set_match(self, *, kind, payment=None, refund=None, dispute=None, payout_id="", user=None, automatic, at):
         self.match_kind = kind
         self.matched_payment = payment
         self.matched_refund = refund
+        self.matched_dispute = dispute
         self.matched_payout_id = payout_id or ""
         self.matched_automatically = automatic
         self.matched_by = user
         self.matched_at = at
 
     @transition(field=state, source=LineState.UNMATCHED, target=LineState.MATCHED)
-    def match_automatically(self, *, kind, payment=None, refund=None, payout_id="", at):
-        self._set_match(kind=kind, payment=payment, refund=refund, payout_id=payout_id, automatic=True, at=at)
+    def match_automatically(self, *, kind, payment=None, refund=None, dispute=None, payout_id="", at):
+        self._set_match(
+            kind=kind, payment=payment, refund=refund, dispute=dispute, payout_id=payout_id, automatic=True, at=at
+        )
         self.review_reason = ""
 
     @transition(field=state, source=LineState.UNMATCHED, target=LineState.IN_REVIEW)

@@ -25,7 +25,7 @@ def statement_lines(statement: Statement, *, after_position: int = 0, limit: int
     """The statement's lines in file order after `after_position`, and whether more follow."""
     rows = list(
         StatementLine.objects.filter(statement=statement, position__gt=after_position)
-        .select_related("matched_payment", "matched_refund")
+        .select_related("matched_payment", "matched_refund", "matched_dispute")
         .order_by("position")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit
@@ -46,3 +46,33 @@ def reconciliation_configured(merchant) -> bool:
         StatementSource.objects.filter(merchant=merchant, is_active=True).exists()
         or Statement.objects.filter(merchant=merchant).exists()
     )
+
+
+def dashboard_line_states(*, merchant_id: int | None, date_from: date, date_to: date) -> list[dict]:
+    """The finance dashboard's reconciliation chart (ledger.dashboard.register_series): the
+    statement lines booked each day by where they stand, one grouped query."""
+    from datetime import timedelta
+
+    from reconciliation.models import LineState
+
+    lines = StatementLine.objects.filter(booked_on__gte=date_from, booked_on__lte=date_to)
+    if merchant_id:
+        lines = lines.filter(merchant_id=merchant_id)
+    counts = {
+        (row["booked_on"], row["state"]): row["n"] for row in lines.values("booked_on", "state").annotate(n=Count("id"))
+    }
+    if not counts:
+        return []
+    days = [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+    return [
+        {
+            "title": "Reconciliation: statement lines by state",
+            "kind": "bar",
+            "stacked": True,
+            "labels": [day.isoformat() for day in days],
+            "datasets": [
+                {"label": state.label, "data": [counts.get((day, state.value), 0) for day in days]}
+                for state in (LineState.MATCHED, LineState.IN_REVIEW, LineState.UNMATCHED)
+            ],
+        }
+    ]

@@ -10,6 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.widgets import (
+    UnfoldAdminEmailInputWidget,
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from core import admin_kit
 from core.backoffice.display import badge, merchant_name
@@ -50,11 +57,21 @@ class DisputeEventInline(ReadOnlyInline):
 
 
 class StaffRefundForm(forms.Form):
-    payment_intent = forms.CharField(max_length=40, help_text="The payment intent's id (pi_…)")
-    amount = forms.IntegerField(min_value=1, required=False, help_text="Minor units; empty: all that is left")
-    reason = forms.ChoiceField(choices=RefundRequest.Reason.choices)
-    note = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
-    receipt_email = forms.EmailField(required=False, help_text="The shopper's address for the confirmation")
+    # The admin theme's widgets, as on the model forms: a plain form gets unstyled inputs.
+    payment_intent = forms.CharField(
+        max_length=40, help_text="The payment intent's id (pi_…)", widget=UnfoldAdminTextInputWidget
+    )
+    amount = forms.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Minor units; empty: all that is left",
+        widget=UnfoldAdminIntegerFieldWidget,
+    )
+    reason = forms.ChoiceField(choices=RefundRequest.Reason.choices, widget=UnfoldAdminSelectWidget)
+    note = forms.CharField(widget=UnfoldAdminTextareaWidget, required=False, max_length=2000)
+    receipt_email = forms.EmailField(
+        required=False, help_text="The shopper's address for the confirmation", widget=UnfoldAdminEmailInputWidget
+    )
 
 
 class ReviewForm(forms.Form):
@@ -202,7 +219,11 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
             self.message_user(request, f"Asked the requester of {refund.public_id} for more information.")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "can_review": self.has_approve_permission(request)}
+        # The review button only while there is something to decide: once approved or
+        # rejected the review page would only say so.
+        refund = self.get_object(request, object_id)
+        reviewable = refund is not None and refund.state == State.UNDER_REVIEW
+        extra_context = {**(extra_context or {}), "can_review": reviewable and self.has_approve_permission(request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- bulk actions --------------------------------------------------------------------------

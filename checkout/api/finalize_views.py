@@ -81,12 +81,16 @@ class SessionFinalizeApi(ApiView):
             actor=actor_for(request),
             order_service_hint=serializer.validated_data["order_service_hint"],
         )
+        order = result.order
+        if not result.created:
+            # A replay: the payment may have moved since (a refund, a capture); read it now.
+            order = order_get(merchant_id=self.merchant.pk, order_id=order.public_id)
         body = {
             "object": "checkout.finalization",
             "status": "completed",
             "checkout_id": checkout_id,
             "created": result.created,
-            "order": result.order,
+            "order": order,
         }
         return Response(FinalizeResultSerializer(body).data, status=201 if result.created else 200)
 

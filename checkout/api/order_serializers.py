@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 
 from checkout.api.serializers import AddressSerializer, TotalsSerializer
+from checkout.order_selectors import order_amount_captured, order_payment_status
 from checkout.receipts import receipt_context
 from core.api.serializers import StrictSerializer
 from core.exceptions import DomainError
@@ -128,10 +129,12 @@ class OrderSerializer(serializers.Serializer):
     calculation_id = serializers.CharField()
     reservation_id = serializers.CharField()
     payment_intent_id = serializers.CharField()
-    payment_status = serializers.CharField(
-        help_text="captured, authorized (manual capture), or settled_outside (a manual override)"
+    payment_status = serializers.SerializerMethodField(
+        help_text="Where the payment stands now: captured, authorized (manual capture, not yet captured), "
+        "partially_refunded, refunded, disputed, canceled (an authorization voided), expired, or "
+        "settled_outside (a manual override)"
     )
-    amount_captured = serializers.IntegerField()
+    amount_captured = serializers.SerializerMethodField()
     payment_method = PaymentMethodBriefSerializer(allow_null=True)
     receipt = serializers.SerializerMethodField()
     installments = serializers.SerializerMethodField(
@@ -142,6 +145,12 @@ class OrderSerializer(serializers.Serializer):
 
     def get_object(self, order) -> str:
         return "order"
+
+    def get_payment_status(self, order) -> str:
+        return order_payment_status(order)
+
+    def get_amount_captured(self, order) -> int:
+        return order_amount_captured(order)
 
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, order):

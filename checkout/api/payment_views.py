@@ -32,6 +32,12 @@ DOCUMENT_EXAMPLE = {
             request_only=True,
             value=DOCUMENT_EXAMPLE,
         ),
+        OpenApiExample(
+            "The API document's example as written (answers unavailable_payment_methods: paypal, "
+            "apple_pay, bank_transfer)",
+            request_only=True,
+            value={**DOCUMENT_EXAMPLE, "payment_methods": list(DOCUMENTED_METHOD_TYPES)},
+        ),
         OpenApiExample("Pay the session's amount due", request_only=True, value={}),
     ]
 )
@@ -51,8 +57,9 @@ class SessionPaymentIntentCreateSerializer(StrictSerializer):
         required=False,
         min_length=1,
         max_length=len(DOCUMENTED_METHOD_TYPES),
-        help_text="Method types the intent accepts: `card`, `buy_now_pay_later` (default: card). Naming "
-        "one not offered is 400 payment_method_unavailable (never silently dropped)",
+        help_text="Method types the intent should accept (default: card). Those this merchant takes "
+        "(`card`, `buy_now_pay_later`) are kept and the others are listed in the answer's "
+        "`unavailable_payment_methods`; none of them available is 400 payment_method_unavailable",
     )
     return_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
     metadata = serializers.DictField(required=False)
@@ -63,8 +70,12 @@ class SessionPaymentIntentCreateSerializer(StrictSerializer):
         return value
 
     def validate_payment_methods(self, value):
-        unavailable = [name for name in dict.fromkeys(value) if name not in ACCEPTED_METHOD_TYPES]
-        if unavailable:
+        # The API document's example names every method type it knows; a merchant copies it,
+        # so the intent takes the ones available and says which were left out. Only a list
+        # with nothing available is refused.
+        named = list(dict.fromkeys(value))
+        unavailable = [name for name in named if name not in ACCEPTED_METHOD_TYPES]
+        if len(unavailable) == len(named):
             raise DomainError(
                 f"Not available for this merchant: {', '.join(unavailable)}. "
                 f"Accepted: {', '.join(ACCEPTED_METHOD_TYPES)}.",
@@ -72,7 +83,15 @@ class SessionPaymentIntentCreateSerializer(StrictSerializer):
                 param="payment_methods",
                 explain={"unavailable": unavailable, "accepted": list(ACCEPTED_METHOD_TYPES)},
             )
-        return list(dict.fromkeys(value))
+        return named
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        named = attrs.get("payment_methods") or []
+        attrs["payment_methods_left_out"] = [name for name in named if name not in ACCEPTED_METHOD_TYPES]
+        if named:
+            attrs["payment_methods"] = [name for name in named if name in ACCEPTED_METHOD_TYPES]
+        return attrs
 
 
 class SessionPaymentIntentSerializer(PaymentIntentSerializer):
@@ -83,8 +102,16 @@ class SessionPaymentIntentSerializer(PaymentIntentSerializer):
         "hour, never past the session. It can confirm this intent, nothing of other sessions."
     )
 
+    unavailable_payment_methods = serializers.SerializerMethodField(
+        help_text="Method types the request named that this merchant does not take: left out of "
+        "`payment_methods` (empty when all were kept)"
+    )
+
     def get_calculation_id(self, payment) -> str:
         return self.context["calculation_id"]
+
+    def get_unavailable_payment_methods(self, payment) -> list[str]:
+        return self.context.get("unavailable_payment_methods", [])
 
     def get_client_secret(self, payment) -> str:
         return self.context["client_secret"]
@@ -120,6 +147,7 @@ class SessionPaymentIntentApi(ApiView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data["method_types"] = data.pop("payment_methods", None)
+        left_out = data.pop("payment_methods_left_out")
         session, payment = session_payment_intent_create(
             merchant_id=self.merchant.pk,
             checkout_id=checkout_id,
@@ -132,6 +160,7 @@ class SessionPaymentIntentApi(ApiView):
         context = {
             "calculation_id": session.current_calculation.public_id,
             "client_secret": session_token(session, ttl=HOSTED_LINK_TTL).token,
+            "unavailable_payment_methods": left_out,
         }
         return Response(SessionPaymentIntentSerializer(payment, context=context).data, status=201)
 

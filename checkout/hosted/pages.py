@@ -78,16 +78,20 @@ def hosted_page(name: str):
 
 
 def steps(session: CheckoutSession, current: str) -> list[dict]:
-    """The progress indicator; steps already done link back while details may change."""
+    """The progress indicator. Steps the shopper completed stay done (and link back while
+    details may change) wherever the shopper stands now: going back to Review from Delivery
+    must not make Details and Delivery look undone."""
     names = [step for step in STEPS if step[0] != "shipping" or session_requires_shipping(session)]
-    index = next((i for i, (name, _) in enumerate(names) if name == current), len(names))
+    order = [name for name, _ in names]
+    index = order.index(current) if current in order else len(names)
+    reached = order.index(first_missing_step(session) or "payment") if session.is_editable else index
     return [
         {
             "name": name,
             "label": label,
             "number": i + 1,
-            "state": "done" if i < index else "current" if i == index else "upcoming",
-            "link": session.is_editable and i < index,
+            "state": "current" if i == index else "done" if i < max(index, reached) else "upcoming",
+            "link": session.is_editable and i != index and i < max(index, reached),
         }
         for i, (name, label) in enumerate(names)
     ]

@@ -6,8 +6,8 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
-from django.utils import timezone
+from babel.dates import format_skeleton
+from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +23,18 @@ FALLBACK_LOCALE = "en_US"
 
 
 def babel_locale(session: CheckoutSession) -> str:
-    """The session's locale as babel spells it ("en-GB" → "en_GB"); en_US if unknown."""
+    """The session's locale as babel spells it ("en-GB" → "en_GB"); en_US if unknown.
+
+    When the page speaks another language than the locale (a session left at en_US read
+    by a German browser), amounts and dates follow the page's language, not the locale."""
     candidate = (session.locale or FALLBACK_LOCALE).replace("-", "_")
     try:
         Locale.parse(candidate)
     except (UnknownLocaleError, ValueError, TypeError):
-        return FALLBACK_LOCALE
+        candidate = FALLBACK_LOCALE
+    language = (translation.get_language() or "").split("-")[0]
+    if language and candidate.split("_")[0] != language:
+        return language
     return candidate
 
 
@@ -168,7 +174,9 @@ def _delivery_estimate(session: CheckoutSession, low: int, high: int) -> str:
         days = gettext("%(low)s–%(high)s business days") % {"low": low, "high": high}
     else:
         days = ngettext("%(count)s business day", "%(count)s business days", low) % {"count": low}
-    arrives = format_date(_add_business_days(timezone.localdate(), high), "EEE d MMM", locale=babel_locale(session))
+    # A skeleton, not a pattern: babel orders and punctuates it as the locale writes a
+    # short date ("Mon, Dec 7"; "Mo., 7. Dez."), where a fixed pattern reads wrong in German.
+    arrives = format_skeleton("MMMEd", _add_business_days(timezone.localdate(), high), locale=babel_locale(session))
     return gettext("%(days)s · arrives by %(date)s") % {"days": days, "date": arrives}
 
 
@@ -256,7 +264,7 @@ def _parcels(session: CheckoutSession) -> dict | None:
                 ),
                 "price": money(session, group["shipping_amount"], session.currency)
                 if group["shipping_amount"]
-                else "Free",
+                else gettext("Free"),
                 "estimate": _delivery_estimate(
                     session, group["estimate"]["min_delivery_days"], group["estimate"]["max_delivery_days"]
                 ),

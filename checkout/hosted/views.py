@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,12 +20,13 @@ from checkout.hosted.forms import AddressForm, CardForm, DeliveryForm, DetailsFo
 from checkout.hosted.pages import first_missing_step, go, hosted_page, page, receipt_url, return_url
 from checkout.hosted.selectors import decline_message, hosted_session_get, hosted_stage, session_payment
 from checkout.hosted.summary import delivery_choices
+from checkout.hosted.summary import money as summary_money
 from checkout.models import Address, CheckoutSession
 from checkout.order_selectors import order_for_session
 from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
-from core.money import Money, format_minor
+from core.money import format_minor
 from payments.bnpl.selectors import pay_later_step
 from payments.exceptions import CardError, GatewayUnavailable
 from payments.selectors import (
@@ -225,12 +227,11 @@ GIFT_CARD_MESSAGES = {
 
 def _wallet_context(session) -> dict:
     from checkout.services.wallet import session_wallet
-    from core.money import Money
 
     wallet = session_wallet(session)
 
     def money(amount):
-        return Money(amount, session.currency).format(session.locale)
+        return summary_money(session, amount)
 
     cards = [
         {**item, "applied": money(item["applied_amount"])} for item in wallet["applied"] if item["type"] == "gift_card"
@@ -250,9 +251,48 @@ def _pay_later_context(session, wallet: dict) -> dict:
 
     plans = services.hosted_pay_later_plans(session, session_wallet(session)["amount_due"])
     for plan in plans:
-        plan["each"] = Money(plan["installments"][-1], session.currency).format(session.locale)
-        plan["every"] = plan["interval"].removeprefix("1 ")
+        # The default plans' names are in the catalog; a merchant's own name passes through.
+        name = plan["name"]
+        first, *rest = plan["installments"]
+        values = {
+            "name": gettext(name),
+            "count": plan["installment_count"],
+            "each": summary_money(session, rest[-1] if rest else first),
+            "every": _every(plan["interval"]),
+        }
+        if rest and first != rest[-1]:
+            # The cents that don't divide evenly are taken with the first payment: say so,
+            # the shopper sees that amount at the provider a moment later.
+            values.update(first=summary_money(session, first), rest=len(rest))
+            plan["label"] = gettext("%(name)s: %(first)s today, then %(rest)s payments of %(each)s, %(every)s") % values
+        else:
+            plan["label"] = gettext("%(name)s: %(count)s payments of %(each)s, %(every)s") % values
     return {"pay_later_plans": plans}
+
+
+def _every(interval: str) -> str:
+    """A plan's interval ("14 days", "1 month") as the shopper reads it."""
+    count, unit = interval.split(" ", 1)
+    count = int(count)
+    unit = unit.rstrip("s")
+    if count == 1:
+        return {"day": gettext("every day"), "week": gettext("every week"), "month": gettext("every month")}.get(
+            unit, interval
+        )
+    phrases = {
+        "day": ngettext("every %(count)s day", "every %(count)s days", count),
+        "week": ngettext("every %(count)s week", "every %(count)s weeks", count),
+        "month": ngettext("every %(count)s month", "every %(count)s months", count),
+    }
+    return phrases[unit] % {"count": count} if unit in phrases else interval
+
+
+def _back_step(session) -> str | None:
+    """Where the payment page's Back link goes: the last editing step, while the order
+    may still change (not once the merchant approved it or a payment is under way)."""
+    if not session.is_editable:
+        return None
+    return "shipping" if session_requires_shipping(session) else "details"
 
 
 def _payment_page(request, session, payment, form, *, status=200, gift_card_error="", pay_later_error=""):
@@ -270,6 +310,7 @@ def _payment_page(request, session, payment, form, *, status=200, gift_card_erro
         approved=session.approved_at is not None,
         gift_card_error=gift_card_error,
         pay_later_error=pay_later_error,
+        back_step=_back_step(session),
         **wallet,
         **_pay_later_context(session, wallet),
         status=status,
@@ -433,7 +474,7 @@ def payment_later(request, session, payment):
         message = decline_message(None, (error.extra or {}).get("decline_code") or error.code)
         return _payment_page(request, session, payment, CardForm(), status=402, pay_later_error=message)
     except GatewayUnavailable:
-        message = "We couldn't reach the pay later provider. Please try again in a moment."
+        message = gettext("We couldn't reach the pay later provider. Please try again in a moment.")
         return _payment_page(request, session, payment, CardForm(), status=503, pay_later_error=message)
     except (Conflict, InvalidStateTransition):
         return _dispatch_after_post(session)

@@ -71,6 +71,7 @@ class Order(models.Model):
     class Meta:
         indexes = [models.Index(fields=["merchant", "-created_at", "-id"], name="order_merchant_recent")]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="order_amount_non_negative")]
+        permissions = [("resend_receipt", "Can send an order's confirmation email again")]
 
     def __str__(self):
         return self.public_id

@@ -50,7 +50,7 @@ def order_confirmation_send(*, order_pk: int) -> bool:
     if not email:
         return False
     try:
-        _send(order, email)
+        send_confirmation_email(order, email)
     except Exception:
         Order.objects.filter(pk=order_pk).update(confirmation_emailed_at=None)
         raise
@@ -60,7 +60,9 @@ def order_confirmation_send(*, order_pk: int) -> bool:
     return True
 
 
-def _send(order: Order, email: str) -> None:
+def send_confirmation_email(order: Order, email: str) -> None:
+    """Renders and sends the confirmation to `email` now (network I/O: never inside a
+    transaction). The first send and a support agent's resend both come here."""
     with translation.override(locale_language(order.locale)):
         context = {
             **receipt_context(order),

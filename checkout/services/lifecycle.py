@@ -114,18 +114,29 @@ def session_event_emit(session: CheckoutSession, **spec) -> None:
 
 
 def timeline_record(
-    session: CheckoutSession, *, type: str, actor: str, data=None, from_status="", to_status="", before=None, after=None
+    session: CheckoutSession,
+    *,
+    type: str,
+    actor: str,
+    data=None,
+    from_status="",
+    to_status="",
+    before=None,
+    after=None,
+    audit_object: tuple[str, str] | None = None,
 ):
     """Appends to the session's timeline and to the merchant's audit trail, in the caller's
     transaction: every timeline row is a change of the session someone may ask about. Both
-    rows go in one statement."""
+    rows go in one statement. `audit_object` = (object_type, object_id) files the audit row
+    under what the change is about when that is the session's order rather than the session."""
     event = SessionEvent(
         session=session, type=type, actor=actor, data=data or {}, from_status=from_status, to_status=to_status
     )
+    object_type, object_id = audit_object or ("checkout_session", session.public_id)
     entry = audit_entry(
         merchant_id=session.merchant_id,
-        object_type="checkout_session",
-        object_id=session.public_id,
+        object_type=object_type,
+        object_id=object_id,
         action=type,
         actor=actor,
         before=before,

@@ -326,7 +326,12 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
             # A closing session is closed by whoever claimed it, with the reason that
             # matters, once the payment is back.
             if closing and session.status == Status.PAYMENT_PROCESSING:
-                reason = "The payment was canceled." if notice.type == hooks.CANCELED else "The payment failed."
+                if notice.type == hooks.CANCELED and notice.reason == hooks.EXPIRED_REASON:
+                    reason = "The payment expired."
+                elif notice.type == hooks.CANCELED:
+                    reason = "The payment was canceled."
+                else:
+                    reason = "The payment failed."
                 session_transition(
                     session, "fail", actor="system:payments", data=data, reason=reason, failure_code=failure_code
                 )
@@ -353,16 +358,17 @@ def _payment_pk(notice: hooks.PaymentNotice) -> int | None:
 
 def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
     """Payments' risk-facts provider: what the session (the payment's reference) knows of
-    the payer, for fraud scoring. Reads only; runs inside the confirm's claim."""
+    the payer, for fraud scoring, and the shopper's locale (for the payment's emails).
+    Reads only; runs inside the confirm's claim."""
 
     def country(kind):
         return Subquery(Address.objects.filter(session=OuterRef("pk"), kind=kind).values("country")[:1])
 
-    # One statement: the e-mail and both countries.
+    # One statement: the e-mail, the locale and both countries.
     facts = (
         CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference)
         .annotate(billing_country=country(Address.Kind.BILLING), shipping_country=country(Address.Kind.SHIPPING))
-        .values("customer_email", "billing_country", "shipping_country")
+        .values("customer_email", "locale", "billing_country", "shipping_country")
         .first()
     )
     if facts is None:
@@ -371,4 +377,5 @@ def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
         "email": facts["customer_email"],
         "billing_country": facts["billing_country"] or "",
         "shipping_country": facts["shipping_country"] or "",
+        "locale": facts["locale"],
     }

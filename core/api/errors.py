@@ -159,7 +159,7 @@ API_PREFIX = "/v1/"
 @csrf_exempt  # an API client has no CSRF cookie; this view only ever answers 404
 def api_not_found(request, exception=None):
     """handler404: the envelope for API paths, Django's page everywhere else."""
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/"):
         body = envelope(
             error_type="invalid_request_error",
             code="resource_missing",

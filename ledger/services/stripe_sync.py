@@ -2,9 +2,10 @@
 balance transactions each one paid, instead of simulating them.
 
 Per Stripe payout not yet known, in one transaction: a Payout (gateway "stripe") and its
-negative `payout` row; our rows for the charges and refunds it paid are claimed by it;
-where Stripe's fee differs from the one priced at capture, an `adjustment` row carries
-the difference, so the ledger's fees are Stripe's. What cannot be matched is left to
+negative `payout` row; our rows for the charges, refunds and disputes (withdrawn, or
+returned when won) it paid are claimed by it; where Stripe's fee on a charge or a dispute
+differs from the priced one, an `adjustment` row carries the difference, so the ledger's
+fees are Stripe's. What cannot be matched is left to
 reconciliation to show as a difference: it is never papered over here.
 """
 
@@ -23,6 +24,25 @@ from payments.models import PaymentAttempt
 logger = logging.getLogger(__name__)
 STATUSES = {"paid": Payout.Status.PAID, "failed": Payout.Status.FAILED}
 Type = BalanceTransaction.Type
+# Stripe's word for a row → ours. A dispute's rows are `adjustment`s in Stripe's `type`;
+# their `reporting_category` says which.
+_OURS = {
+    "charge": Type.CHARGE,
+    "payment": Type.CHARGE,
+    "refund": Type.REFUND,
+    "payment_refund": Type.REFUND,
+    "dispute": Type.DISPUTE,
+    "dispute_reversal": Type.DISPUTE_REVERSAL,
+}
+# Rows whose fee is the processor's to set (a refund's and a reversal's are nothing).
+_PRICED = (Type.CHARGE, Type.DISPUTE)
+
+
+def _ours(row: dict) -> str | None:
+    category = row.get("reporting_category")
+    if category in ("dispute", "dispute_reversal"):
+        return _OURS[category]
+    return _OURS.get(row.get("type"))
 
 
 def _day(timestamp):
@@ -86,9 +106,9 @@ def _import(merchant_id: int, data: dict, rows: list[dict]) -> Payout | None:
         claimed = []
         for row in rows:
             payment_pk = payments.get(_intent_of(row))
-            if payment_pk is None or row.get("type") not in ("charge", "payment", "refund", "payment_refund"):
+            ours = _ours(row)
+            if payment_pk is None or ours is None:
                 continue
-            ours = Type.CHARGE if row["type"] in ("charge", "payment") else Type.REFUND
             mine = (
                 BalanceTransaction.objects.select_for_update()
                 .filter(
@@ -100,7 +120,7 @@ def _import(merchant_id: int, data: dict, rows: list[dict]) -> Payout | None:
             if mine is None:
                 continue
             claimed.append(mine.pk)
-            if ours == Type.CHARGE and row.get("fee") is not None and row["fee"] != mine.fee:
+            if ours in _PRICED and row.get("fee") is not None and row["fee"] != mine.fee:
                 claimed.append(_fee_adjustment(merchant_id, payout, mine, row).pk)
         BalanceTransaction.objects.create(
             merchant_id=merchant_id, type=Type.PAYOUT, amount=-payout.amount, fee=0, net=-payout.amount,

@@ -40,6 +40,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "audit entries"
+        # Notes are audit rows (no second store): who may write one is a permission here.
+        permissions = [("add_support_note", "Can add support notes to sessions, payments and orders")]
         indexes = [
             models.Index(fields=["merchant", "-created_at", "-id"], name="audit_merchant_recent"),
             models.Index(fields=["merchant", "object_type", "object_id"], name="audit_merchant_object"),

@@ -155,6 +155,11 @@ class CancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+class ThreeDSCompleteSerializer(StrictSerializer):
+    """No input: the outcome of 3-D Secure comes from the gateway, never from the caller, so
+    a field claiming one (status, result…) is a 400 naming it rather than silently ignored."""
+
+
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
@@ -287,6 +292,26 @@ class PaymentIntentSerializer(serializers.Serializer):
 
     def get_attempts_remaining(self, payment) -> int:
         return attempts_remaining(payment)
+
+
+class PaymentIntentDetailSerializer(PaymentIntentSerializer):
+    """GET /payment-intents/{id}: the intent as its create answer shows it."""
+
+    checkout_id = serializers.SerializerMethodField(help_text="The checkout session it pays, if any")
+    calculation_id = serializers.SerializerMethodField(help_text="The session's calculation it charges, if any")
+    client_secret = serializers.SerializerMethodField(
+        help_text="For the shopper's browser: a client token for the session (as on create). Only to "
+        "secret-key callers; null otherwise or once the session has ended"
+    )
+
+    def get_checkout_id(self, payment) -> str | None:
+        return self.context["details"].get("checkout_id")
+
+    def get_calculation_id(self, payment) -> str | None:
+        return self.context["details"].get("calculation_id")
+
+    def get_client_secret(self, payment) -> str | None:
+        return self.context["details"].get("client_secret")
 
 
 class PaymentPlanOptionSerializer(serializers.Serializer):

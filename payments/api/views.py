@@ -16,18 +16,20 @@ from core.client_ip import client_ip
 from core.exceptions import NotFound
 from merchants.credentials import Credential
 from merchants.permissions import IsMerchantSecretOrPublishable
-from payments import services
+from payments import hooks, services
 from payments.api.serializers import (
     AttachMethodSerializer,
     CancelSerializer,
     CaptureSerializer,
     ConfirmSerializer,
+    PaymentIntentDetailSerializer,
     PaymentIntentSerializer,
     PaymentMethodListSerializer,
     PaymentMethodQuerySerializer,
     PaymentMethodSerializer,
     RedirectReturnQuerySerializer,
     RedirectStatusSerializer,
+    ThreeDSCompleteSerializer,
     TokenizeSerializer,
     WebhookAckSerializer,
 )
@@ -77,10 +79,15 @@ class PaymentIntentDetailApi(IntentApi):
     @extend_schema(
         operation_id="payment_intents_retrieve",
         tags=TAGS,
-        responses={200: PaymentIntentSerializer, **ERROR_RESPONSES},
+        responses={200: PaymentIntentDetailSerializer, **ERROR_RESPONSES},
     )
     def get(self, request, payment_intent_id):
-        return intent_response(self.scoped_intent(payment_intent_id))
+        payment = self.scoped_intent(payment_intent_id)
+        # As the create answer: a client secret only to the merchant's server (as Stripe's).
+        context = {"details": hooks.intent_details(payment, with_secret=request.auth.is_secret)}
+        return Response(
+            PaymentIntentDetailSerializer(payment, context=context).data, headers={"ETag": etag_for(payment.version)}
+        )
 
 
 class PaymentIntentAttachMethodApi(IntentApi):
@@ -135,11 +142,17 @@ class PaymentIntentThreeDSCompleteApi(IntentApi):
     @extend_schema(
         operation_id="payment_intents_3ds_complete",
         tags=TAGS,
-        request=None,
+        request=ThreeDSCompleteSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
+        description=(
+            "The shopper is back from 3-D Secure: the gateway is asked for the outcome, which is "
+            "recorded. Takes no fields (any sent is 400). An intent not yet confirmed has nothing to "
+            "authenticate (409 invalid_state_transition); one past 3-D Secure answers as it is."
+        ),
         responses={200: PaymentIntentSerializer, **MUTATION_ERROR_RESPONSES, **GATEWAY_ERRORS},
     )
     def post(self, request, payment_intent_id):
+        ThreeDSCompleteSerializer(data=request.data).is_valid(raise_exception=True)
         self.scoped_intent(payment_intent_id)
         payment = services.payment_intent_authentication_complete(
             merchant_id=self.merchant.pk, payment_intent_id=payment_intent_id, actor=actor_for(request)

@@ -89,6 +89,9 @@ class BNPLApplication(ConcurrentTransitionMixin, models.Model):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     email = models.EmailField(blank=True)
+    # The shopper's locale ("de_DE") as the payable's owner knew it: the plan's emails
+    # and pay-late page speak its language.
+    locale = models.CharField(max_length=35, blank=True)
     redirect_url = models.URLField(max_length=2000, blank=True)
     decision_reason = models.CharField(max_length=100, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -150,6 +153,7 @@ class InstallmentPlan(ConcurrentTransitionMixin, models.Model):
     total_amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     email = models.EmailField(blank=True)
+    locale = models.CharField(max_length=35, blank=True)
     # Refunds that reduced what was still owed, by the refund's key (a replay adds nothing).
     owed_reductions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from core.money import currency_exponent, is_currency
 from payments.bnpl import schedule
 from payments.bnpl.models import BNPLPlanTerms, BNPLSettings
@@ -46,9 +48,10 @@ class Terms:
     reminder_days_before: int
 
 
+# The names stay English in the API; pages translate them (marked for the catalog here).
 DEFAULT_PLANS = (
-    Plan("pay_in_4", "Pay in 4", 4, "days", 14, None),
-    Plan("monthly_3", "3 monthly payments", 3, "months", 1, None),
+    Plan("pay_in_4", gettext_noop("Pay in 4"), 4, "days", 14, None),
+    Plan("monthly_3", gettext_noop("3 monthly payments"), 3, "months", 1, None),
 )
 
 

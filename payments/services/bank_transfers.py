@@ -19,6 +19,7 @@ from django.utils import timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from core.api.timestamps import api_timestamp
 from core.exceptions import DomainError
 from core.ids import new_public_id
 from merchants.models import Merchant
@@ -89,7 +90,7 @@ def bank_transfer_instructions(payment: PaymentTransaction) -> base.GatewayResul
         "amount": payment.amount,
         "currency": payment.currency,
         "reference": reference,
-        "expires_at": expires_at.isoformat(),
+        "expires_at": api_timestamp(expires_at),
     }
     return base.GatewayResult(
         status=base.REQUIRES_ACTION,

@@ -535,10 +535,17 @@ def payment_sync(*, payment_pk: int, actor: str, source: str, claimed: bool = Fa
 def payment_intent_authentication_complete(*, merchant_id: int, payment_intent_id: str, actor: str):
     """The client says 3-D Secure is done: ask the gateway and record what it says.
 
-    Idempotent (an intent past REQUIRES_ACTION answers as it is). Raises the failure
+    Idempotent (an intent past REQUIRES_ACTION answers as it is); one not yet confirmed is
+    InvalidStateTransition (409). Raises the failure
     (402 authentication_failed, payment_declined…) once recorded.
     """
     payment = payment_intent_get(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+    if payment.state == State.PENDING:
+        # Not confirmed yet: answering 200 would read as if authentication had been handled.
+        raise InvalidStateTransition(
+            "This payment intent has not been confirmed; there is no 3-D Secure to complete.",
+            explain="confirm it first (POST /payment-intents/{id}/confirm)",
+        )
     if payment.state == State.REQUIRES_ACTION:
         payment = payment_sync(payment_pk=payment.pk, actor=actor, source="3ds_complete")
         _split_advance(payment, actor=actor)

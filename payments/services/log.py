@@ -189,6 +189,8 @@ def payment_transition(
 
 def payment_listeners_tell(payment: PaymentTransaction, notice_type: str, *, reason: str | None = None) -> None:
     """Queues the listeners' notice of the payment as it is now (sent on commit)."""
+    if reason is None and payment.state == State.EXPIRED:
+        reason = hooks.EXPIRED_REASON
     if reason is None:
         reason = (payment.last_error or {}).get("code", "") if payment.state == State.FAILED else ""
     hooks.payment_listeners_notify(

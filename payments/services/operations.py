@@ -14,6 +14,7 @@ from core.exceptions import DomainError, InvalidStateTransition
 from core.ids import random_token
 from fraud.exceptions import ReviewPending
 from fraud.selectors import review_is_open
+from merchants.audit.services import audit_record
 from payments.exceptions import GatewayUnavailable, OperationInProgress
 from payments.gateways import base, gateway_named
 from payments.locks import lock_payment, lock_payment_by_pk
@@ -267,3 +268,18 @@ def payment_release(*, payment_pk: int, actor: str) -> bool:
         payment_log(payment, type="gateway.release", actor=actor, data=result_data)
         attempts_cancel_open(payment, at=timezone.now())
     return True
+
+
+def payment_support_note_add(*, merchant_id: int, payment_intent_id: str, note: str, author: str, actor: str):
+    """A note for support teams on the payment's timeline and in the audit trail, in the
+    shape the session's support notes have ({"note", "author"}). Any state: a refunded
+    payment may need a note too. Locks the payment; raises NotFound (404)."""
+    data = {"note": note, "author": author}
+    with transaction.atomic(durable=True):
+        payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        event = payment_log(payment, type="support_note", actor=actor, data=data)
+        audit_record(
+            merchant_id=merchant_id, object_type="payment_intent", object_id=payment.public_id,
+            action="support_note", actor=actor, data=data,
+        )  # fmt: skip
+    return event

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.api.timestamps import api_timestamp
 from core.exceptions import DomainError, NotFound
 from core.money import is_currency
 from merchants.events import event_emit
@@ -162,8 +163,8 @@ def gift_card_public(card: GiftCard) -> dict:
         "initial_balance": card.initial_balance,
         "current_balance": card.current_balance,
         "status": gift_card_status(card),
-        "expires_at": card.expires_at.isoformat() if card.expires_at else None,
-        "created_at": card.created_at.isoformat() if card.created_at else None,
+        "expires_at": api_timestamp(card.expires_at),
+        "created_at": api_timestamp(card.created_at),
     }
 
 
@@ -312,7 +313,7 @@ def ledger_public(entry) -> dict:
         "balance_after": entry.balance_after,
         "reference": entry.reference,
         "note": entry.note,
-        "created_at": entry.created_at.isoformat(),
+        "created_at": api_timestamp(entry.created_at),
     }
 
 

@@ -48,6 +48,7 @@ class StatementLineSerializer(serializers.Serializer):
         target = {
             "payment": lambda: line.matched_payment.public_id,
             "refund": lambda: line.matched_refund.public_id,
+            "dispute": lambda: line.matched_dispute.public_id,
             "payout": lambda: line.matched_payout_id,
         }[line.match_kind]()
         return {"type": line.match_kind, "id": target, "automatic": line.matched_automatically}

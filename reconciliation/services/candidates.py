@@ -9,10 +9,10 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
-from payments.models import PaymentTransaction, State
+from payments.models import PaymentAttempt, PaymentTransaction, State
 from reconciliation import ledger_link
 from reconciliation.models import LineState, MatchKind, StatementLine
-from refunds.models import RefundRequest
+from refunds.models import Dispute, RefundRequest
 
 SETTLED = (State.COMPLETED, State.PARTIALLY_REFUNDED, State.REFUNDED, State.DISPUTED)
 BANK_TRANSFER_ACTION = "display_bank_transfer_instructions"
@@ -23,13 +23,18 @@ MAX_TOKENS = 30
 TRUNCATED_MIN = 10
 
 
-def line_tokens(line: StatementLine) -> list[str]:
+def tokens_of(reference: str, remittance: str) -> list[str]:
+    """What a line's reference and remittance text could name, in order, at most MAX_TOKENS."""
     tokens = []
-    if line.reference:
-        tokens.append(line.reference)
-    for text in (line.reference, line.remittance):
+    if reference:
+        tokens.append(reference)
+    for text in (reference, remittance):
         tokens.extend(_WORD.findall(text or ""))
     return list(dict.fromkeys(tokens))[:MAX_TOKENS]
+
+
+def line_tokens(line: StatementLine) -> list[str]:
+    return tokens_of(line.reference, line.remittance)
 
 
 def any_of(model, column: str, values) -> Q:
@@ -76,7 +81,14 @@ class CandidateIndex:
         every = {token for tokens in self.tokens.values() for token in tokens}
         payments = any_of(PaymentTransaction, "public_id", every) | any_of(PaymentTransaction, "reference", every)
         self.payments = self._payments(payments) if every else {}
-        self.refunds = self._refunds(any_of(RefundRequest, "public_id", every)) if every else {}
+        # A processor's payout report names a refund by its own id or by the charge it
+        # refunds, and a dispute by its id or its charge: looked up for debits only.
+        debits = {token for line in lines if line.amount < 0 for token in self.tokens[line.pk]}
+        refunds = any_of(RefundRequest, "public_id", debits) | any_of(RefundRequest, "gateway_reference", debits)
+        self.refunds = self._refunds(refunds) if debits else {}
+        self.disputes = {}
+        if debits:
+            self._load_charged(debits)
         self._load_transfers(every)
         self.payouts = ledger_link.payouts_by_token(merchant_id, every) if ledger_link.available() else {}
         self._load_fees()
@@ -125,10 +137,58 @@ class CandidateIndex:
 
     def _refunds(self, condition) -> dict:
         rows = RefundRequest.objects.filter(merchant_id=self.merchant_id, state=RefundRequest.State.COMPLETED)
-        return {
-            refund.public_id: [refund]
-            for refund in rows.filter(condition).only("pk", "public_id", "card_amount", "currency", "completed_at")
-        }
+        found = {}
+        for refund in rows.filter(condition).only(
+            "pk", "public_id", "gateway_reference", "payment_id", "card_amount", "currency", "completed_at"
+        ):
+            found.setdefault(refund.public_id, []).append(refund)
+            if refund.gateway_reference:
+                found.setdefault(refund.gateway_reference, []).append(refund)
+        return found
+
+    def _load_charged(self, tokens) -> None:
+        """Refunds and disputes of the payments the tokens name (our id, the merchant's
+        reference, or the gateway's charge or intent id), and disputes by their own id (ours
+        or the gateway's), with what the ledger withdrew for each: four queries."""
+        charged = {}
+        payments = PaymentTransaction.objects.filter(merchant_id=self.merchant_id).filter(
+            any_of(PaymentTransaction, "public_id", tokens) | any_of(PaymentTransaction, "reference", tokens)
+        )
+        for pk, public_id, reference in payments.values_list("pk", "public_id", "reference"):
+            charged.setdefault(public_id, set()).add(pk)
+            if reference:
+                charged.setdefault(reference, set()).add(pk)
+        attempts = PaymentAttempt.objects.filter(transaction__merchant_id=self.merchant_id).filter(
+            any_of(PaymentAttempt, "gateway_reference", tokens)
+        )
+        for reference, pk in attempts.values_list("gateway_reference", "transaction_id"):
+            charged.setdefault(reference, set()).add(pk)
+        by_payment = {}
+        for token, pks in charged.items():
+            for pk in pks:
+                by_payment.setdefault(pk, []).append(token)
+        if by_payment:
+            rows = RefundRequest.objects.filter(
+                merchant_id=self.merchant_id, state=RefundRequest.State.COMPLETED, payment_id__in=list(by_payment)
+            ).only("pk", "public_id", "gateway_reference", "payment_id", "card_amount", "currency", "completed_at")
+            for refund in rows:
+                for token in by_payment[refund.payment_id]:
+                    group = self.refunds.setdefault(token, [])
+                    if refund not in group:
+                        group.append(refund)
+        condition = any_of(Dispute, "public_id", tokens) | any_of(Dispute, "gateway_dispute_id", tokens)
+        if by_payment:
+            condition |= Q(payment_id__in=list(by_payment))
+        disputes = list(Dispute.objects.filter(merchant_id=self.merchant_id).filter(condition))
+        withdrawn = (
+            ledger_link.dispute_withdrawals(self.merchant_id, {d.gateway_dispute_id for d in disputes})
+            if disputes and ledger_link.available()
+            else {}
+        )
+        for dispute in disputes:
+            dispute.withdrawal = withdrawn.get(dispute.gateway_dispute_id)
+            for token in {dispute.public_id, dispute.gateway_dispute_id, *by_payment.get(dispute.payment_id, [])}:
+                self.disputes.setdefault(token, []).append(dispute)
 
     def _load_fees(self):
         pks = {p.pk for group in self.payments.values() for p in group}
@@ -138,17 +198,19 @@ class CandidateIndex:
         """(kind, pk or payout id) already settled by a matched line."""
         payment_pks = {p.pk for group in self.payments.values() for p in group}
         refund_pks = {r.pk for group in self.refunds.values() for r in group}
+        dispute_pks = {d.pk for group in self.disputes.values() for d in group}
         payout_ids = {p.public_id for p in self.payouts.values()}
         matched = StatementLine.objects.filter(merchant_id=self.merchant_id, state=LineState.MATCHED).filter(
             Q(matched_payment_id__in=payment_pks)
             | Q(matched_refund_id__in=refund_pks)
+            | Q(matched_dispute_id__in=dispute_pks)
             | Q(matched_payout_id__in=payout_ids)
         )
         taken = set()
-        for kind, payment_pk, refund_pk, payout_id in matched.values_list(
-            "match_kind", "matched_payment_id", "matched_refund_id", "matched_payout_id"
+        for kind, payment_pk, refund_pk, dispute_pk, payout_id in matched.values_list(
+            "match_kind", "matched_payment_id", "matched_refund_id", "matched_dispute_id", "matched_payout_id"
         ):
-            taken.add((kind, payment_pk or refund_pk or payout_id))
+            taken.add((kind, payment_pk or refund_pk or dispute_pk or payout_id))
         return taken
 
     def add_truncated(self, lines: list[StatementLine]) -> None:
@@ -218,7 +280,20 @@ class CandidateIndex:
                     {"gross": -refund.card_amount},
                     on,
                 )
+            for dispute in matching(self.disputes):
+                found[(MatchKind.DISPUTE, dispute.pk)] = self._dispute_candidate(dispute)
         return list(found.values())
+
+    @staticmethod
+    def _dispute_candidate(dispute) -> Candidate:
+        """The money a dispute withdrew: the ledger's row (the disputed amount, and net of
+        the dispute fee, as the processor reports gross and net), else the disputed amount."""
+        if dispute.withdrawal is not None:
+            amount, net, on = dispute.withdrawal
+            amounts = {"gross": amount, "net": net}
+        else:
+            amounts, on = {"gross": -dispute.amount}, dispute.created_at.date()
+        return Candidate(MatchKind.DISPUTE, dispute.pk, dispute.public_id, dispute.currency, amounts, on)
 
     def is_taken(self, candidate: Candidate) -> bool:
         key = candidate.public_id if candidate.kind == MatchKind.PAYOUT else candidate.pk

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core.ids import new_public_id
+from core.ids import new_public_ids
 from reconciliation.exceptions import StatementTooLarge
 from reconciliation.formats import ParsedLine, StatementInvalid, statement_parse
 from reconciliation.models import LineState, Statement, StatementLine
@@ -121,10 +121,11 @@ def lines_insert(statement: Statement, rows) -> None:
             f"CREATE TEMPORARY TABLE statement_line_load ON COMMIT DROP AS SELECT {columns} "
             "FROM reconciliation_statementline WITH NO DATA"
         )
+        ids = new_public_ids("sl", len(rows))
         with cursor.copy(f"COPY statement_line_load ({columns}) FROM STDIN") as copy:
-            for position, identity, line in rows:
+            for public_id, (position, identity, line) in zip(ids, rows, strict=True):
                 copy.write_row((
-                    new_public_id("sl"), statement.merchant_id, statement.pk, position, identity, line.booked_on,
+                    public_id, statement.merchant_id, statement.pk, position, identity, line.booked_on,
                     line.value_on, line.amount, line.currency, line.reference, line.remittance,
                     line.counterparty_name, line.counterparty_iban, line.bank_reference, LineState.UNMATCHED, "", "",
                     False, "[]", "", "", 1, now, now,

@@ -17,10 +17,13 @@ from django.utils import timezone
 
 from merchants.models import Merchant
 from reconciliation.models import LineState, MatchKind, StatementLine, StatementLineEvent
-from reconciliation.services.candidates import Candidate, CandidateIndex
+from reconciliation.services.bulk_matching import lines_match_exact
+from reconciliation.services.candidates import Candidate, CandidateIndex, any_of
 from reconciliation.services.log import line_transition
 
 BATCH = 2000
+# Lines per transaction on PostgreSQL, where most of a batch is matched by one statement.
+BULK_BATCH = 10000
 MAX_SUGGESTIONS = 5
 RETRIES = 3
 _UPDATED = [
@@ -28,6 +31,7 @@ _UPDATED = [
     "match_kind",
     "matched_payment",
     "matched_refund",
+    "matched_dispute",
     "matched_payout_id",
     "matched_automatically",
     "matched_at",
@@ -124,21 +128,30 @@ def _decide(line, candidates, index, tolerance, *, truncated=False):
 def _batch(merchant_id: int, after_pk: int, scope: dict, tolerance: Tolerance, actor: str):
     """One batch under its own transaction; returns (result, last pk or None)."""
     with transaction.atomic():
-        lines = list(
-            StatementLine.objects.select_for_update(skip_locked=True)
-            .filter(
-                merchant_id=merchant_id,
-                state=LineState.UNMATCHED,
-                investigated_at__isnull=True,
-                pk__gt=after_pk,
-                **scope,
-            )
-            .order_by("pk")[:BATCH]
+        batch = StatementLine.objects.select_for_update(skip_locked=True).filter(
+            merchant_id=merchant_id, state=LineState.UNMATCHED, investigated_at__isnull=True, pk__gt=after_pk, **scope
         )
-        if not lines:
-            return MatchResult(), None
+        result = MatchResult()
+        if connection.vendor == "postgresql":
+            fields = ("pk", "amount", "currency", "booked_on", "reference", "remittance")
+            rows = list(batch.order_by("pk").values_list(*fields)[:BULK_BATCH])
+            if not rows:
+                return result, None
+            last_pk = rows[-1][0]
+            matched = lines_match_exact(merchant_id=merchant_id, rows=rows, days=tolerance.days, actor=actor)
+            result.matched = len(matched)
+            rest = [row[0] for row in rows if row[0] not in matched]
+            # Already locked above; read as models only for the line-by-line decisions.
+            lines = list(StatementLine.objects.filter(any_of(StatementLine, "id", rest)).order_by("pk")) if rest else []
+            if not lines:
+                return result, last_pk
+        else:
+            lines = list(batch.order_by("pk")[:BATCH])
+            if not lines:
+                return result, None
+            last_pk = lines[-1].pk
         index = CandidateIndex(merchant_id, lines)
-        result, changed, events, leftovers = MatchResult(), [], [], []
+        changed, events, leftovers = [], [], []
         now = timezone.now()
         for line in lines:
             outcome, found, reason = _decide(line, index.candidates(line), index, tolerance)
@@ -159,22 +172,23 @@ def _batch(merchant_id: int, after_pk: int, scope: dict, tolerance: Tolerance, a
         if changed:
             lines_write(changed)
             StatementLineEvent.objects.bulk_create(events, batch_size=1000)
-        return result, lines[-1].pk
+        return result, last_pk
 
 
 _UNNEST_UPDATE = """
 UPDATE reconciliation_statementline AS l SET
     state = v.state, match_kind = v.match_kind, matched_payment_id = v.payment_id, matched_refund_id = v.refund_id,
-    matched_payout_id = v.payout_id, matched_automatically = v.automatic, matched_at = v.matched_at,
+    matched_dispute_id = v.dispute_id, matched_payout_id = v.payout_id, matched_automatically = v.automatic,
+    matched_at = v.matched_at,
     suggestions = v.suggestions::jsonb, review_reason = v.reason, version = v.version, updated_at = v.updated_at
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::boolean[],
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::boolean[],
             %s::timestamptz[], %s::text[], %s::text[], %s::integer[], %s::timestamptz[])
-    AS v(id, state, match_kind, payment_id, refund_id, payout_id, automatic, matched_at, suggestions, reason,
-         version, updated_at)
+    AS v(id, state, match_kind, payment_id, refund_id, dispute_id, payout_id, automatic, matched_at, suggestions,
+         reason, version, updated_at)
 WHERE l.id = v.id
 """
 _COLUMNS = (
-    "pk", "state", "match_kind", "matched_payment_id", "matched_refund_id", "matched_payout_id",
+    "pk", "state", "match_kind", "matched_payment_id", "matched_refund_id", "matched_dispute_id", "matched_payout_id",
     "matched_automatically", "matched_at", "suggestions", "review_reason", "version", "updated_at",
 )  # fmt: skip
 
@@ -199,7 +213,7 @@ def _apply(line, outcome, found, reason, now, actor, result, changed, events):
         result.bank_transfers.append((line.pk, found.pk))
         return
     if outcome == "match":
-        target = {"payment_id": None, "refund_id": None}
+        target = {"payment_id": None, "refund_id": None, "dispute_id": None}
         event = line_transition(
             line,
             "match_automatically",
@@ -214,7 +228,10 @@ def _apply(line, outcome, found, reason, now, actor, result, changed, events):
             target["payment_id"] = found.pk
         elif found.kind == MatchKind.REFUND:
             target["refund_id"] = found.pk
+        elif found.kind == MatchKind.DISPUTE:
+            target["dispute_id"] = found.pk
         line.matched_payment_id, line.matched_refund_id = target["payment_id"], target["refund_id"]
+        line.matched_dispute_id = target["dispute_id"]
         result.matched += 1
     else:
         event = line_transition(

@@ -81,3 +81,15 @@ def test_back_from_the_provider_while_the_first_installment_is_charged(shop_api,
     assert len(held) == 1
     installment_charge_task.run(held[0])
     assert "Thank you! Your payment was successful" in text(browser.get(pay_page(checkout_session, ""), follow=True))
+
+
+def test_a_total_that_does_not_divide_evenly_says_what_the_first_payment_is(shop_api, checkout_session):
+    browser = Client()
+    standard, _ = shop_api.rates
+    type(standard).objects.filter(pk=standard.pk).update(amount=standard.amount + 1)  # 63.61 in all
+    ready_to_pay(browser, checkout_session, standard)
+    page = text(browser.get(pay_page(checkout_session, "payment")))
+    assert "Pay in 4: $15.91 today, then 3 payments of $15.90, every 14 days" in page
+    # What the provider's page then asks for today is that first amount.
+    provider = re.sub(r"^https?://[^/]+", "", _choose(browser, checkout_session)["Location"])
+    assert "$15.91" in text(browser.get(provider))

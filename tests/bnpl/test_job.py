@@ -5,6 +5,7 @@ installment is overdue, paid late with another card, and past 30 days sent to co
 from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -49,7 +50,8 @@ def test_six_weeks_pay_every_installment_on_its_due_date(api):
 
     run(today + timedelta(days=11))  # three days before the second: its reminder, no charge
     assert states(api, intent_id) == ["paid", "pending", "pending", "pending"]
-    assert [m.subject for m in mail.outbox] == [f"Your next payment to Acme is due on {today + timedelta(days=14)}"]
+    due = format_date(today + timedelta(days=14), "long", locale="en_US")
+    assert [m.subject for m in mail.outbox] == [f"Your next payment to Acme is due on {due}"]
     run(today + timedelta(days=11))  # the same day again: nothing twice
     assert len(mail.outbox) == 1
 

@@ -191,3 +191,85 @@ def test_a_refund_is_reviewed_and_the_requester_is_told_why_not(desk, api):
     expect(page.get_by_text(f"Approved {refund.public_id}")).to_be_visible()
     refund.refresh_from_db()
     assert refund.reviewed_by == reviewer and refund.state != RefundRequest.State.UNDER_REVIEW
+
+
+def test_a_finance_clerk_reads_the_dashboard_in_money_not_minor_units(desk, api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ledger.models import PaymentAnalytics, Payout
+
+    today = timezone.localdate()
+    for back, (volume, attempts, succeeded) in enumerate([(1234550, 40, 38), (987600, 31, 30), (1500000, 50, 46)]):
+        PaymentAnalytics.objects.create(
+            merchant=api.merchant, date=today - timedelta(days=back), currency="USD", total_transactions=attempts,
+            successful_transactions=succeeded, total_amount=volume, total_refunds=volume // 20,
+            total_fees=volume * 3 // 100, net_amount=volume - volume // 20 - volume * 3 // 100,
+        )  # fmt: skip
+    Payout.objects.create(
+        merchant=api.merchant, amount=2180025, currency="USD", payout_date=today, arrival_date=today, reference="po_1"
+    )
+    clerk = staff_user("fiona", FINANCE_CLERK)
+    sign_in(desk, clerk, with_device(clerk))
+    page = desk.page
+    page.get_by_role("link", name="Finance dashboard").first.click()
+    expect(page.locator("[data-testid=finance-filter]")).to_be_visible()
+    page.select_option("select[name=merchant]", label=api.merchant.name)
+    page.fill("input[name=days]", "14")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"days=14"))
+    totals = page.locator("[data-testid=finance-totals]")
+    expect(totals.locator("[data-figure=volume]")).to_contain_text("$37,221.50")
+    expect(totals.locator("[data-figure=success_rate]")).to_contain_text("94.2 %")
+    payouts = page.locator("[data-testid=payout-totals]")
+    headers = payouts.locator("thead th").all_inner_texts()
+    assert [h.strip().lower() for h in headers] == ["currency", "status", "payouts", "amount"]
+    # Each header in its own cell, apart from the next: the table is laid out, not run together.
+    boxes = [payouts.locator("thead th").nth(i).bounding_box() for i in range(4)]
+    assert all(left["x"] + left["width"] <= right["x"] + 1 for left, right in zip(boxes, boxes[1:], strict=False))
+    expect(payouts).to_contain_text("$21,800.25")
+    # The charts are drawn, with money on the axis in dollars (Chart.js renders a canvas).
+    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length >= 5")
+    ticks = page.evaluate(
+        "() => Object.values(Chart.instances).filter(c => c.canvas.closest('section').querySelector('h2')"
+        ".textContent.startsWith('Daily volume')).map(c => c.scales.y.ticks.map(t => t.label))[0]"
+    )
+    assert ticks and all(str(label).startswith("$") for label in ticks), ticks
+    assert_fits(page, "the finance dashboard")
+    desk.snap("backoffice-finance-dashboard")
+
+
+def test_a_support_agent_notes_an_order_and_resends_its_receipt(desk, api):
+    from django.core import mail
+
+    from checkout.models import Order
+    from core.backoffice.roles import SUPPORT_AGENT
+    from merchants.audit.models import AuditEntry
+
+    checkout_id = ready_session(api, SHIPPED_CART)["checkout_id"]
+    pay(api, checkout_id)
+    order = ok(finalize(api, checkout_id), 201)["order"]
+    mail.outbox.clear()
+    agent = staff_user("sam", SUPPORT_AGENT)
+    sign_in(desk, agent, with_device(agent))
+    page = desk.page
+    page.get_by_role("link", name="Orders").first.click()
+    page.fill("#searchbar", order["id"])
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name=order["id"]).first.click()
+    expect(page.locator("[data-testid=order-summary]")).to_be_visible()
+    page.fill("textarea[name=note]", "Shopper called: the mug arrived chipped; photo requested.")
+    page.get_by_role("button", name="Add note").click()
+    notes = page.locator("[data-testid=support-notes]")
+    expect(notes).to_contain_text("the mug arrived chipped")
+    expect(notes).to_contain_text("staff:sam")
+    page.fill("input[name=email]", "ada.work@example.org")
+    page.get_by_role("button", name="Resend receipt").click()
+    expect(page.get_by_text("The confirmation email is on its way to ada.work@example.org")).to_be_visible()
+    assert [message.to for message in mail.outbox] == [["ada.work@example.org"]]
+    assert Order.objects.get(public_id=order["id"]).receipt_id in mail.outbox[0].body
+    assert AuditEntry.objects.filter(object_id=order["id"], actor="staff:sam").count() == 3  # note, request, sent
+    expect(page.locator("[data-testid=resend-receipt]")).to_contain_text("Last sent")
+    assert_fits(page, "the order page with its support notes")
+    desk.snap("backoffice-support-order")

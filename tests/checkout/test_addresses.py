@@ -104,5 +104,43 @@ def test_phone_e164_reads_national_numbers_in_the_region():
     assert info.value.param == "phone"
 
 
+@pytest.mark.parametrize(
+    ("value", "region", "e164"),
+    [
+        ("+447700900123", None, "+447700900123"),  # Ofcom's range for fiction and testing
+        ("+447700900123", "US", "+447700900123"),
+        ("07700 900123", "GB", "+447700900123"),
+        ("+44 7911 123456", "GB", "+447911123456"),
+        ("+49 151 12345678", "DE", "+4915112345678"),
+        ("+33 6 12 34 56 78", None, "+33612345678"),
+        ("+81 3-1234-5678", "JP", "+81312345678"),
+        ("+55 11 98765-4321", "BR", "+5511987654321"),
+        ("+61 412 345 678", "AU", "+61412345678"),
+        ("(415) 555-2671", "US", "+14155552671"),
+    ],
+)
+def test_phone_e164_takes_international_and_national_numbers_of_many_countries(value, region, e164):
+    assert phone_e164(value, region=region) == e164
+
+
+@pytest.mark.parametrize(
+    ("value", "region", "hint"),
+    [
+        ("+44 7700 90", "GB", "too short"),
+        ("+1 415", None, "too short"),
+        ("+49 151 1234567890123", None, "too long"),
+        ("12345", "US", "international form"),
+        ("020 7946 0958", "US", "international form"),
+    ],
+)
+def test_phone_e164_refusals_say_what_is_wrong(value, region, hint):
+    with pytest.raises(DomainError) as info:
+        phone_e164(value, region=region)
+    assert (info.value.code, info.value.param) == ("phone_invalid", "phone")
+    assert hint in info.value.message
+    if value.startswith("+"):
+        assert "international form" not in info.value.message
+
+
 def test_email_normalize_lowercases_only_the_domain():
     assert email_normalize(" Jane.Doe@Example.COM ") == "Jane.Doe@example.com"

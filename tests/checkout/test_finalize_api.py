@@ -260,3 +260,43 @@ def test_rollback_waits_while_another_process_is_closing_the_session(api):
 
     _error(api.post(session_url(checkout_id, "finalize/rollback"), {}, format="json"), 409, "closing_in_progress")
     assert PaymentTransaction.objects.get(public_id=payment_id).state == "completed", "no second give-back"
+
+
+def test_order_payment_status_follows_the_payment_after_finalize(api, django_capture_on_commit_callbacks):
+    """Refunds and a later capture move the payment after the order was written: the order
+    (API, receipt, back office) says where the payment stands now, not what finalize saw."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from tests.refunds.helpers import request_refund
+
+    paid = paid_session(api)
+    order_id = ok(finalize(api, paid["checkout_id"]), 201)["order"]["id"]
+    intent_id = paid["payment"]["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(request_refund(api, intent_id, amount=1500), 201)
+    assert ok(api.get(f"{V1}/orders/{order_id}"))["payment_status"] == "partially_refunded"
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(request_refund(api, intent_id), 201)
+    order = ok(api.get(f"{V1}/orders/{order_id}"))
+    assert (order["payment_status"], order["amount_captured"]) == ("refunded", 5000)
+    again = ok(finalize(api, paid["checkout_id"]))
+    assert (again["created"], again["order"]["payment_status"]) == (False, "refunded")
+
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_superuser("ops", "ops@example.com", "pw-not-used-elsewhere"))
+    pk = Order.objects.get(public_id=order_id).pk
+    detail = staff.get(f"/admin/checkout/order/{pk}/change/").content.decode()
+    assert "refunded" in detail
+    listed = staff.get("/admin/checkout/order/", {"payment_status": "refunded"}).content.decode()
+    assert order_id in listed
+    assert order_id not in staff.get("/admin/checkout/order/", {"payment_status": "captured"}).content.decode()
+
+
+def test_a_manual_capture_after_finalize_shows_on_the_order(api):
+    paid = paid_session(api, capture_mode="manual")
+    order_id = ok(finalize(api, paid["checkout_id"]), 201)["order"]["id"]
+    ok(api.post(f"{V1}/payment-intents/{paid['payment']['id']}/capture", {}, format="json"))
+    order = ok(api.get(f"{V1}/orders/{order_id}"))
+    assert (order["payment_status"], order["amount_captured"]) == ("captured", 5000)
+    assert Order.objects.get(public_id=order_id).payment_status == "authorized"  # the snapshot stays

@@ -32,19 +32,26 @@ def test_the_document_lists_the_statuses_we_map_to():
     }  # fmt: skip
 
 
-def test_document_body_as_written_names_the_methods_not_offered(api):
-    session = session_owing(api)
+def test_document_body_as_written_creates_the_intent_with_the_methods_offered(api):
     for body in CREATE.variants():
+        session = session_owing(api)
         assert body["payment_methods"] == ["card", "paypal", "apple_pay", "bank_transfer", "buy_now_pay_later"]
-        response = api.post(intents_url(session["checkout_id"]), body, format="json")
-        assert response.status_code == 400, response.content
-        error = response.json()["error"]
-        assert error["code"] == "payment_method_unavailable" and error["param"] == "payment_methods"
-        for name in ("paypal", "apple_pay", "bank_transfer"):
-            assert name in error["message"]
-        assert error["explain"] == {
-            "unavailable": ["paypal", "apple_pay", "bank_transfer"], "accepted": ["card", "buy_now_pay_later"]
-        }  # fmt: skip
+        intent = ok(api.post(intents_url(session["checkout_id"]), body, format="json"), 201)
+        assert intent["payment_methods"] == ["card", "buy_now_pay_later"]
+        assert intent["unavailable_payment_methods"] == ["paypal", "apple_pay", "bank_transfer"]
+        stored = PaymentTransaction.objects.get(public_id=intent["id"])
+        assert stored.method_types == ["card", "buy_now_pay_later"]
+
+
+def test_only_methods_not_offered_are_refused_by_name(api):
+    session = session_owing(api)
+    body = {**CREATE.variants()[0], "payment_methods": ["paypal", "apple_pay"]}
+    response = api.post(intents_url(session["checkout_id"]), body, format="json")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "payment_method_unavailable" and error["param"] == "payment_methods"
+    assert "paypal" in error["message"] and "apple_pay" in error["message"]
+    assert error["explain"] == {"unavailable": ["paypal", "apple_pay"], "accepted": ["card", "buy_now_pay_later"]}
     assert PaymentTransaction.objects.count() == 0
 
 
@@ -52,6 +59,7 @@ def test_document_body_with_the_methods_offered_accepts_card_and_buy_now_pay_lat
     body = {**CREATE.variants()[0], "payment_methods": ["card", "buy_now_pay_later"]}
     intent = ok(api.post(intents_url(session_owing(api)["checkout_id"]), body, format="json"), 201)
     assert intent["payment_methods"] == ["card", "buy_now_pay_later"]
+    assert intent["unavailable_payment_methods"] == []
 
 
 @pytest.mark.parametrize("variant", range(2))

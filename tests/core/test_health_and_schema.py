@@ -60,6 +60,19 @@ def test_unknown_api_paths_answer_in_the_envelope(api):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/v1/payment-intents/pi_123", "/v1/nothing", "/v1", "/v1/checkout/nothing"])
+def test_every_unknown_v1_path_answers_the_envelope_in_debug_too(api, settings, debug, path):
+    """A local run has DEBUG on, where Django's 404 handler is its HTML debug page."""
+    settings.DEBUG = debug
+    response = api.get(path)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "resource_missing")
+    assert path in error["message"]
+
+
+@pytest.mark.django_db
 def test_oauth_token_url_works_without_the_trailing_slash(merchant_secrets, anon_api):
     response = anon_api.post(
         "/v1/oauth/token",

@@ -104,3 +104,20 @@ def test_analysts_edit_rules_and_lists_through_the_services(api):
     assert added.status_code == 302
     entry = ListEntry.objects.get(merchant=api.merchant)
     assert (entry.value, entry.created_by) == ("eve@example.com", "staff:alice")
+
+
+def test_an_alert_and_its_breadcrumb_name_the_payment_by_its_public_id(api):
+    from fraud.models import FraudAlert
+
+    _, intent_id, _ = _held(api)
+    alert = FraudAlert.objects.filter(assessment__payment_intent_id=intent_id).first()
+    assert alert is not None and str(alert) == f"{alert.kind} on {intent_id}"
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw-not-used-elsewhere"))
+    page = staff.get(f"/admin/fraud/fraudalert/{alert.pk}/change/").content.decode()
+    assert f"{alert.kind} on {intent_id}" in page
+    payment = PaymentTransaction.objects.get(public_id=intent_id)
+    page = staff.get(f"/admin/payments/paymenttransaction/{payment.pk}/change/").content.decode()
+    # The breadcrumb shows the id as it is: a capitalised one ("Pi_…") is not the id.
+    assert intent_id in page and intent_id.capitalize() not in page
+    assert "Payment transactions" in page  # model names keep their capital

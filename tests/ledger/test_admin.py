@@ -42,14 +42,24 @@ def test_the_dashboard_charts_the_rolled_up_days_and_payouts(merchant):
     charts = json.loads(page.split('id="finance-charts" type="application/json">')[1].split("</script>")[0])
     titles = [c["title"] for c in charts]
     assert titles == [
-        "Daily volume (USD, minor units)", "Success rate (%)", "Refunds, fees and disputes (USD)",
+        "Daily volume (USD)", "Success rate (%)", "Refunds, fees and disputes (USD)",
         "Disputes opened (USD)", "Payouts by status",
     ]  # fmt: skip
     assert charts[0]["labels"][-1] == today.isoformat() and len(charts[0]["labels"]) == 7
+    # Amounts travel as integers in minor units with what the page needs to draw them in
+    # major units ($90.00); rates and counts carry no currency.
     assert charts[0]["datasets"][0]["data"][-1] == 9000
+    assert (charts[0]["currency"], charts[0]["exponent"]) == ("USD", 2)
+    assert (charts[2]["currency"], charts[2]["exponent"]) == ("USD", 2)
+    assert "currency" not in charts[1] and "currency" not in charts[3] and "currency" not in charts[4]
     assert charts[1]["datasets"][0]["data"][-1] == 75.0
     assert charts[4]["datasets"][0] == {"label": "pending", "data": [0] * 6 + [1]}
     assert page.count("<canvas") == 5
+    totals = page.split('data-testid="finance-totals"')[1].split('class="bo-charts"')[0]
+    for figure in ("$90.00", "75.0 %", "$5.00", "$4.00"):
+        assert figure in totals, figure
+    payouts = page.split('data-testid="payout-totals"')[1].split("</table>")[0]
+    assert '<th scope="col" class="num">Amount</th>' in payouts and "$1.00" in payouts
     assert finders.find("ledger/vendor/chart.umd.js") and finders.find("ledger/js/dashboard.js")
 
 

@@ -103,6 +103,23 @@ def test_the_session_client_token_acts_on_its_own_intent_only(api):
     assert ok(confirm(shopper, intent["id"]))["status"] == "succeeded"
 
 
+def test_retrieving_an_intent_answers_what_creating_it_did(api):
+    session = calculated_session(api)
+    created = create_intent(api, session["checkout_id"])
+    fetched = ok(api.get(intent_url(created["id"])))
+    assert set(created) <= set(fetched) | {"unavailable_payment_methods"}
+    for key in ("checkout_id", "calculation_id", "payment_methods", "status", "amount"):
+        assert fetched[key] == created[key], key
+    assert fetched["checkout_id"] == session["checkout_id"] and fetched["calculation_id"].startswith("calc")
+    # The retrieved secret is the session's client token: it acts on this intent.
+    assert fetched["client_secret"]
+    browser = shopper_client({"client_token": fetched["client_secret"]})
+    seen = ok(browser.get(intent_url(created["id"])))
+    # The shopper's browser holds its token already; it is never handed one (as Stripe's).
+    assert seen["id"] == created["id"] and seen["client_secret"] is None
+    assert seen["checkout_id"] == session["checkout_id"]
+
+
 def test_a_publishable_key_cannot_confirm(api):
     _, intent = paid_intent(api)
     assert confirm(publishable_client(api), intent["id"]).status_code == 403
@@ -141,6 +158,20 @@ def test_three_d_secure_complete_asks_the_gateway(api):
     done = ok(api.post(intent_url(intent["id"], "3ds/complete"), {}, format="json"))
     assert done["status"] == "succeeded" and done["next_action"] is None
     assert pending["next_action"]["redirect_to_url"]["url"].endswith(SimulatorCharge.objects.get().reference)
+
+
+def test_three_d_secure_complete_refuses_a_claimed_outcome_and_an_unconfirmed_intent(api):
+    session, intent = paid_intent(api, THREE_DS)
+    unconfirmed = api.post(intent_url(intent["id"], "3ds/complete"), {}, format="json")
+    assert unconfirmed.status_code == 409, unconfirmed.content
+    assert unconfirmed.json()["error"]["code"] == "invalid_state_transition"
+    ok(confirm(api, intent["id"]))
+    processor.charge_authenticate(reference=SimulatorCharge.objects.get().reference, success=False)
+    # The outcome is the gateway's to say: a caller's claim is refused by name, not ignored.
+    claimed = api.post(intent_url(intent["id"], "3ds/complete"), {"status": "succeeded"}, format="json")
+    assert claimed.status_code == 400, claimed.content
+    assert (claimed.json()["error"]["code"], claimed.json()["error"]["param"]) == ("parameter_invalid", "status")
+    assert PaymentTransaction.objects.get(public_id=intent["id"]).state == "requires_action"
 
 
 def test_redirect_return_without_a_return_url_answers_json(api, anon_api):

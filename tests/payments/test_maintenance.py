@@ -9,6 +9,7 @@ from django.apps import apps
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from checkout.models import CheckoutSession
 from core.beat_schedule import register_schedule, unregister_schedule
 from merchants.models import Event
 from payments.exceptions import GatewayUnavailable
@@ -40,6 +41,17 @@ def test_requires_action_past_the_timeout_expires_and_is_voided(api):
     assert Event.objects.filter(type="payment.canceled", payment_intent_id=intent["id"]).count() == 1
     # Completing 3-D Secure now changes nothing.
     assert ok(api.post(intent_url(intent["id"], "3ds/complete"), {}, format="json"))["status"] == "expired"
+
+
+def test_a_lapsed_three_d_secure_payment_fails_its_session_as_expired(api, django_capture_on_commit_callbacks):
+    session, intent = paid_intent(api, THREE_DS)
+    assert ok(confirm(api, intent["id"]))["status"] == "requires_action"
+    _age(intent["id"], action_expires_at=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert expire_due.delay().get() == 1
+    assert ok(api.get(intent_url(intent["id"])))["status"] == "expired"
+    checkout = CheckoutSession.objects.get(public_id=session["checkout_id"])
+    assert (checkout.status, checkout.status_reason) == ("failed", "The payment expired.")
 
 
 def test_authorization_past_its_validity_expires_and_is_voided(api, settings):

@@ -33,3 +33,19 @@ def test_a_finance_clerk_opens_the_finance_dashboard_and_the_ledger(db):
         assert clerk.get(f"/admin/ledger/{page}/").status_code == 200, page
     # Reading, not changing: the merchants' pricing opens read-only.
     assert clerk.get("/admin/ledger/merchantpricing/add/").status_code == 403
+
+
+def test_the_finance_dashboard_charts_the_lines_by_state(api):
+    import json
+
+    from reconciliation.models import StatementLine
+
+    upload(api, statement_file([line(-250, "", remittance="Account fee"), line(777, "NO-SUCH-REF")]))
+    booked_on = StatementLine.objects.values_list("booked_on", flat=True).first()
+    clerk = signed_in(staff_user("clerk", FINANCE_CLERK))
+    page = clerk.get("/admin/ledger/paymentanalytics/dashboard/", {"days": 366}).content.decode()
+    charts = json.loads(page.split('id="finance-charts" type="application/json">')[1].split("</script>")[0])
+    chart = next(c for c in charts if c["title"].startswith("Reconciliation"))
+    assert chart["stacked"] is True and "currency" not in chart
+    day = chart["labels"].index(booked_on.isoformat())
+    assert {s["label"]: s["data"][day] for s in chart["datasets"]} == {"Matched": 0, "In Review": 0, "Unmatched": 2}

@@ -51,6 +51,8 @@ def test_the_statement_credit_completes_the_payment_and_the_order_follows(offers
     assert (shown["iban"], shown["amount"], shown["currency"], shown["account_holder"]) == (
         IBAN, intent["amount"], "USD", "Acme GmbH")  # fmt: skip
     assert shown["reference"].startswith("BT") and len(shown["reference"]) == 14
+    # One spelling of time across the API: UTC as "Z", as the intent's own timestamps.
+    assert shown["expires_at"].endswith("Z") and intent["created_at"].endswith("Z")
     deadline = timezone.datetime.fromisoformat(shown["expires_at"])
     assert timedelta(days=2, hours=23) < deadline - timezone.now() <= timedelta(days=3)
 

@@ -4,7 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ledger.services.balance import balance_transaction_record
 from reconciliation.models import StatementLine, StatementLineEvent
+from reconciliation.services.bulk_matching import transition_edge
 from reconciliation.services.imports import statement_import
 from reconciliation.services.matching import lines_match
 from tests.concurrency import run_together
@@ -146,3 +148,50 @@ def test_two_runs_at_once_never_match_one_payment_twice(merchant):
     assert matched.count() == 40
     assert matched.values("matched_payment").distinct().count() == 40
     assert StatementLine.objects.filter(state="in_review").count() == 40
+
+
+def test_exact_credits_are_matched_in_one_statement_with_their_events(merchant):
+    gross = settled_payment(merchant, 4200)
+    net = settled_payment(merchant, 5000)
+    balance_transaction_record(
+        merchant_id=merchant.pk, type="charge", amount=5000, currency="USD", key=f"charge:{net.public_id}",
+        source_type="payment", source_id=net.public_id, payment_pk=net.pk, fee=175,
+    )  # fmt: skip
+    statement = imported(merchant, [line(4200, gross.public_id), line(4825, "", remittance=f"Payout {net.public_id}")])
+    with CaptureQueriesContext(connection) as queries:
+        result = lines_match(merchant_id=merchant.pk, actor="nightly")
+    assert (result.matched, result.in_review, result.unmatched) == (2, 0, 0)
+    rows = list(StatementLine.objects.filter(statement=statement))
+    assert [(r.state, r.matched_payment_id, r.matched_automatically, r.version) for r in rows] == [
+        ("matched", gross.pk, True, 2),
+        ("matched", net.pk, True, 2),
+    ]
+    events = StatementLineEvent.objects.filter(line__statement=statement).order_by("line_id")
+    assert [(e.line_id, e.type, e.from_state, e.to_state, e.actor, e.data) for e in events] == [
+        (rows[0].pk, "line.match_automatically", "unmatched", "matched", "nightly",
+         {"kind": "payment", "id": gross.public_id, "reasons": []}),
+        (rows[1].pk, "line.match_automatically", "unmatched", "matched", "nightly",
+         {"kind": "payment", "id": net.public_id, "reasons": ["net of fee"]}),
+    ]  # fmt: skip
+    # Neither the line-by-line write nor its event insert ran: one statement did both.
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "UPDATE reconciliation_statementline AS l" not in sql
+    assert 'INSERT INTO "reconciliation_statementlineevent"' not in sql
+
+
+def test_two_lines_of_one_batch_for_one_payment_match_once_the_other_goes_to_review(merchant):
+    payment = settled_payment(merchant, 4200)
+    statement = imported(
+        merchant, [line(4200, payment.public_id, bank_reference="a"), line(4200, payment.public_id, bank_reference="b")]
+    )
+    lines_match(merchant_id=merchant.pk, actor="t")
+    assert states(statement) == [
+        ("matched", ""),
+        ("in_review", "duplicate: the money was already matched by another line"),
+    ]
+
+
+def test_the_set_based_pass_moves_lines_only_along_the_models_transition():
+    assert transition_edge("match_automatically") == ("unmatched", "matched")
+    with pytest.raises(AssertionError):
+        transition_edge("match_by_hand")  # two sources: no single edge to write in bulk

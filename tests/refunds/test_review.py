@@ -78,6 +78,23 @@ def test_approved_in_admin_then_completed_by_the_gateway(
     assert (approval.actor, approval.user, approval.data) == ("staff:alice", approver, {"note": "receipt checked"})
     assert approval.created_at is not None
     assert [m.to for m in mailoutbox][-1] == ["shopper@example.com"]
+    # Decided: the refund's page no longer offers a review.
+    after = client.get(f"{ADMIN}{waiting.pk}/change/").content.decode()
+    assert "Review this refund" not in after and f"{waiting.pk}/review/" not in after
+
+
+def test_each_decision_radio_is_labelled_by_its_words(waiting, approver):
+    import re
+
+    page = logged_in(approver).get(f"{ADMIN}{waiting.pk}/review/").content.decode()
+    assert "<legend" in page
+    for value, words in (("approve", "Approve"), ("reject", "Reject"), ("request_info", "Ask for more information")):
+        radio = re.search(rf'<input type="radio" name="decision" value="{value}"[^>]*id="([^"]+)"', page)
+        assert radio, value
+        # The radio sits inside a label naming it, so clicking the words chooses it.
+        inside = rf'<label for="{radio.group(1)}"[^>]*>\s*<input[^>]*value="{value}"[^>]*>\s*{words}</label>'
+        label = re.search(inside, page)
+        assert label, (value, page[radio.start() - 200 : radio.end() + 100])
 
 
 def test_the_requester_cannot_approve_their_own_refund(

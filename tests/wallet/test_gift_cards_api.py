@@ -79,6 +79,7 @@ def test_issue_honours_idempotency_key(api):
 
 def test_expired_card_reads_as_expired(api):
     card = issue(api, 100, expires_at=(timezone.now() + timedelta(days=1)).isoformat())
+    assert card["expires_at"].endswith("Z") and card["created_at"].endswith("Z")
     GiftCard.objects.filter(public_id=card["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert ok(api.get(f"{V1}/gift-cards/{card['id']}"))["status"] == "expired"
 

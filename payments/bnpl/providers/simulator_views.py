@@ -11,6 +11,7 @@ from django import forms
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -25,27 +26,29 @@ _EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
 
 
 class ProviderCardForm(forms.Form):
-    number = forms.CharField(label="Card number", max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    expiry = forms.CharField(label="Expiry (MM / YY)", max_length=7)
-    cvc = forms.CharField(label="Security code", max_length=4, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    number = forms.CharField(
+        label=_("Card number"), max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    expiry = forms.CharField(label=_("Expiry (MM / YY)"), max_length=7)
+    cvc = forms.CharField(label=_("Security code"), max_length=4, widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     def clean_number(self):
         number = re.sub(r"[\s-]", "", self.cleaned_data["number"])
         if not number.isdigit() or not 12 <= len(number) <= 19:
-            raise forms.ValidationError("Your card number is incorrect.")
+            raise forms.ValidationError(_("Your card number is incorrect."))
         return number
 
     def clean_expiry(self):
         match = _EXPIRY.match(self.cleaned_data["expiry"])
         if not match or not 1 <= int(match[1]) <= 12:
-            raise forms.ValidationError("Enter the expiry date as MM / YY.")
+            raise forms.ValidationError(_("Enter the expiry date as MM / YY."))
         year = int(match[2])
         return int(match[1]), year + 2000 if year < 100 else year
 
     def clean_cvc(self):
         cvc = self.cleaned_data["cvc"].strip()
         if not cvc.isdigit() or len(cvc) not in (3, 4):
-            raise forms.ValidationError("Your card's security code is incomplete.")
+            raise forms.ValidationError(_("Your card's security code is incomplete."))
         return cvc
 
 

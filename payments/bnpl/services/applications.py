@@ -90,6 +90,7 @@ def _claim(*, merchant_id: int, payment_intent_id: str, plan_code: str, actor: s
             amount=payment.amount,
             currency=payment.currency,
             email=facts.get("email", ""),
+            locale=facts.get("locale", ""),
         )
         application.idempotency_key = f"{payment.public_id}:{application.public_id}"
         application.save()
@@ -252,6 +253,7 @@ def _plan_create(application: BNPLApplication, method: PaymentMethod, *, actor: 
         total_amount=application.amount,
         currency=application.currency,
         email=application.email,
+        locale=application.locale,
     )
     slots = schedule.build(
         application.amount,
