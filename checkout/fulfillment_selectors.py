@@ -72,12 +72,23 @@ def session_shipment_fingerprint(session: CheckoutSession) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
+# Set on a locked session by a service that chooses no shipping (finalize), so the
+# selected plan it asks for several times is read once.
+PLAN_MEMO = "_selected_plan_memo"
+
+
 def selected_shipment_plan(session: CheckoutSession) -> ShipmentPlan | None:
     """The session's selected plan while it still fits the cart and address; else None
     (the session then needs shipping chosen again)."""
     if session.__dict__.get("_selected_plan_id", 0) is None:
         return None  # the locking query found none (checkout.locks), and none was chosen since
-    plan = ShipmentPlan.objects.filter(session=session, status=ShipmentPlan.Status.SELECTED).first()
+    memo = getattr(session, PLAN_MEMO, None)
+    if memo is None:
+        plan = ShipmentPlan.objects.filter(session=session, status=ShipmentPlan.Status.SELECTED).first()
+    else:
+        if "plan" not in memo:
+            memo["plan"] = ShipmentPlan.objects.filter(session=session, status=ShipmentPlan.Status.SELECTED).first()
+        plan = memo["plan"]
     if plan is None or plan.fingerprint != session_shipment_fingerprint(session):
         return None
     return plan

@@ -35,6 +35,20 @@ def lock_session(*, merchant_id: int, checkout_id: str, with_children: bool = Fa
     return session
 
 
+def lock_session_to_pay(*, merchant_id: int, checkout_id: str) -> CheckoutSession:
+    """lock_session for making its payment intent: with the merchant and the current
+    calculation (the amount due) read in the same statement."""
+    session = (
+        CheckoutSession.objects.select_for_update(of=("self",))
+        .select_related("merchant", "current_calculation")
+        .filter(merchant_id=merchant_id, public_id=checkout_id)
+        .first()
+    )
+    if session is None:
+        raise NotFound("No such checkout session.", param="id")
+    return session
+
+
 def lock_session_pk(session_pk: int, *, skip_locked: bool = False) -> CheckoutSession | None:
     """Locks a session found by a job or a reservation; None if gone (or busy, with skip_locked)."""
     return (

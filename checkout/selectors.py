@@ -141,10 +141,33 @@ def pickup_location_get(*, merchant_id: int, pickup_location_id: str) -> PickupL
     return location
 
 
+# (merchant id, session id) pairs this process has seen exist. Sessions are never
+# deleted, so a yes stays true (and a session id is random: one whose creating
+# transaction rolled back names nothing else, ever); a no is asked again.
+_KNOWN_SESSIONS: set[tuple[int, str]] = set()
+_KNOWN_SESSIONS_MAX = 50_000
+
+
+def _known(merchant_id: int, checkout_id: str) -> None:
+    if len(_KNOWN_SESSIONS) >= _KNOWN_SESSIONS_MAX:
+        _KNOWN_SESSIONS.clear()
+    _KNOWN_SESSIONS.add((merchant_id, checkout_id))
+
+
+def session_seen(session: CheckoutSession) -> None:
+    """Notes that the session exists (a service that has just read or locked it)."""
+    _known(session.merchant_id, session.public_id)
+
+
 def payment_event_context(merchant_id: int, reference: str) -> dict:
-    """For payments' events: the session a payment's reference names, if it is one."""
-    exists = CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference).exists()
-    return {"checkout_id": reference} if exists else {}
+    """For payments' events: the session a payment's reference names, if it is one. A
+    confirm's claim has locked the session already (its payable check): no second read."""
+    if (merchant_id, reference) in _KNOWN_SESSIONS:
+        return {"checkout_id": reference}
+    if not CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference).exists():
+        return {}
+    _known(merchant_id, reference)
+    return {"checkout_id": reference}
 
 
 # Sessions whose shopper has nothing left to pay: no client secret is handed out for them.

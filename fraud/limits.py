@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from fraud.cached import fraud_profile
 from fraud.exceptions import TransactionLimitExceeded
 from fraud.locks import lock_identities, lock_profile
 from fraud.models import FraudAssessment, FraudProfile
@@ -63,7 +64,7 @@ def limits_check(facts: Facts) -> None:
     """Raises TransactionLimitExceeded (402, `explain` names the limit). Runs in the
     confirm's claim transaction; a daily total takes a per-merchant advisory lock so two
     payments cannot both fit under it."""
-    profile = FraudProfile.objects.filter(merchant_id=facts.merchant_id).first()
+    profile = fraud_profile(facts.merchant_id)
     if profile is None:
         return
     if profile.max_amount_per_payment is not None and facts.amount > profile.max_amount_per_payment:

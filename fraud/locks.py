@@ -25,9 +25,12 @@ def lock_identities(merchant_id: int, pairs) -> None:
         # serialized already, and SQLite has no advisory locks.
         return
     keys = sorted({_key(merchant_id, kind, value) for kind, value in pairs if value})
+    if not keys:
+        return
+    # One round trip: a target list is evaluated left to right, so the locks are still
+    # taken one after another in sorted order.
     with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys)), keys)
 
 
 def lock_assessment(*, merchant_id: int, assessment_id: str) -> FraudAssessment | None:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.ids import new_public_id
+from core.process_cache import InvalidatingQuerySet
 
 
 def _rule_id():
@@ -64,6 +65,8 @@ class FraudRule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = InvalidatingQuerySet.as_manager()  # scoring holds rules in memory (fraud/cached.py)
+
     class Meta:
         ordering = ["priority", "id"]
         indexes = [models.Index(fields=["merchant", "is_active", "priority"], name="fraudrule_merchant_active")]
@@ -87,6 +90,8 @@ class FraudProfile(models.Model):
     max_amount_per_payment = models.BigIntegerField(null=True, blank=True, help_text="Minor units")
     daily_amount_limit = models.BigIntegerField(null=True, blank=True, help_text="Minor units, per UTC day")
     max_payments_per_card_per_day = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = InvalidatingQuerySet.as_manager()  # scoring holds it in memory (fraud/cached.py)
 
     def __str__(self):
         return f"fraud profile of {self.merchant_id}"
@@ -262,6 +267,8 @@ class ListEntry(models.Model):
     reason = models.CharField(max_length=200, blank=True)
     created_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvalidatingQuerySet.as_manager()  # scoring holds lists in memory (fraud/cached.py)
 
     class Meta:
         verbose_name = "list entry"

@@ -20,14 +20,17 @@ from django.utils import timezone
 
 from core import metrics
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, NotFound
+from core.rows import insert_rows
 from fraud import geo, hooks
+from fraud.cached import active_rules, fraud_profile, list_hits
 from fraud.kyc import kyc_check
 from fraud.limits import limits_check
 from fraud.locks import lock_assessment, lock_identities, lock_profile
-from fraud.models import FraudAlert, FraudAssessment, FraudProfile, FraudRule, ListEntry, RuleAction, RuleType
+from fraud.models import FraudAlert, FraudAssessment, FraudRule, ListEntry, RuleAction, RuleType
 from fraud.rules import EVALUATORS, Context, Facts
 from fraud.selectors import ANALYST_GROUP, review_payload
-from merchants.audit.services import audit_record
+from merchants.audit.services import audit_entry
+from merchants.cached import active_merchant
 from merchants.events import event_emit
 from merchants.models import Merchant
 
@@ -174,9 +177,11 @@ def rules_ensure_defaults(*, merchant_id: int) -> None:
     """Installs the platform's default rules for a merchant, once. Called lazily (the first
     assessment or rule listing), so merchants created before fraud existed get them too;
     the profile row's lock makes two first calls install them once."""
-    # Checked without a lock first: once installed, assessments must not queue on the
-    # merchant's profile row (only identities that can count each other wait).
-    if FraudProfile.objects.filter(merchant_id=merchant_id, defaults_installed_at__isnull=False).exists():
+    # Checked without a lock first (from process memory): once installed, assessments
+    # must not queue on the merchant's profile row (only identities that can count each
+    # other wait).
+    profile = fraud_profile(merchant_id)
+    if profile is not None and profile.defaults_installed_at is not None:
         return
     with transaction.atomic():
         profile = lock_profile(merchant_id)
@@ -276,7 +281,8 @@ def list_entry_delete(*, merchant_id: int, entry_id: str) -> None:
         raise NotFound("No such list entry.", param="id")
 
 
-def _list_hits(facts: Facts, which: str) -> list:
+def _list_hits(facts: Facts) -> dict[str, list]:
+    """{list: the (kind, value) facts on it}, both lists at once."""
     pairs = {
         ("email", facts.email),
         ("ip_address", facts.ip_address),
@@ -284,11 +290,7 @@ def _list_hits(facts: Facts, which: str) -> list:
         ("device_fingerprint", facts.device_fingerprint),
     }
     pairs |= {("country", c) for c in (facts.billing_country, facts.shipping_country, facts.card_country) if c}
-    pairs = {(kind, value) for kind, value in pairs if value}
-    if not pairs:
-        return []
-    entries = ListEntry.objects.filter(merchant_id=facts.merchant_id, list=which, value__in={v for _, v in pairs})
-    return sorted({(e.kind, e.value) for e in entries if (e.kind, e.value) in pairs})
+    return list_hits(facts.merchant_id, {(kind, value) for kind, value in pairs if value})
 
 
 # --- scoring ------------------------------------------------------------------------
@@ -304,7 +306,8 @@ def _level(score: int, cfg: dict) -> tuple[str, str]:
 
 def _score(facts: Facts, cfg: dict, ip_country: str) -> tuple[int, str, list, bool]:
     """(score, status, rule matches, allow-listed) for the facts; reads only."""
-    allowed = _list_hits(facts, ListEntry.List.ALLOW)
+    hits = _list_hits(facts)
+    allowed = hits[ListEntry.List.ALLOW]
     if allowed:
         matches = [
             {
@@ -320,10 +323,10 @@ def _score(facts: Facts, cfg: dict, ip_country: str) -> tuple[int, str, list, bo
         now=timezone.now(),
         settings=cfg,
         ip_country=ip_country,
-        blocked=_list_hits(facts, ListEntry.List.BLOCK),
+        blocked=hits[ListEntry.List.BLOCK],
     )
     total, forced, matches = 0, Status.ALLOWED, []
-    for rule in FraudRule.objects.filter(merchant_id=facts.merchant_id, is_active=True).order_by("priority", "id"):
+    for rule in active_rules(facts.merchant_id):
         try:
             hit = EVALUATORS[rule.rule_type].evaluate(rule.conditions, rule.score, ctx)
         except (KeyError, TypeError, ValueError):
@@ -356,7 +359,7 @@ def _score(facts: Facts, cfg: dict, ip_country: str) -> tuple[int, str, list, bo
 
 def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
     """Scores the facts and stores the assessment; the caller's transaction is open."""
-    merchant = Merchant.objects.get(pk=facts.merchant_id)
+    merchant = active_merchant(facts.merchant_id) or Merchant.objects.get(pk=facts.merchant_id)
     rules_ensure_defaults(merchant_id=facts.merchant_id)
     cfg = fraud_settings(merchant)
     if paying:
@@ -397,8 +400,8 @@ def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
     {Status.ALLOWED: assessment.allow, Status.IN_REVIEW: assessment.hold_for_review, Status.BLOCKED: assessment.block}[
         status
     ]()
-    assessment.save()
-    _audit(assessment, f"decision.{assessment.status}", actor=actor, before=None)
+    # The assessment and its audit row in one statement (nothing saves this instance again).
+    insert_rows([assessment], [_audit_entry(assessment, f"decision.{assessment.status}", actor=actor, before=None)])
     if paying and status == Status.BLOCKED:
         _alert(assessment, FraudAlert.Kind.BLOCKED, f"Payment blocked (score {score}).")
     elif paying and status == Status.IN_REVIEW:
@@ -428,8 +431,8 @@ def _audit_view(assessment: FraudAssessment) -> dict:
     }
 
 
-def _audit(assessment: FraudAssessment, action: str, *, actor: str, before: dict | None, data=None) -> None:
-    audit_record(
+def _audit_entry(assessment: FraudAssessment, action: str, *, actor: str, before: dict | None, data=None):
+    return audit_entry(
         merchant_id=assessment.merchant_id,
         object_type="fraud_assessment",
         object_id=assessment.public_id,
@@ -439,6 +442,10 @@ def _audit(assessment: FraudAssessment, action: str, *, actor: str, before: dict
         after=_audit_view(assessment),
         data=data,
     )
+
+
+def _audit(assessment: FraudAssessment, action: str, *, actor: str, before: dict | None, data=None) -> None:
+    insert_rows([_audit_entry(assessment, action, actor=actor, before=before, data=data)])
 
 
 _DECISION_LABEL = {Status.ALLOWED: ALLOW, Status.IN_REVIEW: REVIEW, Status.BLOCKED: BLOCK}

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.ids import new_public_id
+from core.process_cache import InvalidatingQuerySet
 
 
 def _txn_id():
@@ -33,6 +34,8 @@ class MerchantPricing(models.Model):
     )
     payouts_enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvalidatingQuerySet.as_manager()  # held in process memory (ledger/pricing.py)
 
     class Meta:
         verbose_name_plural = "merchant pricing"

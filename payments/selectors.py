@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 
 from core.exceptions import NotFound
 from fraud.selectors import review_is_open
@@ -207,6 +207,25 @@ def payment_intent_summaries(*, payment_intent_ids) -> dict:
 
 def payment_method_get(*, merchant_id: int, payment_method_id: str) -> PaymentMethod:
     method = PaymentMethod.objects.filter(merchant_id=merchant_id, public_id=payment_method_id).first()
+    if method is None:
+        raise NotFound("No such payment method.", param="payment_method_id")
+    return method
+
+
+def payment_method_in_use_get(
+    *, merchant_id: int, payment_method_id: str, payment: PaymentTransaction
+) -> PaymentMethod:
+    """The method, knowing in the same query whether another intent than `payment` uses it
+    (`used_elsewhere`, which check_method_unused_elsewhere reads instead of asking again)."""
+    method = (
+        PaymentMethod.objects.filter(merchant_id=merchant_id, public_id=payment_method_id)
+        .annotate(
+            used_elsewhere=Exists(
+                PaymentTransaction.objects.filter(payment_method_id=OuterRef("pk")).exclude(pk=payment.pk)
+            )
+        )
+        .first()
+    )
     if method is None:
         raise NotFound("No such payment method.", param="payment_method_id")
     return method

@@ -14,7 +14,7 @@ from core.api.serializers import CaptureModeField, StrictSerializer
 from core.api.views import ApiView
 from core.exceptions import DomainError
 from payments.api.serializers import NextActionSerializer, PaymentIntentSerializer
-from payments.selectors import ACCEPTED_METHOD_TYPES, DOCUMENTED_METHOD_TYPES, payment_intent_get
+from payments.selectors import ACCEPTED_METHOD_TYPES, DOCUMENTED_METHOD_TYPES
 
 DOCUMENT_EXAMPLE = {
     "amount": 10000,
@@ -156,7 +156,7 @@ class SessionPaymentIntentApi(ApiView):
             expected_currency=data.pop("currency", None),
             **data,
         )
-        payment = payment_intent_get(merchant_id=self.merchant.pk, payment_intent_id=payment.public_id)
+        # The service answers the intent as committed (with its merchant and method).
         context = {
             "calculation_id": session.current_calculation.public_id,
             "client_secret": session_token(session, ttl=HOSTED_LINK_TTL).token,

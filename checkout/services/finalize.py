@@ -28,18 +28,24 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from checkout.failures import reason_for_finalization_error
-from checkout.fulfillment_selectors import order_shipments
+from checkout.fulfillment_selectors import PLAN_MEMO, order_shipments
 from checkout.locks import lock_session, lock_session_order, lock_session_pk
 from checkout.models import Address, CheckoutSession, Order, Reservation, ReservationLine
 from checkout.models.session import CLOSE_FAIL
-from checkout.pricing_selectors import session_blockers
+from checkout.pricing_selectors import session_blockers, session_blockers_for
 from checkout.providers.inventory import inventory_provider_for
 from checkout.selectors import session_address
 from checkout.services.closing import LEAVE_TO_JANITOR, session_close_claim, session_close_run
 from checkout.services.confirmation import order_confirmation_queue
 from checkout.services.fulfillment import reservation_allocate, reservation_allocations_commit
 from checkout.services.inventory import reservation_commit
-from checkout.services.lifecycle import session_touch, session_transition, timeline_record
+from checkout.services.lifecycle import (
+    session_rows_add,
+    session_touch,
+    session_transition,
+    session_writes,
+    timeline_record,
+)
 from checkout.services.pricing import promotion_redeem
 from checkout.services.wallet import session_wallet_pays
 from core import metrics
@@ -155,7 +161,12 @@ def session_finalize(
 
 
 def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint: dict | None = None) -> Finalized:
-    existing = lock_session_order(session=session)
+    # Nothing here changes the shipping choice, and the session is locked: its selected
+    # plan (the blockers, the allocation, the order's parcels) is read once.
+    setattr(session, PLAN_MEMO, {})
+    # An order is only ever made with the session's move to completed, which no status
+    # leaves: a session still paying has none to lock (the one-to-one column backs this).
+    existing = lock_session_order(session=session) if session.status != Status.PAYMENT_PROCESSING else None
     if existing is not None:
         return Finalized(order=existing, created=False)
     if session.status == Status.CLOSING:
@@ -178,7 +189,13 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
         if payment_review_open(payment):
             raise ReviewPending()
         payment_status = _settled_status(payment)
-    blockers = session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)
+    # The session as locked above, with its children: no second read of it. (Balances
+    # that just paid wrote to it: read it as stored.)
+    blockers = (
+        session_blockers_for(session)
+        if wallet_split is None
+        else session_blockers(merchant_id=session.merchant_id, checkout_id=session.public_id)
+    )
     hard = [blocker for blocker in blockers if blocker["code"] in HARD_BLOCKERS]
     if hard:
         raise DomainError(
@@ -200,45 +217,49 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
             explain=f"paid {paid} {currency}, total {calc.grand_total} {calc.currency}",
         )
 
-    now = timezone.now()
-    try:
-        reservation_id = _commit_stock(session, actor=actor, now=now)
-        for adjustment in calc.adjustments:
-            if adjustment.get("type") == "promotion" and adjustment.get("promotion_id"):
-                promotion_redeem(promotion_id=adjustment["promotion_id"])
-    except ServiceUnavailable:
-        raise  # an outage, not a verdict: the caller (or finalize_paid) tries again later
-    except DomainError as exc:
-        raise _FailedAfterPayment(exc) from exc
+    # The session's save and every row the finalization leaves (order, timeline, audit,
+    # outbox) are written at the end of this block: one UPDATE and one INSERT.
+    with session_writes(session):
+        now = timezone.now()
+        try:
+            reservation_id = _commit_stock(session, actor=actor, now=now)
+            for adjustment in calc.adjustments:
+                if adjustment.get("type") == "promotion" and adjustment.get("promotion_id"):
+                    promotion_redeem(promotion_id=adjustment["promotion_id"])
+        except ServiceUnavailable:
+            raise  # an outage, not a verdict: the caller (or finalize_paid) tries again later
+        except DomainError as exc:
+            raise _FailedAfterPayment(exc) from exc
 
-    order = Order.objects.create(
-        **_order_snapshot(session, calc, payment, payment_status, reservation_id),
-        order_service_hint=order_service_hint or {},
-    )
-    timeline_record(
-        session,
-        type="order.created",
-        actor=actor,
-        data={
-            "order_id": order.public_id,
-            "payment_intent_id": payment.public_id if payment else "",
-            **({"split_payment": wallet_split.public_id} if wallet_split else {}),
-            "payment_status": payment_status,
-            "reservation_id": reservation_id,
-            # What place/validate would have caught, kept for whoever reads the order.
-            "warnings": [blocker["code"] for blocker in blockers if blocker not in hard],
-        },
-    )
-    session_transition(
-        session,
-        "complete",
-        actor=actor,
-        data={"order_id": order.public_id},
-        event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id if payment else ""},
-    )
-    order_confirmation_queue(order)
-    metrics.count(metrics.FINALIZATIONS, outcome="completed")
-    return Finalized(order=order, created=True)
+        order = Order(
+            **_order_snapshot(session, calc, payment, payment_status, reservation_id),
+            order_service_hint=order_service_hint or {},
+        )
+        session_rows_add(session, order)
+        timeline_record(
+            session,
+            type="order.created",
+            actor=actor,
+            data={
+                "order_id": order.public_id,
+                "payment_intent_id": payment.public_id if payment else "",
+                **({"split_payment": wallet_split.public_id} if wallet_split else {}),
+                "payment_status": payment_status,
+                "reservation_id": reservation_id,
+                # What place/validate would have caught, kept for whoever reads the order.
+                "warnings": [blocker["code"] for blocker in blockers if blocker not in hard],
+            },
+        )
+        session_transition(
+            session,
+            "complete",
+            actor=actor,
+            data={"order_id": order.public_id},
+            event_data={"order_id": order.public_id, "payment_intent_id": payment.public_id if payment else ""},
+        )
+        order_confirmation_queue(order)
+        metrics.count(metrics.FINALIZATIONS, outcome="completed")
+        return Finalized(order=order, created=True)
 
 
 def _settled_status(payment) -> str:
@@ -264,7 +285,12 @@ def _wanted(session: CheckoutSession) -> dict[str, int]:
 
 def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
     """Commits the session's hold, or reserves and commits in one step; returns its id."""
-    held = Reservation.objects.filter(session=session, public_id=session.reservation_id).first()
+    # No reservation id: nothing to look up (every reservation has one).
+    held = (
+        Reservation.objects.filter(session=session, public_id=session.reservation_id).first()
+        if session.reservation_id
+        else None
+    )
     usable = (Reservation.Status.ACTIVE, Reservation.Status.EXPIRED, Reservation.Status.COMMITTED)
     if held is not None and held.status in usable:
         # Re-locks the session (already ours), then the reservation and the stock rows.
@@ -290,14 +316,14 @@ def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
     ReservationLine.objects.bulk_create(
         [ReservationLine(reservation=reservation, sku=c.sku, quantity=c.requested, tracked=c.tracked) for c in checks]
     )
-    reservation_allocate(session, reservation, now=now)
+    allocations = reservation_allocate(session, reservation, now=now)
     provider.commit(
         merchant_id=session.merchant_id,
         quantities={c.sku: c.requested for c in checks},
         reference=reservation.public_id,
         actor=actor,
     )
-    reservation_allocations_commit(reservation)
+    reservation_allocations_commit(reservation, allocations=allocations)  # the new hold's: all it has
     reservation.commit()
     reservation.save()
     session.reservation_id = reservation.public_id  # saved with the completion
@@ -327,7 +353,7 @@ def _order_snapshot(session, calc, payment, payment_status: str, reservation_id:
     names = {line.public_id: line.name for line in session.lines.all()}
     method = payment.payment_method if payment else None
     return {
-        "merchant_id": session.merchant_id,
+        "merchant": session.merchant,  # loaded with the session: the order's own needs no read
         "session": session,
         "amount": calc.grand_total,
         "currency": calc.currency,

@@ -403,10 +403,11 @@ def reservation_allocate(session: CheckoutSession, reservation: Reservation, *, 
     return ReservationAllocation.objects.bulk_create(allocations)
 
 
-def reservation_allocations_commit(reservation: Reservation) -> None:
+def reservation_allocations_commit(reservation: Reservation, *, allocations=None) -> None:
     """Takes a committed hold's units out of each location (the ledger total was taken by
-    the inventory provider). The caller holds the reservation and the ledger rows."""
-    allocations = list(reservation.allocations.all())
+    the inventory provider). The caller holds the reservation and the ledger rows.
+    `allocations`: all of the hold's, when the caller has just made them."""
+    allocations = list(reservation.allocations.all()) if allocations is None else list(allocations)
     if not allocations:
         return
     levels = lock_location_stock(location_ids={a.location_id for a in allocations}, skus={a.sku for a in allocations})

@@ -8,13 +8,14 @@ in CheckoutConfig.ready() (`session_payment_notice`).
 import logging
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from checkout.failures import PAYMENT_DECLINED, reason_for_payment_failure
 from checkout.inventory_selectors import session_hold_is_partial
-from checkout.locks import lock_session
+from checkout.locks import lock_session, lock_session_to_pay
 from checkout.models import Address, CheckoutSession, SessionEvent
 from checkout.models.session import TERMINAL
-from checkout.selectors import session_address
+from checkout.selectors import session_address, session_seen
 from checkout.services.inventory import session_holds_keep_until, session_holds_release
 from checkout.services.lifecycle import (
     session_failure_clear,
@@ -57,6 +58,7 @@ def session_payable_check(*, merchant_id: int, reference: str, payment_intent_id
         session = lock_session(merchant_id=merchant_id, checkout_id=reference)
     except NotFound:
         return None
+    session_seen(session)
     if payment_intent_id is None:
         payable = session.status != Status.CLOSING and session.status not in TERMINAL
     else:
@@ -89,7 +91,7 @@ def _card_amount_due(session: CheckoutSession) -> tuple[int, list[dict]]:
             code="covered_by_wallet",
             explain="finalize the session (POST /sessions/{id}/finalize): the balances are taken then",
         )
-    return allocation.amount_due, wallet_balance_parts(session)
+    return allocation.amount_due, wallet_balance_parts(session, allocation=allocation)
 
 
 def _check_expected(session: CheckoutSession, amount: int, expected_amount, expected_currency) -> None:
@@ -138,7 +140,7 @@ def session_payment_intent_create(
     merchant-approval merchant's session not yet approved.
     """
     with transaction.atomic(durable=True):
-        session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)
+        session = lock_session_to_pay(merchant_id=merchant_id, checkout_id=checkout_id)
         return session_payment_intent_create_locked(
             session,
             actor=actor,
@@ -215,6 +217,8 @@ def session_payment_intent_create_locked(
                     balance_parts=balance_parts,
                     actor=actor,
                 )
+                # Those wrote through their own reads of it: answer with it as stored now.
+                existing = payment_intent_get(merchant_id=merchant_id, payment_intent_id=existing.public_id)
             return session, existing
         if payment_is_unpaid(existing):
             why = "Replaced by a new payment intent." if same else "Replaced: the session's total changed."
@@ -233,10 +237,14 @@ def session_payment_intent_create_locked(
         metadata={**(metadata or {}), "checkout_id": session.public_id},
         actor=actor,
         method_types=method_types,
+        # Locked above, and refused above when closing or closed: what the check would ask.
+        payable_checked=True,
     )
-    split_payment_prepare(
-        merchant_id=merchant_id, payment_intent_id=payment.public_id, balance_parts=balance_parts, actor=actor
-    )
+    if balance_parts:
+        # A new intent has no split to clear: one is made only when balances pay a part.
+        split_payment_prepare(
+            merchant_id=merchant_id, payment_intent_id=payment.public_id, balance_parts=balance_parts, actor=actor
+        )
     session.payment_intent_id = payment.public_id
     data = {"payment_intent_id": payment.public_id, "amount": amount, "currency": session.currency}
     if session.status == Status.PAYMENT_PROCESSING:
@@ -369,17 +377,22 @@ def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
     """Payments' risk-facts provider: what the session (the payment's reference) knows of
     the payer, for fraud scoring, and the shopper's locale (for the payment's emails).
     Reads only; runs inside the confirm's claim."""
-    session = (
+
+    def country(kind):
+        return Subquery(Address.objects.filter(session=OuterRef("pk"), kind=kind).values("country")[:1])
+
+    # One statement: the e-mail, the locale and both countries.
+    facts = (
         CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference)
-        .prefetch_related("addresses")
+        .annotate(billing_country=country(Address.Kind.BILLING), shipping_country=country(Address.Kind.SHIPPING))
+        .values("customer_email", "locale", "billing_country", "shipping_country")
         .first()
     )
-    if session is None:
+    if facts is None:
         return {}
-    countries = {address.kind: address.country for address in session.addresses.all()}
     return {
-        "email": session.customer_email,
-        "billing_country": countries.get("billing", ""),
-        "shipping_country": countries.get("shipping", ""),
-        "locale": session.locale,
+        "email": facts["customer_email"],
+        "billing_country": facts["billing_country"] or "",
+        "shipping_country": facts["shipping_country"] or "",
+        "locale": facts["locale"],
     }

@@ -91,10 +91,11 @@ def wallet_totals(session: CheckoutSession) -> dict:
     return wallet_allocation(session).totals()
 
 
-def wallet_balance_parts(session: CheckoutSession) -> list[dict]:
-    """The split payment's balance parts for the session's wallet, as it stands."""
+def wallet_balance_parts(session: CheckoutSession, *, allocation: Allocation | None = None) -> list[dict]:
+    """The split payment's balance parts for the session's wallet, as it stands
+    (`allocation`: wallet_allocation's answer, when the caller has just asked it)."""
     parts = []
-    for item, amount in wallet_allocation(session).items:
+    for item, amount in (allocation or wallet_allocation(session)).items:
         if amount <= 0:
             continue
         if item.kind == SessionWalletItem.Kind.GIFT_CARD:

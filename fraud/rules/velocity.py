@@ -40,25 +40,35 @@ def validate(conditions: dict) -> dict:
     return {"keys": keys, "window_minutes": window, "tiers": clean}
 
 
-def count_recent(ctx: Context, key: str, since) -> int:
+def count_recent(ctx: Context, keys, since) -> dict[str, int]:
+    """{key: earlier payment attempts with this attempt's value of it since `since`}, all
+    keys in one query (each count its own filter over the rows any of them matches)."""
+    from django.db.models import Count, Q
+
     from fraud.models import FraudAssessment
 
-    return (
-        FraudAssessment.objects.filter(
-            merchant_id=ctx.facts.merchant_id, created_at__gte=since, **{key: ctx.facts.value(key)}
-        )
+    matching = {key: Q(**{key: ctx.facts.value(key)}) for key in keys if ctx.facts.value(key)}
+    if not matching:
+        return {}
+    either = Q()
+    for condition in matching.values():
+        either |= condition
+    counts = (
+        FraudAssessment.objects.filter(either, merchant_id=ctx.facts.merchant_id, created_at__gte=since)
         .exclude(payment_intent_id="")
-        .count()
+        .aggregate(**{f"n_{key}": Count("pk", filter=condition) for key, condition in matching.items()})
     )
+    return {key: counts[f"n_{key}"] for key in matching}
 
 
 def evaluate(conditions: dict, points: int, ctx: Context) -> Hit | None:
     since = ctx.now - timedelta(minutes=conditions["window_minutes"])
+    counts = count_recent(ctx, conditions["keys"], since)
     best = None
     for key in conditions["keys"]:
-        if not ctx.facts.value(key):
+        if key not in counts:
             continue
-        count = count_recent(ctx, key, since) + 1  # this attempt
+        count = counts[key] + 1  # this attempt
         reached = [tier for tier in conditions["tiers"] if count >= tier["min_count"]]
         if reached and (best is None or reached[-1]["score"] > best[2]["score"]):
             best = (key, count, reached[-1])

@@ -265,6 +265,10 @@ class PaymentIntentSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_review(self, payment):
+        if payment.attempt_count == 0 or getattr(payment, "known_without_review", False):
+            # Scored only when an attempt is claimed: an intent never confirmed has no
+            # review, nor one whose only attempt the confirm just saw allowed.
+            return None
         review = review_for_payment(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
         return review_payload(review) if review is not None else None
 

@@ -125,7 +125,7 @@ class PaymentIntentConfirmApi(IntentApi):
     def post(self, request, payment_intent_id):
         serializer = ConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self.scoped_intent(payment_intent_id)
+        intent = self.scoped_intent(payment_intent_id)
         payment = services.payment_intent_confirm(
             merchant_id=self.merchant.pk,
             payment_intent_id=payment_intent_id,
@@ -133,6 +133,7 @@ class PaymentIntentConfirmApi(IntentApi):
             payment_method_data=serializer.validated_data.get("payment_method_data"),
             actor=actor_for(request),
             ip=client_ip(request),
+            intent=intent,
         )
         return intent_response(payment)
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.exceptions import DomainError, InvalidStateTransition, NotFound
 from fraud.selectors import review_is_open
 from fraud.services import BLOCK as FRAUD_BLOCK
+from fraud.services import REVIEW as FRAUD_REVIEW
 from fraud.services import payment_assess
 from payments import hooks
 from payments.exceptions import (
@@ -36,7 +37,7 @@ from payments.selectors import (
     payment_intent_find,
     payment_intent_find_by_reference,
     payment_intent_get,
-    payment_method_get,
+    payment_method_in_use_get,
     payment_queryset,
 )
 from payments.services.bank_transfers import METHOD_TYPE, bank_transfer_instructions
@@ -53,6 +54,10 @@ class _Claim:
     payment_pk: int
     attempt_pk: int | None = None  # set: this request makes the call
     in_flight: bool = False  # another request's call is under way
+    split: bool = False  # the intent is paid in parts: its split runs instead
+    # What the claim's transaction committed, so the call needs no second read of it.
+    attempt: PaymentAttempt | None = None
+    held: bool | None = None  # whether fraud scoring held it for review; None: not known here
 
 
 def redirect_return_url(payment: PaymentTransaction) -> str:
@@ -118,23 +123,38 @@ def call_is_stale(moment) -> bool:
 
 
 def _confirm_claim(
-    *, merchant_id, payment_intent_id, payment_method_id, actor, ip="", device_fingerprint="", merchant_initiated=False
+    *,
+    merchant_id,
+    payment_intent_id,
+    payment_method_id,
+    actor,
+    ip="",
+    device_fingerprint="",
+    merchant_initiated=False,
+    reference=None,
+    split_check=False,
 ) -> _Claim:
     with transaction.atomic(durable=True):
         # The payable's owner locks its row first (house order: session → payment) and
         # says whether it may still be paid; the lock holds until the claim commits, so
         # it cannot start closing in between: either it sees our attempt, or we its close.
-        reference = (
-            PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
-            .values_list("reference", flat=True)
-            .first()
-        )
+        # (A payment's reference never changes: one read before the lock is as good.)
+        if reference is None:
+            reference = (
+                PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+                .values_list("reference", flat=True)
+                .first()
+            )
         verdict = hooks.payable_check(
             merchant_id=merchant_id, reference=reference or "", payment_intent_id=payment_intent_id
         )
         payment = lock_payment(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
+        # Asked after the lock, in a statement of its own, so a split set up by whoever
+        # held the lock before us is seen; the split's run then takes over, unchanged.
+        if split_check and payment.splits.exists():
+            return _Claim(payment.pk, split=True)
         method = (
-            payment_method_get(merchant_id=merchant_id, payment_method_id=payment_method_id)
+            payment_method_in_use_get(merchant_id=merchant_id, payment_method_id=payment_method_id, payment=payment)
             if payment_method_id
             else None
         )
@@ -148,7 +168,8 @@ def _confirm_claim(
             reopen_if_failed(payment, actor=actor)
         if payment.state == State.PENDING:
             if method is not None:
-                method_attach(payment, method, actor=actor)
+                # Saved with the transition below: one UPDATE of the payment, not two.
+                method_attach(payment, method, actor=actor, defer_save=True)
             if payment.payment_method_id is None:
                 raise DomainError(
                     "Attach a payment method before confirming.",
@@ -174,12 +195,13 @@ def _confirm_claim(
                 payment_log(
                     payment, type="fraud.skipped", actor=actor, attempt=attempt, data={"why": "merchant_initiated"}
                 )
-                return _Claim(payment.pk, attempt.pk)
+                return _Claim(payment.pk, attempt.pk, attempt=attempt)
             decision = _fraud_assess(payment, attempt, ip=ip, device_fingerprint=device_fingerprint, actor=actor)
             if decision.action == FRAUD_BLOCK:
                 _fraud_block(payment, attempt, decision, actor=actor)
                 return _Claim(payment.pk)
-            return _Claim(payment.pk, attempt.pk)
+            # This claim's assessment is the payment's latest: it says whether a review holds it.
+            return _Claim(payment.pk, attempt.pk, attempt=attempt, held=decision.action == FRAUD_REVIEW)
 
         # Confirmed already: answer with where it stands, unless asked to switch methods.
         if method is not None and method.pk != payment.payment_method_id:
@@ -213,11 +235,15 @@ def _reread(attempt: PaymentAttempt) -> PaymentAttempt:
     return PaymentAttempt.objects.get(pk=attempt.pk)
 
 
-def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: int, actor: str) -> None:
+def _record_answer(
+    *, attempt_pk: int, result: base.GatewayResult, duration_ms: int, actor: str, payment_pk: int | None = None
+) -> PaymentTransaction:
+    """Records the gateway's answer under the payment's lock; returns the payment as committed."""
     with transaction.atomic(durable=True):
-        attempt = PaymentAttempt.objects.get(pk=attempt_pk)
-        payment = lock_payment_by_pk(attempt.transaction_id)
-        attempt = _reread(attempt)
+        if payment_pk is None:
+            payment_pk = PaymentAttempt.objects.filter(pk=attempt_pk).values_list("transaction_id", flat=True).get()
+        payment = lock_payment_by_pk(payment_pk)
+        attempt = PaymentAttempt.objects.get(pk=attempt_pk)  # read under the lock: as stored now
         attempt.call_count += 1
         attempt.answered_at = timezone.now()
         attempt.duration_ms = duration_ms
@@ -239,6 +265,7 @@ def _record_answer(*, attempt_pk: int, result: base.GatewayResult, duration_ms: 
         else:
             # A webhook got here first and settled it; the answer is only logged.
             attempt.save()
+    return payment
 
 
 def _record_no_answer(*, attempt_pk: int, error: Exception, duration_ms: int, actor: str) -> bool:
@@ -262,22 +289,33 @@ def _record_no_answer(*, attempt_pk: int, error: Exception, duration_ms: int, ac
     return attempt.status == Status.UNKNOWN
 
 
-def attempt_authorize(*, attempt_pk: int, actor: str) -> None:
+def attempt_authorize(
+    *, attempt_pk: int, actor: str, attempt: PaymentAttempt | None = None, held: bool | None = None
+) -> PaymentTransaction | None:
     """Calls the gateway for a claimed attempt (no transaction open) and records the answer.
 
+    `attempt` (with its payment and method) and `held` are what the claim just committed,
+    when the caller has them. Returns the payment as recorded, or None when no answer was.
     Re-raises GatewayUnavailable (and anything unexpected) after marking the attempt
     `unknown`, so whoever repeats it uses the same idempotency key; a missing answer is
     not an error when the gateway's webhook has settled the attempt meanwhile.
     """
-    attempt = PaymentAttempt.objects.select_related("transaction", "payment_method").get(pk=attempt_pk)
+    if attempt is None:
+        attempt = PaymentAttempt.objects.select_related("transaction", "payment_method").get(pk=attempt_pk)
     payment = attempt.transaction
     if attempt.payment_method.type == METHOD_TYPE:
         # Paid by the shopper's own transfer: the instructions are the answer, no gateway call.
-        _record_answer(attempt_pk=attempt_pk, result=bank_transfer_instructions(payment), duration_ms=0, actor=actor)
-        return
+        return _record_answer(
+            attempt_pk=attempt_pk,
+            result=bank_transfer_instructions(payment),
+            duration_ms=0,
+            actor=actor,
+            payment_pk=payment.pk,
+        )
     # A payment held for review is authorized only, even under automatic capture: the
     # reviewer's approval captures it, a refusal voids it.
-    held = review_is_open(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
+    if held is None:
+        held = review_is_open(merchant_id=payment.merchant_id, payment_intent_id=payment.public_id)
     request = base.AuthorizeRequest(
         amount=payment.amount,
         currency=payment.currency,
@@ -293,20 +331,28 @@ def attempt_authorize(*, attempt_pk: int, actor: str) -> None:
     except DomainError as exc:
         if isinstance(exc, GatewayUnavailable):
             _authorize_unanswered(attempt_pk, exc, started, actor)
-            return
+            return None
         # A definite refusal (the gateway rejected the request itself): the attempt failed.
         # Recorded as unknown it would be repeated with the same key, refused again, forever.
         logger.warning("gateway %s refused %s: %s", attempt.gateway, attempt.public_id, exc.code)
         refused = base.GatewayResult(status=base.FAILED, failure_code=exc.code, message=exc.message)
         _record_answer(
-            attempt_pk=attempt_pk, result=refused, duration_ms=int((time.monotonic() - started) * 1000), actor=actor
+            attempt_pk=attempt_pk,
+            result=refused,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            actor=actor,
+            payment_pk=payment.pk,
         )
         raise
     except Exception as exc:
         _authorize_unanswered(attempt_pk, exc, started, actor)
-        return
-    _record_answer(
-        attempt_pk=attempt_pk, result=result, duration_ms=int((time.monotonic() - started) * 1000), actor=actor
+        return None
+    return _record_answer(
+        attempt_pk=attempt_pk,
+        result=result,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        actor=actor,
+        payment_pk=payment.pk,
     )
 
 
@@ -359,6 +405,7 @@ def payment_intent_confirm(
     device_fingerprint: str = "",
     merchant_initiated: bool = False,
     payment_method_data: dict | None = None,
+    intent: PaymentTransaction | None = None,
 ) -> PaymentTransaction:
     """Confirms the intent (optionally with a method): claim → call → record.
 
@@ -374,9 +421,16 @@ def payment_intent_confirm(
     which confirms each card part back through here with `as_split_part`.
     `payment_method_data` of another method type (buy_now_pay_later) goes to that type's
     registered confirmer; `merchant_initiated` (a scheduled charge) skips fraud scoring.
+    `intent`: the caller's unlocked read of this intent (its methods and reference, which
+    the claim need not read again); everything that changes is read under the lock.
     """
     method_type = (payment_method_data or {}).get("type") or "card"
-    method_types_check(merchant_id=merchant_id, payment_intent_id=payment_intent_id, method_type=method_type)
+    method_types_check(
+        merchant_id=merchant_id,
+        payment_intent_id=payment_intent_id,
+        method_type=method_type,
+        method_types=intent.method_types if intent is not None else None,
+    )
     if method_type != "card":
         return raise_if_failed(
             hooks.method_confirmer(method_type)(
@@ -387,7 +441,20 @@ def payment_intent_confirm(
                 ip=ip,
             )
         )
-    if not as_split_part:
+    claim_args = dict(
+        merchant_id=merchant_id,
+        payment_intent_id=payment_intent_id,
+        payment_method_id=payment_method_id,
+        actor=actor,
+        ip=ip,
+        device_fingerprint=device_fingerprint,
+        merchant_initiated=merchant_initiated,
+        reference=intent.reference if intent is not None else None,
+    )
+    # The claim finds out whether the intent is paid in parts (rare) under its lock, so
+    # an ordinary confirm takes its locks once.
+    claim = _confirm_claim(**claim_args, split_check=not as_split_part)
+    if claim.split:
         from payments.wallet.split import split_payment_confirm
 
         split_payment = split_payment_confirm(
@@ -399,29 +466,30 @@ def payment_intent_confirm(
         )
         if split_payment is not None:
             return raise_if_failed(split_payment)
-    claim = _confirm_claim(
-        merchant_id=merchant_id,
-        payment_intent_id=payment_intent_id,
-        payment_method_id=payment_method_id,
-        actor=actor,
-        ip=ip,
-        device_fingerprint=device_fingerprint,
-        merchant_initiated=merchant_initiated,
-    )
+        claim = _confirm_claim(**claim_args)
+    recorded = None
     if claim.attempt_pk is not None:
-        attempt_authorize(attempt_pk=claim.attempt_pk, actor=actor)
+        recorded = attempt_authorize(attempt_pk=claim.attempt_pk, actor=actor, attempt=claim.attempt, held=claim.held)
+        if recorded is not None and claim.held is False and recorded.attempt_count == 1:
+            # Its only assessment is the claim's, which allowed it: there is no review to show.
+            recorded.known_without_review = True
     elif claim.in_flight:
         _wait_while_in_flight(claim.payment_pk)
-    return raise_if_failed(payment_queryset().get(pk=claim.payment_pk))
+    return raise_if_failed(recorded if recorded is not None else payment_queryset().get(pk=claim.payment_pk))
 
 
-def method_types_check(*, merchant_id: int, payment_intent_id: str, method_type: str) -> None:
-    """Refuses (400 payment_method_unavailable) a method the intent was not made to accept."""
-    row = (
-        PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
-        .values_list("method_types", flat=True)
-        .first()
-    )
+def method_types_check(
+    *, merchant_id: int, payment_intent_id: str, method_type: str, method_types: list | None = None
+) -> None:
+    """Refuses (400 payment_method_unavailable) a method the intent was not made to accept.
+    `method_types`: the intent's, when the caller has just read it."""
+    row = method_types
+    if row is None:
+        row = (
+            PaymentTransaction.objects.filter(merchant_id=merchant_id, public_id=payment_intent_id)
+            .values_list("method_types", flat=True)
+            .first()
+        )
     accepted = intent_method_types(row or [])
     if row is not None and method_type not in accepted:
         raise DomainError(

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
 from core.money import is_currency
+from merchants.cached import active_merchant
 from merchants.models import Merchant
 from payments import hooks
 from payments.exceptions import AttemptsExhausted, PayableClosed
@@ -25,19 +26,22 @@ def payment_intent_create(
     actor: str,
     method_types: list[str] | None = None,
     gateway: str | None = None,
+    payable_checked: bool = False,
 ) -> PaymentTransaction:
     """A PENDING intent for any payable amount; `reference` is the payer's own (a checkout id).
 
     Writes the intent and its first event in one transaction (a savepoint when the caller
     already holds one, e.g. checkout under its session lock). `method_types`: what it
     accepts (none: card); `gateway`: another than the merchant's (an installment charged
-    to a card another gateway vaulted). Raises DomainError (400) for
+    to a card another gateway vaulted); `payable_checked`: the payable's owner calls
+    with its row locked in this transaction and has refused a closed one itself, so it
+    is not asked again. Raises DomainError (400) for
     a non-positive amount or a currency the merchant does not take, PayableClosed (409
     session_not_payable) when the payable's owner says it can no longer be paid.
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise DomainError("amount must be a positive integer in minor units.", param="amount")
-    merchant = Merchant.objects.get(pk=merchant_id)
+    merchant = active_merchant(merchant_id) or Merchant.objects.get(pk=merchant_id)
     if not is_currency(currency) or currency not in merchant.supported_currencies:
         raise DomainError(
             f"{currency} is not a currency this merchant takes.", code="currency_not_supported", param="currency"
@@ -46,9 +50,10 @@ def payment_intent_create(
     if capture_mode not in PaymentTransaction.CaptureMode.values:
         raise DomainError("capture_mode must be automatic or manual.", param="capture_mode")
     with transaction.atomic():
-        verdict = hooks.payable_check(merchant_id=merchant_id, reference=reference, payment_intent_id=None)
-        if not verdict.payable:
-            raise PayableClosed(verdict.message or None)
+        if not payable_checked:
+            verdict = hooks.payable_check(merchant_id=merchant_id, reference=reference, payment_intent_id=None)
+            if not verdict.payable:
+                raise PayableClosed(verdict.message or None)
         payment = PaymentTransaction.objects.create(
             merchant=merchant,
             amount=amount,
@@ -121,7 +126,11 @@ def check_method_unused_elsewhere(payment: PaymentTransaction, method: PaymentMe
     """An unsaved token pays for one payment intent only (see PaymentMethod.saved)."""
     if method.saved:
         return
-    if PaymentTransaction.objects.filter(payment_method=method).exclude(pk=payment.pk).exists():
+    # `used_elsewhere`: asked already with the method (payment_method_in_use_get).
+    used = getattr(method, "used_elsewhere", None)
+    if used is None:
+        used = PaymentTransaction.objects.filter(payment_method=method).exclude(pk=payment.pk).exists()
+    if used:
         raise DomainError(
             "This payment method was used for another payment and was not saved for reuse.",
             code="payment_method_used",
@@ -131,8 +140,11 @@ def check_method_unused_elsewhere(payment: PaymentTransaction, method: PaymentMe
         )
 
 
-def method_attach(payment: PaymentTransaction, method: PaymentMethod, *, actor: str, save: bool = False) -> None:
-    """The caller holds the payment's lock; the payment is PENDING."""
+def method_attach(
+    payment: PaymentTransaction, method: PaymentMethod, *, actor: str, save: bool = False, defer_save: bool = False
+) -> None:
+    """The caller holds the payment's lock; the payment is PENDING. `defer_save`: the
+    caller saves the payment itself before its transaction ends (with its transition)."""
     check_method_fits(payment, method)
     check_method_unused_elsewhere(payment, method)
     if save and not method.saved:
@@ -144,7 +156,8 @@ def method_attach(payment: PaymentTransaction, method: PaymentMethod, *, actor: 
         return
     payment.payment_method = method
     payment.version += 1
-    payment.save()
+    if not defer_save:
+        payment.save()
     payment_log(
         payment,
         type="payment_method.attached",

@@ -44,7 +44,12 @@ def outcome_apply(
     """
     if result.reference and not attempt.gateway_reference:
         attempt.gateway_reference = result.reference
-    latest = payment.attempts.order_by("-number").values_list("number", flat=True).first()
+    # Numbers are handed out as attempt_count + 1 and the count never goes down, so an
+    # attempt numbered as the count is the latest without asking.
+    if attempt.number == payment.attempt_count:
+        latest = attempt.number
+    else:
+        latest = payment.attempts.order_by("-number").values_list("number", flat=True).first()
     if attempt.number != latest:
         attempt.save()
         return _ignored(payment, attempt, result, actor=actor, source=source, why="a later attempt replaced this one")

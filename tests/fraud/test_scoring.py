@@ -9,6 +9,7 @@ from fraud.services import (
     BLOCK,
     REVIEW,
     list_entry_create,
+    list_entry_delete,
     rule_create,
     rules_ensure_defaults,
 )
@@ -159,6 +160,23 @@ def test_thresholds_at_their_edges(merchant, points, action, level):
     only_rule(merchant, name="edge", rule_type="amount_threshold", score=points, conditions={"amount_gt": 0})
     decision = assess(merchant)
     assert (decision.score, decision.action, decision.risk_level) == (points, action, level)
+
+
+def test_a_change_to_the_lists_or_rules_scores_the_next_payment(merchant):
+    # Each process keeps the merchant's fraud setup in memory (fraud/cached.py): a change
+    # through the services outdates it before the next score.
+    rules_ensure_defaults(merchant_id=merchant.pk)
+    assert assess(merchant, email="eve@example.com").action == ALLOW
+    entry = list_entry_create(merchant_id=merchant.pk, list="block", kind="email", value="eve@example.com")
+    assert assess(merchant, email="eve@example.com").action == BLOCK
+    list_entry_delete(merchant_id=merchant.pk, entry_id=entry.public_id)
+    assert assess(merchant, email="eve@example.com").action == ALLOW
+    rule_create(
+        merchant_id=merchant.pk,
+        data={"name": "all", "rule_type": "amount_threshold", "score": 0, "action": "block",
+              "conditions": {"amount_gt": 0}},
+    )  # fmt: skip
+    assert assess(merchant, email="eve@example.com").action == BLOCK
 
 
 def test_thresholds_are_merchant_settings(merchant):

@@ -36,6 +36,18 @@ def test_the_merchant_pricing_and_delay_are_its_own(api):
     assert txn.available_on == txn.created_at.date()
 
 
+def test_a_change_of_pricing_prices_the_next_charge(api):
+    # Each process keeps the pricing in memory (ledger/pricing.py): a change outdates it.
+    captured_intent(api)
+    pricing = MerchantPricing.objects.create(merchant=api.merchant, card_percent_bps=150, card_fixed=0)
+    captured_intent(api)
+    pricing.card_percent_bps = 200
+    pricing.save()
+    captured_intent(api)
+    fees = list(BalanceTransaction.objects.filter(merchant=api.merchant).order_by("pk").values_list("fee", flat=True))
+    assert fees == [FEE, 75, 100]
+
+
 def test_manual_capture_records_the_charge_at_capture_only(api):
     from tests.payments.helpers import attach, calculated_session, confirm, create_intent, tokenize
 
