@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from checkout.models import Order, ShippingRate, TaxRate
+from core import process_cache
 from fraud.services import rules_ensure_defaults
 from tests.payments.helpers import V1, publishable_client
 
@@ -41,7 +42,7 @@ BUDGET = {
     "payment_intent": 8,
     "tokenize": 3,
     "confirm": 28,
-    "finalize": 15,  # 14 before main's receipt of an order paid later (bench/README.md)
+    "finalize": 14,
 }
 SIMULATOR_BUDGET = {"tokenize": 1, "confirm": 5}
 # Ours per checkout: the gateway event's processing and the shopper's confirmation e-mail.
@@ -127,6 +128,9 @@ def bench_merchant(api):
 
 def test_each_step_of_a_checkout_stays_within_its_query_budget_whatever_the_cart_size(bench_merchant, monkeypatch):
     api = bench_merchant
+    # Counted with the process caches warm, as on a server between refreshes: on a loaded
+    # machine the three checkouts can outlast the caches' age bound and add a read.
+    monkeypatch.setattr(process_cache, "MAX_AGE_SECONDS", 3600)
     shopper_key = publishable_client(api)
     recorder = Recorder(monkeypatch)
     checkout(api, shopper_key, recorder, lines=2)  # a running server's caches are warm
