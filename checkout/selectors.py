@@ -28,11 +28,13 @@ SESSION_CHILDREN = {
 
 
 def session_children_attach(session: CheckoutSession) -> CheckoutSession:
-    """Turns what SESSION_CHILDREN read into the prefetched lists prefetch_related would leave."""
-    session._prefetched_objects_cache = {
+    """Turns what SESSION_CHILDREN read into the prefetched lists prefetch_related would leave
+    (on a database that could not read them along, the children are read when asked for)."""
+    children = {
         "lines": rows_from_json(CartLine, session.__dict__.pop("_lines_json")),
         "addresses": rows_from_json(Address, session.__dict__.pop("_addresses_json")),
     }
+    session._prefetched_objects_cache = {name: rows for name, rows in children.items() if rows is not None}
     return session
 
 

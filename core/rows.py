@@ -39,6 +39,12 @@ def insert_rows(*groups) -> None:
     if not groups:
         return
     connection = connections[router.db_for_write(groups[0][0].__class__)]
+    if connection.vendor != "postgresql":
+        # Data-modifying WITH clauses are PostgreSQL's; elsewhere (the embedded SQLite of
+        # the local run) each table is its own bulk insert.
+        for group in groups:
+            group[0].__class__.objects.using(connection.alias).bulk_create(group)
+        return
     parts = [_insert_sql(group[0].__class__, group, connection) for group in groups]
     if len(parts) == 1:
         sql, params = parts[0]
@@ -68,13 +74,23 @@ def insert_rows(*groups) -> None:
             obj._state.db = connection.alias
 
 
+class _ChildrenJson(RawSQL):
+    """PostgreSQL's jsonb_agg; on other databases NULL, and the caller reads the children
+    the ordinary way (rows_from_json answers None)."""
+
+    def as_sqlite(self, compiler, connection):
+        return "NULL", ()
+
+    as_mysql = as_oracle = as_sqlite
+
+
 def children_json(model, *, parent_table: str, fk_column: str, order_by: str) -> RawSQL:
     """For the select list of a query on `parent_table`: its `model` children as one JSON
     array, so a row and its children come back in one round trip (rows_from_json reads it).
     Under select_for_update(of=("self",)) only the parent row is locked, as before."""
     table = connection_ops_quote(model._meta.db_table)
     parent = connection_ops_quote(parent_table)
-    return RawSQL(
+    return _ChildrenJson(
         f"(SELECT COALESCE(jsonb_agg(c ORDER BY {order_by}), '[]') FROM {table} c "
         f'WHERE c.{connection_ops_quote(fk_column)} = {parent}."id")',
         (),
@@ -86,8 +102,11 @@ def connection_ops_quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def rows_from_json(model, rows) -> list:
-    """Model instances of the rows children_json read, as the ORM would have built them."""
+def rows_from_json(model, rows) -> list | None:
+    """Model instances of the rows children_json read, as the ORM would have built them;
+    None where the database did not read them (not PostgreSQL)."""
+    if rows is None:
+        return None
     if isinstance(rows, str | bytes):
         rows = json.loads(rows)
     fields = model._meta.concrete_fields
