@@ -108,6 +108,11 @@ def hosted_card_pay(
     method = payment_method_tokenize(
         merchant_id=session.merchant_id, number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc
     )
+    return _pay_with_method(session, method, ip=ip, device_fingerprint=device_fingerprint)
+
+
+def _pay_with_method(session: CheckoutSession, method, *, ip: str, device_fingerprint: str) -> PaymentTransaction:
+    """The session's intent (made or reused), confirmed with a method the shopper just gave."""
     _, payment = session_payment_intent_create(
         merchant_id=session.merchant_id,
         checkout_id=session.public_id,
@@ -141,20 +146,7 @@ def hosted_stripe_pay(
     method = card_setup_method(
         merchant_id=session.merchant_id, setup_id=setup_intent, metadata={"checkout_id": session.public_id}
     )
-    _, payment = session_payment_intent_create(
-        merchant_id=session.merchant_id,
-        checkout_id=session.public_id,
-        actor=ACTOR,
-        return_url=hosted_return_url(session),
-    )
-    return payment_intent_confirm(
-        merchant_id=session.merchant_id,
-        payment_intent_id=payment.public_id,
-        payment_method_id=method.public_id,
-        actor=ACTOR,
-        ip=ip,
-        device_fingerprint=device_fingerprint,
-    )
+    return _pay_with_method(session, method, ip=ip, device_fingerprint=device_fingerprint)
 
 
 def hosted_stripe_action_secret(*, payment: PaymentTransaction) -> str:
