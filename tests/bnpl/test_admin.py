@@ -2,12 +2,14 @@
 actions through services, each behind its own permission and written to the trail."""
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from core.backoffice.roles import FINANCE_CLERK, SUPPORT_AGENT
+from core.backoffice.roles import FINANCE_CLERK, SUPPORT_AGENT, grant_role_permissions
 from merchants.audit.models import AuditEntry
 from payments.bnpl.models import BNPLEvent, Installment, InstallmentPlan
 from tests.backoffice.helpers import signed_in, staff_user
@@ -83,6 +85,8 @@ def test_send_to_collections_and_retry_now(overdue, api):
 
 
 def test_finance_clerks_work_the_overdue_list_support_agents_only_read_and_the_audit_trail_shows_both(overdue):
+    # A transactional test empties the tables the migration filled: its grants, once more.
+    grant_role_permissions(apps, import_module("payments.bnpl.migrations.0005_staff_roles").ROLES)
     agent = signed_in(staff_user("sam", SUPPORT_AGENT))
     plan_page = agent.get(f"/admin/bnpl/installmentplan/{overdue.plan_id}/change/")
     assert plan_page.status_code == 200 and overdue.public_id in plan_page.content.decode()
