@@ -9,6 +9,7 @@ from checkout.selectors import payment_intent_summary_for, session_get
 from core.exceptions import NotFound
 from payments.hooks import PaidLine
 from payments.selectors import payment_column_of_intent, payment_order_status, payments_orderable
+from payments.wallet.split import split_refund_columns, split_refund_status
 
 Status = CheckoutSession.Status
 # Where the shopper's browser goes once the session has ended, one way or the other.
@@ -22,6 +23,7 @@ def orders_with_payment(queryset):
     return queryset.annotate(
         payment_state=payment_column_of_intent("state"),
         payment_amount_captured=payment_column_of_intent("amount_captured"),
+        **split_refund_columns(),
     )
 
 
@@ -29,10 +31,28 @@ def order_payment_status(order: Order) -> str:
     """Where the order's payment stands now: captured, authorized, partially_refunded,
     refunded, disputed, canceled or expired (settled_outside when it was paid by other
     means). Read from the payment, annotated by `orders_with_payment`; an order not read
-    through it was just written from the locked payment, so its snapshot is current."""
+    through it was just written from the locked payment, so its snapshot is current. A
+    split-paid order counts every part: its card's intent refunded whole while a gift card
+    part keeps money is a partially refunded order."""
     if order.payment_status == Order.PaymentStatus.SETTLED_OUTSIDE:
         return order.payment_status
-    return payment_order_status(getattr(order, "payment_state", None)) or order.payment_status
+    status = payment_order_status(getattr(order, "payment_state", None))
+    if status is None:
+        return order.payment_status
+    return split_refund_status(
+        status, amount=getattr(order, "split_amount", None), refunded=getattr(order, "split_refunded", None)
+    )
+
+
+def order_payments(order: Order) -> list[dict]:
+    """What paid for the order, each with its amount (the finalize-time record); an order
+    made before that record was kept shows its method for the whole amount."""
+    if order.payments:
+        return order.payments
+    method = order.payment_method
+    if not method:
+        return []
+    return [{"type": "card", "amount": order.amount, **method, "payment_intent_id": order.payment_intent_id}]
 
 
 def order_amount_captured(order: Order) -> int:

@@ -14,12 +14,14 @@ from babel.dates import format_date
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from checkout.languages import locale_language
 from checkout.models import Order
-from checkout.order_selectors import order_by_receipt, order_payment_status
+from checkout.order_selectors import order_by_receipt, order_payment_status, order_payments
 from core.money import Money
 from payments.bnpl.selectors import installments_for_payment_intent
 
@@ -58,6 +60,23 @@ def receipt_amounts(order: Order) -> dict:
         **amounts, "grand_total": order.amount}.items()}  # fmt: skip
 
 
+def payment_rows(payments: list[dict], money) -> list[dict]:
+    """What paid, one row per part as the shopper knows it ("Gift card ···· DV6Q",
+    "Visa •••• 4242", "Store credit") with the amount it paid, `money` formatting it."""
+    rows = []
+    for part in payments:
+        if part["type"] == "gift_card":
+            name = f"{gettext('Gift card')} ···· {part.get('last4', '')}"
+        elif part["type"] == "store_credit":
+            name = gettext("Store credit")
+        elif part.get("brand") == "bank_transfer":
+            name = gettext("Bank transfer")
+        else:
+            name = f"{capfirst(part.get('brand', ''))} •••• {part.get('last4', '')}"
+        rows.append({"type": part["type"], "name": name, "amount": money(part["amount"])})
+    return rows
+
+
 def receipt_context(order: Order) -> dict:
     """Everything the receipt shows, amounts already formatted for the order's locale."""
     locale = _locale(order.locale)
@@ -67,6 +86,7 @@ def receipt_context(order: Order) -> dict:
 
     totals = order.totals or {}
     rows = [(label, money(totals.get(key))) for key, label in TOTAL_LABELS if totals.get(key)]
+    payments = order_payments(order)
     return {
         "order": order,
         "merchant_name": order.merchant.name,
@@ -87,6 +107,8 @@ def receipt_context(order: Order) -> dict:
         "customer_name": (order.customer or {}).get("name", ""),
         "customer_email": _masked((order.customer or {}).get("email", "")),
         "card": order.payment_method,
+        # Paid in parts (gift cards, store credit, cards): each part and what it paid.
+        "paid_with": payment_rows(payments, money) if len(payments) > 1 else [],
         "authorized_only": order_payment_status(order) == Order.PaymentStatus.AUTHORIZED,
         "installments": _installments(order, money, locale),
         "language": locale.split("_", 1)[0],

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 
 from checkout.api.serializers import AddressSerializer, TotalsSerializer
-from checkout.order_selectors import order_amount_captured, order_payment_status
+from checkout.order_selectors import order_amount_captured, order_payment_status, order_payments
 from checkout.receipts import receipt_amounts
 from core.api.serializers import StrictSerializer
 from core.exceptions import DomainError
@@ -136,6 +136,12 @@ class OrderSerializer(serializers.Serializer):
     )
     amount_captured = serializers.SerializerMethodField()
     payment_method = PaymentMethodBriefSerializer(allow_null=True)
+    payments = serializers.SerializerMethodField(
+        help_text="Everything that paid for the order, in the order it was taken, each with the amount it paid: "
+        "{type: gift_card, amount, last4}, {type: store_credit, amount}, {type: card, amount, brand, last4, "
+        "payment_intent_id}. A split payment lists each part (its card part for the card's amount, not the "
+        "order's total); an order paid by one card lists that card for the whole amount."
+    )
     receipt = serializers.SerializerMethodField()
     installments = serializers.SerializerMethodField(
         help_text="Paid by buy now, pay later: the schedule (as GET /payment-intents/{id}/installments); else null"
@@ -148,6 +154,10 @@ class OrderSerializer(serializers.Serializer):
 
     def get_payment_status(self, order) -> str:
         return order_payment_status(order)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_payments(self, order):
+        return order_payments(order)
 
     def get_amount_captured(self, order) -> int:
         return order_amount_captured(order)

@@ -91,7 +91,7 @@ def _calculated_rows(session: CheckoutSession, calc) -> list[Row]:
 def _summary(session: CheckoutSession, lines: list[dict], calc, *, wallet: bool = False) -> dict:
     """The summary of calculated totals; with `wallet`, the gift cards and store credit
     applied and the amount left to pay (the session's own totals only, not a preview)."""
-    paid_with, amount_due = _wallet_rows(session) if wallet else ([], None)
+    paid_with, amount_due, paid = _wallet_rows(session) if wallet else ([], None, False)
     return {
         "lines": lines,
         "item_count": sum(line["quantity"] for line in lines),
@@ -101,6 +101,8 @@ def _summary(session: CheckoutSession, lines: list[dict], calc, *, wallet: bool 
         "currency": session.currency,
         "paid_with": paid_with,
         "amount_due": amount_due,
+        # Once paid, what was due is what the card paid: the row says so, not "Amount due".
+        "paid": paid,
     }
 
 
@@ -144,21 +146,23 @@ def order_summary(session: CheckoutSession) -> dict:
     }
 
 
-def _wallet_rows(session: CheckoutSession) -> tuple[list[Row], str | None]:
-    """Gift cards and store credit applied, each with what it covers now, and what is left
-    to pay; nothing when the wallet is empty."""
+def _wallet_rows(session: CheckoutSession) -> tuple[list[Row], str | None, bool]:
+    """Gift cards and store credit applied, each with what it covers now (once paid, what
+    it paid), what is left to pay by card (None once the balances paid it all), and
+    whether the balances were taken; nothing when the wallet is empty."""
     from checkout.services.wallet import wallet_allocation
 
     allocation = wallet_allocation(session)
     if not allocation.items:
-        return [], None
+        return [], None, False
     rows = []
     for item, amount in allocation.items:
         if item.gift_card_id:
             rows.append(Row(_("Gift card"), "−" + money(session, amount), note=f"···· {item.gift_card.last4}"))
         else:
             rows.append(Row(_("Store credit"), "−" + money(session, amount)))
-    return rows, money(session, allocation.amount_due)
+    due = None if allocation.paid and allocation.amount_due <= 0 else money(session, allocation.amount_due)
+    return rows, due, allocation.paid
 
 
 def _add_business_days(day, count: int):

@@ -22,7 +22,8 @@ from checkout.hosted.selectors import decline_message, hosted_session_get, hoste
 from checkout.hosted.summary import babel_locale, delivery_choices
 from checkout.hosted.summary import money as summary_money
 from checkout.models import Address, CheckoutSession
-from checkout.order_selectors import order_for_session
+from checkout.order_selectors import order_for_session, order_payments
+from checkout.receipts import payment_rows
 from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
@@ -622,10 +623,17 @@ def success(request, session, payment):
         order=order,
         receipt_url=receipt_url(order),
         method=payment.payment_method if payment else None,
+        paid_with=_paid_with(session, order),
         leave_url=back,
         refresh=RETURN_SECONDS if back else None,
         refresh_url=back,
     )
+
+
+def _paid_with(session, order) -> list[dict]:
+    """Paid in parts (gift cards, store credit, a card): each with what it paid."""
+    payments = order_payments(order) if order is not None else []
+    return payment_rows(payments, lambda amount: summary_money(session, amount)) if len(payments) > 1 else []
 
 
 def _outcome(template):

@@ -61,6 +61,9 @@ class Order(models.Model):
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices)
     amount_captured = models.BigIntegerField(default=0)
     payment_method = models.JSONField(null=True, blank=True, help_text="Brand and last four only")
+    # Everything that paid, with what each took: gift cards and store credit of a split
+    # payment, then its cards. Empty on orders made before it was kept (read the method).
+    payments = models.JSONField(default=list, blank=True)
     locale = models.CharField(max_length=20, default="en_US")
     # finalize's `order_service_hint`, kept as the merchant sent it for its order system.
     order_service_hint = models.JSONField(default=dict, blank=True)

@@ -71,7 +71,7 @@ from payments.services.returns import (  # noqa: F401 (the outcomes, re-exported
     VOIDED,
     payment_intent_give_back,
 )
-from payments.wallet.split import payment_covered_amount
+from payments.wallet.split import payment_paid_parts, split_paid_parts
 
 logger = logging.getLogger(__name__)
 
@@ -205,11 +205,8 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
             extra={"blockers": hard},
         )
     # Gift cards and store credit paid part of it, as earlier parts of the split payment.
-    paid, currency = (
-        (payment_covered_amount(payment), payment.currency)
-        if payment is not None
-        else (wallet_split.amount, wallet_split.currency)
-    )
+    paid_with = payment_paid_parts(payment) if payment is not None else split_paid_parts(wallet_split)
+    paid, currency = sum(part["amount"] for part in paid_with), (payment or wallet_split).currency
     if (paid, currency) != (calc.grand_total, calc.currency):
         raise Conflict(
             "The payment does not match the session's total.",
@@ -233,6 +230,7 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
 
         order = Order(
             **_order_snapshot(session, calc, payment, payment_status, reservation_id),
+            payments=paid_with,
             order_service_hint=order_service_hint or {},
         )
         session_rows_add(session, order)

@@ -24,6 +24,8 @@ from payments.wallet.services import gift_card_check_usable, gift_card_lookup, g
 Status = CheckoutSession.Status
 # Before any card payment is under way; a pending or failed intent is replaced anyway.
 WALLET_OPEN = {Status.CREATED, Status.COLLECTING, Status.APPROVED, Status.RESERVED, Status.PAYMENT_PROCESSING}
+# Where a split may have taken the wallet's balances (and not yet given them back).
+PAID_OR_PAYING = {Status.PAYMENT_PROCESSING, Status.CLOSING, Status.COMPLETED}
 
 
 def session_customer_id(session: CheckoutSession) -> str | None:
@@ -47,6 +49,8 @@ class Allocation:
     gift_card_total: int = 0
     store_credit_total: int = 0
     amount_due: int = 0
+    # The payment took the balances: amounts are what each took, balances what is left.
+    paid: bool = False
     # (item, amount it covers now)
     items: list = field(default_factory=list)
 
@@ -63,15 +67,38 @@ def _grand_total(session: CheckoutSession) -> int:
     return calc.grand_total if calc is not None else 0
 
 
+def _taken(session: CheckoutSession, items: list) -> dict | None:
+    """What each applied instrument took, by (kind, instrument id), once the session's
+    payment has started taking money; None before (or after it gave everything back)."""
+    if not items or session.status not in PAID_OR_PAYING:
+        return None
+    from payments.wallet.split import split_balances_taken
+
+    taken = split_balances_taken(
+        merchant_id=session.merchant_id, payment_intent_id=session.payment_intent_id, reference=session.public_id
+    )
+    return None if taken is None else {(kind, instrument): amount for kind, instrument, amount in taken}
+
+
 def wallet_allocation(session: CheckoutSession) -> Allocation:
     """Gift cards in the order applied, each up to what is still due, then store credit
     up to what was asked; an instrument that can no longer pay (expired, disabled,
-    empty) covers nothing."""
+    empty) covers nothing. Once the payment has taken the balances, each covers what it
+    took (its live balance is what is left after paying, not what it paid)."""
     allocation = Allocation(grand_total=_grand_total(session))
     remaining = allocation.grand_total
     items = list(session.wallet_items.select_related("gift_card", "store_credit"))
+    taken = _taken(session, items)
+    allocation.paid = taken is not None
     for item in sorted(items, key=lambda i: (i.kind != SessionWalletItem.Kind.GIFT_CARD, i.pk)):
-        if item.kind == SessionWalletItem.Kind.GIFT_CARD:
+        if taken is not None:
+            key = (item.kind, item.gift_card_id or item.store_credit_id)
+            amount = taken.get(key, 0)
+            if item.kind == SessionWalletItem.Kind.GIFT_CARD:
+                allocation.gift_card_total += amount
+            else:
+                allocation.store_credit_total += amount
+        elif item.kind == SessionWalletItem.Kind.GIFT_CARD:
             card = item.gift_card
             usable = gift_card_status(card) == "active" and card.currency == session.currency
             amount = min(card.current_balance, remaining) if usable else 0
@@ -261,7 +288,7 @@ def session_wallet(session: CheckoutSession) -> dict:
                     "last4": card.last4,
                     "status": gift_card_status(card),
                     "applied_amount": amount,
-                    "remaining_balance": card.current_balance - amount,
+                    "remaining_balance": card.current_balance if allocation.paid else card.current_balance - amount,
                 }
             )
         else:
@@ -270,7 +297,9 @@ def session_wallet(session: CheckoutSession) -> dict:
                     "type": "store_credit",
                     "requested_amount": item.requested_amount,
                     "applied_amount": amount,
-                    "remaining_balance": item.store_credit.balance - amount,
+                    "remaining_balance": item.store_credit.balance
+                    if allocation.paid
+                    else item.store_credit.balance - amount,
                 }
             )
     customer_id = session_customer_id(session)

@@ -13,6 +13,7 @@ again starts a fresh split with the same parts.
 import logging
 
 from django.db import models, transaction
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition
@@ -21,7 +22,7 @@ from payments import hooks
 from payments.exceptions import GatewayUnavailable, OperationInProgress, PayableClosed
 from payments.locks import lock_gift_cards, lock_payment, lock_split, lock_store_credit
 from payments.models import PaymentTransaction, State
-from payments.selectors import payment_method_get, payment_queryset
+from payments.selectors import payment_method_get, payment_order_status, payment_queryset
 from payments.services.log import payment_log
 from payments.wallet.exceptions import InsufficientBalance, SplitInvalid, StoreCreditUnavailable
 from payments.wallet.models import EntryKind, SplitPart, SplitPayment, StoreCreditAccount
@@ -552,14 +553,129 @@ def split_public(split: SplitPayment) -> dict:
     }
 
 
-def payment_covered_amount(payment: PaymentTransaction) -> int:
-    """What the intent's payment covers: its own amount plus the other parts of its split
-    that were taken (its own part comes last, so once it succeeded they all had)."""
+def _method_part(method, *, amount: int, payment_intent_id: str, kind: str = "") -> dict:
+    return {
+        "type": kind or (method.type if method else Kind.CARD),
+        "amount": amount,
+        "brand": method.brand if method else "",
+        "last4": method.last4 if method else "",
+        "payment_intent_id": payment_intent_id,
+    }
+
+
+def split_part_paid(part: SplitPart, *, amount: int | None = None, method=None) -> dict:
+    """One part as an order, a receipt and the shopper's pages show what paid: its type
+    and what it took; a gift card's last four; a card's brand, last four and intent."""
+    amount = part.amount if amount is None else amount
+    if part.kind == Kind.GIFT_CARD:
+        return {"type": Kind.GIFT_CARD, "amount": amount, "last4": part.gift_card.last4}
+    if part.kind == Kind.STORE_CREDIT:
+        return {"type": Kind.STORE_CREDIT, "amount": amount}
+    method = method or (part.payment.payment_method if part.payment_id else None) or part.payment_method
+    return _method_part(method, amount=amount, payment_intent_id=part.payment.public_id if part.payment_id else "",
+                        kind=Kind.CARD)  # fmt: skip
+
+
+def split_paid_parts(split: SplitPayment) -> list[dict]:
+    """A split's parts that took money, in the split's order (one query)."""
+    parts = split.parts.filter(status=PartStatus.SUCCEEDED).select_related(
+        "gift_card", "payment__payment_method", "payment_method"
+    )
+    return [split_part_paid(part) for part in parts]
+
+
+def payment_paid_parts(payment: PaymentTransaction) -> list[dict]:
+    """Everything that paid for what the intent pays, each with what it took: the split's
+    balances and earlier cards that were taken, then the intent itself (its own part comes
+    last, so once it succeeded they all had). An intent not paid as a split is one part,
+    its method for its whole amount. Two queries at most."""
     split = payment.splits.filter(state__in=[*OPEN, SplitPayment.State.COMPLETED]).order_by("-pk").first()
+    own = _method_part(payment.payment_method, amount=payment.amount, payment_intent_id=payment.public_id)
     if split is None:
-        return payment.amount
-    others = split.parts.exclude(payment_id=payment.pk).filter(status=PartStatus.SUCCEEDED)
-    return payment.amount + sum(part.amount for part in others)
+        return [own]
+    parts = split.parts.select_related("gift_card", "payment__payment_method", "payment_method")
+    return [
+        split_part_paid(part, amount=payment.amount, method=payment.payment_method)
+        if part.payment_id == payment.pk
+        else split_part_paid(part)
+        for part in parts
+        if part.payment_id == payment.pk or part.status == PartStatus.SUCCEEDED
+    ]
+
+
+def split_balances_taken(*, merchant_id: int, payment_intent_id: str = "", reference: str = "") -> list | None:
+    """What each gift card and store credit account took in the split that is paying (or
+    paid) the intent, or, with no intent, the balances-only split of `reference`:
+    [(kind, gift_card_id or store_credit_id, amount)]. None when no split has started
+    taking money (a prepared split takes nothing yet; a failed one gave it all back).
+    One query."""
+    parts = SplitPart.objects.filter(
+        split__merchant_id=merchant_id,
+        split__state__in=[SplitPayment.State.PROCESSING, SplitPayment.State.COMPLETED],
+        kind__in=BALANCE_KINDS,
+    )
+    if payment_intent_id:
+        parts = parts.filter(split__payment__public_id=payment_intent_id)
+    else:
+        parts = parts.filter(split__payment__isnull=True, split__reference=reference)
+    rows = list(parts.order_by("-split_id", "position").values_list("split_id", "kind", "gift_card_id",
+                                                                       "store_credit_id", "amount"))  # fmt: skip
+    if not rows:
+        return None
+    latest = rows[0][0]
+    return [(kind, card or account, amount) for split_id, kind, card, account, amount in rows if split_id == latest]
+
+
+def _parts_of_paid_split(*, merchant_ref: str, intent_ref: str):
+    return SplitPart.objects.filter(
+        split__merchant_id=models.OuterRef(merchant_ref),
+        split__payment__public_id=models.OuterRef(intent_ref),
+        split__state=SplitPayment.State.COMPLETED,
+    ).order_by()
+
+
+# What a part gave back: its refunds through the split, or its own intent's refunds at
+# the gateway when those went further (a card part refunded through its own intent).
+PART_REFUNDED = Greatest("amount_refunded", Coalesce("payment__amount_refunded", models.Value(0)))
+
+
+def split_refund_columns(*, merchant_ref: str = "merchant_id", intent_ref: str = "payment_intent_id") -> dict:
+    """Annotations for rows that keep an intent id (orders): what the intent's completed
+    split took in all (`split_amount`, None when not split) and gave back across every
+    part (`split_refunded`), read in the same query."""
+
+    def total(expression):
+        parts = _parts_of_paid_split(merchant_ref=merchant_ref, intent_ref=intent_ref)
+        return models.Subquery(
+            parts.values("split_id").annotate(total=models.Sum(expression)).values("total")[:1],
+            output_field=models.BigIntegerField(),
+        )
+
+    return {"split_amount": total("amount"), "split_refunded": total(PART_REFUNDED)}
+
+
+def split_refund_status(status: str | None, *, amount: int | None, refunded: int | None) -> str | None:
+    """The order-facing status of a payment (`status`, as payments maps its intent's
+    state) once every part of its split is counted: an intent whose own card gave back
+    all it took is still only partly refunded while a gift card or store credit part
+    keeps money, and one whose card kept everything is partly refunded once a balance
+    part gave some back. A dispute, an authorization or a void says what it says."""
+    if not amount or status not in ("captured", "partially_refunded", "refunded"):
+        return status
+    refunded = refunded or 0
+    if refunded >= amount:
+        return "refunded"
+    return "partially_refunded" if refunded > 0 else "captured"
+
+
+def payment_refund_status(payment: PaymentTransaction) -> str | None:
+    """`split_refund_status` for one intent as it stands (one query)."""
+    totals = (
+        SplitPart.objects.filter(split__payment=payment, split__state=SplitPayment.State.COMPLETED)
+        .order_by()
+        .aggregate(amount=models.Sum("amount"), refunded=models.Sum(PART_REFUNDED))
+    )
+    return split_refund_status(payment_order_status(payment.state), **totals)
 
 
 # --- refunds ------------------------------------------------------------------------

@@ -37,6 +37,8 @@ def refund_snapshot(refund: RefundRequest) -> dict:
         "amount": refund.amount,
         "currency": refund.currency,
         "reason": refund.reason,
+        # A split-paid intent's refund: the parts it draws on (the card, gift cards, store credit).
+        "allocations": refund.allocations or [],
         "version": refund.version,
     }
 
@@ -109,13 +111,13 @@ def dispute_audit(dispute: Dispute, *, action: str, actor: str, before: dict | N
     insert_rows([_dispute_audit_entry(dispute, action=action, actor=actor, before=before, data=data)])
 
 
-def refund_emit(refund: RefundRequest, type: str, *, before: dict | None) -> None:
+def refund_emit(refund: RefundRequest, type: str, *, before: dict | None, extra: dict | None = None) -> None:
     event_emit(
         merchant_id=refund.merchant_id,
         type=type,
         payment_intent_id=refund.payment.public_id,
         correlation_id=refund.public_id,
-        data={"before": before, "after": refund_snapshot(refund)},
+        data={"before": before, "after": refund_snapshot(refund), **(extra or {})},
     )
 
 
@@ -129,8 +131,12 @@ def refund_transition_check(refund: RefundRequest, name: str) -> None:
         )
 
 
-def refund_transition(refund: RefundRequest, name: str, *, actor: str, user=None, data=None, **kwargs) -> RefundRequest:
-    """Runs the named @transition, saves, audits it, and tells the merchant when it is news.
+def refund_transition(
+    refund: RefundRequest, name: str, *, actor: str, user=None, data=None, announce: bool = True, **kwargs
+) -> RefundRequest:
+    """Runs the named @transition, saves, audits it, and tells the merchant when it is news
+    (unless `announce` is False: the caller emits the event itself once the rest of the
+    change it reports has landed).
 
     Raises InvalidStateTransition (409) when the refund's state does not allow it.
     """
@@ -154,7 +160,7 @@ def refund_transition(refund: RefundRequest, name: str, *, actor: str, user=None
     )
     if refund.state in REFUND_FINAL and from_state != refund.state:
         metrics.count(metrics.REFUNDS, outcome=refund.state)
-    if name in REFUND_EVENTS:
+    if name in REFUND_EVENTS and announce:
         refund_emit(refund, REFUND_EVENTS[name], before=before)
     return refund
 

@@ -30,11 +30,12 @@ from payments.services.refunds import (
 )
 from payments.wallet.refunds import split_refund_settle
 from payments.wallet.services import store_credit_grant
+from payments.wallet.split import payment_refund_status
 from refunds.exceptions import RefundCallInFlight
 from refunds.locks import lock_refund_and_payment
 from refunds.models import RefundRequest
 from refunds.selectors import refund_queryset
-from refunds.services.log import refund_log, refund_transition, refund_transition_check
+from refunds.services.log import refund_emit, refund_log, refund_snapshot, refund_transition, refund_transition_check
 from refunds.services.queue import queue_processing, queue_receipt
 from refunds.services.requests import refund_room_check
 from refunds.services.review import reviewer_check, staff_actor
@@ -129,8 +130,13 @@ def _complete(refund: RefundRequest, payment, *, gateway_reference: str, actor: 
     """PROCESSING → COMPLETED with every share landed, in the caller's transaction (the
     payment and refund locked): the card's share on the payment, a split's gift card and
     store credit shares back in their ledgers, or everything on the customer's store
-    credit. Then the shopper's receipt is queued."""
-    refund_transition(refund, "complete", actor=actor, gateway_reference=gateway_reference, at=timezone.now())
+    credit. Then the shopper's receipt is queued. refund.completed is emitted once every
+    share landed, with where the payment as a whole stands (`payment_status`: a split's
+    card refunded whole while a gift card part keeps money is partially_refunded)."""
+    before = refund_snapshot(refund)
+    refund_transition(
+        refund, "complete", actor=actor, gateway_reference=gateway_reference, at=timezone.now(), announce=False
+    )
     to_store_credit = refund.refund_to == RefundRequest.Destination.STORE_CREDIT
     if to_store_credit:
         # No money left the processor: the charge keeps what it captured (and the cash
@@ -172,6 +178,7 @@ def _complete(refund: RefundRequest, payment, *, gateway_reference: str, actor: 
             actor=actor,
             data={"account": account.public_id, "amount": refund.amount, "balance": account.balance},
         )
+    refund_emit(refund, "refund.completed", before=before, extra={"payment_status": payment_refund_status(payment)})
     if refund.receipt_email:
         queue_receipt(refund.pk)
 

@@ -55,3 +55,27 @@ def test_a_declined_card_leaves_the_gift_card_untouched(tab, shop):
     expect(page.get_by_role("heading", name="Your payment didn't go through")).to_be_visible()
     assert GiftCard.objects.get(pk=card.pk).current_balance == 2000
     assert not Order.objects.filter(session__public_id=session.public_id).exists()
+
+
+@pytest.mark.parametrize("tab_fixture", ["tab", "phone_tab"])
+def test_the_success_page_and_receipt_list_each_part_with_what_it_paid(request, tab_fixture, shop):
+    tab = request.getfixturevalue(tab_fixture)
+    card, code = _card(shop)
+    _, link = new_checkout(shop)
+    page = tab.page
+    to_payment(page, link)
+    _add_gift_card(page, code)
+    pay_with(page, "4242 4242 4242 4242")
+    expect(page.get_by_role("heading", name="Thank you! Your payment was successful")).to_be_visible()
+    # What each part paid, not the gift card's spent balance nor the order's total on the card.
+    expect(page.get_by_test_id("paid-with")).to_have_text(
+        [re.compile(rf"Gift card ···· {card.last4} · \$20\.00"), re.compile(r"Visa •••• 4242 · \$43\.60")]
+    )
+    expect(page.locator(".totals__row--wallet")).to_contain_text("−$20.00")
+    expect(page.get_by_test_id("summary-amount-due")).to_contain_text("Paid by card")
+    tab.snap(f"gift-card-split-success-{tab_fixture}")
+    page.get_by_role("link", name="View receipt").click()
+    expect(page.get_by_test_id("receipt-paid-with")).to_have_text(
+        [f"Gift card ···· {card.last4} · $20.00", "Visa •••• 4242 · $43.60"]
+    )
+    tab.snap(f"gift-card-split-receipt-{tab_fixture}")

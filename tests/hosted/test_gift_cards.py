@@ -82,3 +82,20 @@ def test_an_order_the_gift_card_covers_completes_without_a_card(browser, shop_ap
     order = Order.objects.get(session=checkout_session)
     assert _balance(card) == 100_000 - order.amount
     assert CheckoutSession.objects.get(pk=checkout_session.pk).status == "completed"
+
+
+def test_the_success_page_lists_the_gift_card_and_the_card_with_what_each_paid(browser, shop_api, checkout_session):
+    standard, _ = shop_api.rates
+    ready_to_pay(browser, checkout_session, standard)
+    card = issue(shop_api, 2000)
+    _wallet(browser, checkout_session, action="apply", code=card["code"])
+    total = CheckoutSession.objects.get(pk=checkout_session.pk).current_calculation.grand_total
+    by_card = f"${(total - 2000) / 100:.2f}"
+    paid = pay(browser, checkout_session)
+    page = browser.get(paid["Location"], follow=True)
+    shown = text(page)
+    # The gift card's own part, not its spent live balance; the card for its part, not the total.
+    assert f"Gift card ···· {card['last4']} −$20.00" in shown and "−$0.00" not in shown
+    assert f"Paid by card {by_card}" in shown
+    assert f"Gift card ···· {card['last4']} · $20.00" in shown
+    assert f"Visa •••• 4242 · {by_card}" in shown
