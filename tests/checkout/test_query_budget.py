@@ -41,7 +41,7 @@ BUDGET = {
     # The payment steps: bench/README.md says where their queries go.
     "payment_intent": 8,
     "tokenize": 3,
-    "confirm": 22,
+    "confirm": 20,
     "finalize": 14,
 }
 SIMULATOR_BUDGET = {"tokenize": 1, "confirm": 5}
