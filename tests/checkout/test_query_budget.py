@@ -42,7 +42,7 @@ BUDGET = {
     "payment_intent": 8,
     "tokenize": 3,
     "confirm": 20,
-    "finalize": 14,
+    "finalize": 10,
 }
 SIMULATOR_BUDGET = {"tokenize": 1, "confirm": 5}
 # Ours per checkout: the gateway event's processing and the shopper's confirmation e-mail.
