@@ -21,6 +21,7 @@ from checkout.services.lifecycle import (
     session_failure_mark,
     session_touch,
     session_transition,
+    session_writes,
     timeline_record,
 )
 from core.exceptions import Conflict, DomainError, NotFound
@@ -142,16 +143,18 @@ def session_payment_intent_create(
     """
     with transaction.atomic(durable=True):
         session = lock_session_to_pay(merchant_id=merchant_id, checkout_id=checkout_id)
-        return session_payment_intent_create_locked(
-            session,
-            actor=actor,
-            capture_mode=capture_mode,
-            return_url=return_url,
-            metadata=metadata,
-            expected_amount=expected_amount,
-            expected_currency=expected_currency,
-            method_types=method_types,
-        )
+        # The intent's log row, the session's timeline and their audit rows in one statement.
+        with session_writes(session):
+            return session_payment_intent_create_locked(
+                session,
+                actor=actor,
+                capture_mode=capture_mode,
+                return_url=return_url,
+                metadata=metadata,
+                expected_amount=expected_amount,
+                expected_currency=expected_currency,
+                method_types=method_types,
+            )
 
 
 def session_payment_intent_create_locked(

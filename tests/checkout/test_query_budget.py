@@ -39,7 +39,7 @@ BUDGET = {
     "select_shipping": 5,
     "calculate": 5,
     # The payment steps: bench/README.md says where their queries go.
-    "payment_intent": 8,
+    "payment_intent": 7,
     "tokenize": 3,
     "confirm": 20,
     "finalize": 10,
