@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core import metrics
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, NotFound
-from core.rows import insert_rows
+from core.rows import insert_rows, rows_write
 from fraud import geo, hooks
 from fraud.cached import active_rules, fraud_profile, list_hits
 from fraud.kyc import kyc_check
@@ -434,8 +434,11 @@ def _assess(facts: Facts, *, paying: bool, actor: str) -> FraudAssessment:
     {Status.ALLOWED: assessment.allow, Status.IN_REVIEW: assessment.hold_for_review, Status.BLOCKED: assessment.block}[
         status
     ]()
-    # The assessment and its audit row in one statement (nothing saves this instance again).
-    insert_rows([assessment], [_audit_entry(assessment, f"decision.{assessment.status}", actor=actor, before=None)])
+    # The assessment and its audit row in one statement (nothing saves this instance again);
+    # with the payment's other rows when nothing here needs its id (no alert refers to it).
+    alerting = paying and status in (Status.BLOCKED, Status.IN_REVIEW)
+    write = insert_rows if alerting else rows_write
+    write([assessment], [_audit_entry(assessment, f"decision.{assessment.status}", actor=actor, before=None)])
     if paying and status == Status.BLOCKED:
         _alert(assessment, FraudAlert.Kind.BLOCKED, f"Payment blocked (score {score}).")
     elif paying and status == Status.IN_REVIEW:

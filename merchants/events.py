@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.logs import current_request_id
-from core.rows import insert_rows
+from core.rows import rows_write
 from merchants.models import Event
 
 # Registered by the webhook delivery code; kept as a registry so this module stays the
@@ -63,7 +63,9 @@ def event_emit(
 def events_emit(events: list[dict], *, with_rows=()) -> list[Event]:
     """Writes several outbox rows (keyword sets as for event_emit) in one INSERT.
     `with_rows`: other unsaved rows of the same change (lists per model: a timeline, its
-    audit rows), written in that same statement (core.rows.insert_rows)."""
+    audit rows), written in that same statement (core.rows.insert_rows). Inside a
+    core.rows.rows_held block they go with the block's rows, at its end (their ids, and
+    the delivery they schedule, come then)."""
     now = timezone.now()
     request_id = current_request_id()
     rows, wanted = [], []
@@ -85,10 +87,13 @@ def events_emit(events: list[dict], *, with_rows=()) -> list[Event]:
             row.dispatched_at = now
         rows.append(row)
         wanted.append(handlers)
-    insert_rows(*with_rows, rows)
-    for row, handlers in zip(rows, wanted, strict=True):
-        for handler in handlers:
-            _after_commit(handler, row.pk)
+
+    def schedule():
+        for row, handlers in zip(rows, wanted, strict=True):
+            for handler in handlers:
+                _after_commit(handler, row.pk)
+
+    rows_write(*with_rows, rows, then=schedule)
     return rows
 
 

@@ -152,6 +152,9 @@ class Payability:
     payable: bool
     code: str = ""
     message: str = ""
+    # What the payable's owner read of the payer with its lock (as its risk-facts provider
+    # answers: email, countries, locale), so a confirm's scoring need not ask again.
+    facts: dict | None = None
 
 
 PAYABLE = Payability(payable=True)
@@ -175,14 +178,18 @@ def unregister_payable_check(check) -> None:
 
 
 def payable_check(*, merchant_id: int, reference: str, payment_intent_id: str | None) -> Payability:
-    """Asks every owner; the first that refuses decides. No reference: nobody owns it."""
+    """Asks every owner; the first that refuses decides. No reference: nobody owns it.
+    A payable verdict carries the payer's facts its owner read (None: not read)."""
     if not reference:
         return PAYABLE
+    facts = None
     for check in list(_payable_checks):
         verdict = check(merchant_id=merchant_id, reference=reference, payment_intent_id=payment_intent_id)
         if verdict is not None and not verdict.payable:
             return verdict
-    return PAYABLE
+        if verdict is not None and verdict.facts is not None:
+            facts = {**(facts or {}), **_known(verdict.facts)}
+    return PAYABLE if facts is None else Payability(payable=True, facts=facts)
 
 
 _refund_reservations = []
@@ -289,16 +296,14 @@ def register_risk_facts_provider(provider):
     return provider
 
 
+def _known(facts: dict) -> dict:
+    return {key: value for key, value in facts.items() if value}
+
+
 def risk_facts_for(*, merchant_id: int, reference: str) -> dict:
     facts = {}
     for provider in list(_risk_facts_providers):
-        facts.update(
-            {
-                key: value
-                for key, value in (provider(merchant_id=merchant_id, reference=reference) or {}).items()
-                if value
-            }
-        )
+        facts.update(_known(provider(merchant_id=merchant_id, reference=reference) or {}))
     return facts
 
 

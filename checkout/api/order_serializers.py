@@ -168,6 +168,8 @@ class OrderSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField(), allow_null=True))
     def get_installments(self, order):
+        if getattr(order, "installments_known_none", False):
+            return None  # finalize knew: its intent could not be paid by a plan
         return installments_for_payment_intent(merchant_id=order.merchant_id, payment_intent_id=order.payment_intent_id)
 
     @extend_schema_field(ReceiptSerializer)

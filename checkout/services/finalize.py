@@ -50,7 +50,9 @@ from checkout.services.pricing import promotion_redeem
 from checkout.services.wallet import session_wallet_pays
 from core import metrics
 from core.exceptions import Conflict, DomainError, InvalidStateTransition, ServiceUnavailable
+from core.rows import rows_write
 from merchants.events import event_emit
+from payments.bnpl.selectors import payment_may_have_installments
 from payments.exceptions import ReviewPending
 from payments.selectors import (
     payment_is_held,
@@ -233,6 +235,8 @@ def _finalize_locked(session: CheckoutSession, *, actor: str, order_service_hint
             payments=paid_with,
             order_service_hint=order_service_hint or {},
         )
+        # An intent that does not accept pay-later has no plan: its answer reads no schedule.
+        order.installments_known_none = payment is None or not payment_may_have_installments(payment)
         session_rows_add(session, order)
         timeline_record(
             session,
@@ -308,22 +312,24 @@ def _commit_stock(session: CheckoutSession, *, actor: str, now) -> str:
             explain="; ".join(f"{c.sku}: requested {c.requested}, available {c.available}" for c in short),
             extra={"lines": lines},
         )
-    reservation = Reservation.objects.create(
-        merchant_id=session.merchant_id, session=session, provider=provider.name, expires_at=now
-    )
-    ReservationLine.objects.bulk_create(
+    # Made and committed in this one transaction, under the stock locks the check took:
+    # nobody ever sees it active, so it is written committed (one INSERT, not two writes).
+    reservation = Reservation(merchant_id=session.merchant_id, session=session, provider=provider.name, expires_at=now)
+    reservation.commit()
+    reservation.save()
+    # Its lines go with the change's other rows (in session_writes, at the end of the block).
+    rows_write(
         [ReservationLine(reservation=reservation, sku=c.sku, quantity=c.requested, tracked=c.tracked) for c in checks]
     )
     allocations = reservation_allocate(session, reservation, now=now)
-    provider.commit(
-        merchant_id=session.merchant_id,
-        quantities={c.sku: c.requested for c in checks},
-        reference=reservation.public_id,
-        actor=actor,
-    )
+    # Only what the provider counts leaves its stock: an untracked SKU has nothing to take
+    # (and a cart of untracked SKUs needs no second look at the stock rows).
+    counted = {c.sku: c.requested for c in checks if c.tracked}
+    if counted:
+        provider.commit(
+            merchant_id=session.merchant_id, quantities=counted, reference=reservation.public_id, actor=actor
+        )
     reservation_allocations_commit(reservation, allocations=allocations)  # the new hold's: all it has
-    reservation.commit()
-    reservation.save()
     session.reservation_id = reservation.public_id  # saved with the completion
     timeline_record(
         session,

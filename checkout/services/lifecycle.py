@@ -5,9 +5,10 @@ helpers save, append to the timeline and emit the merchant's event in that trans
 
 Inside `session_writes(session)` they hold their writes back to the end of the block:
 the session is saved once, and every row of the change (timeline, audit trail, outbox,
-and rows the service adds with `session_rows_add`) goes in one statement. A request
-that moves a fresh session to collecting and records its own change then costs one
-UPDATE and one INSERT, not two of each.
+and rows the service adds with `session_rows_add`) goes in one statement (core.rows'
+`rows_held`, which the payment services use too). A request that moves a fresh session
+to collecting and records its own change then costs one UPDATE and one INSERT, not two
+of each.
 """
 
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from django_fsm import can_proceed
 from checkout.failures import FAILURE_STATUSES, default_reason
 from checkout.models import CheckoutSession, SessionEvent
 from core.exceptions import InvalidStateTransition
-from core.rows import insert_rows
+from core.rows import rows_held, rows_write
 from merchants.audit.services import audit_entry
 from merchants.events import events_emit
 
@@ -58,42 +59,34 @@ def session_snapshot(session: CheckoutSession) -> dict:
 class _Writes:
     def __init__(self):
         self.save = False
-        self.rows: dict = {}  # model -> unsaved instances, in the order they came
-        self.events: list[dict] = []
 
 
 @contextmanager
 def session_writes(session: CheckoutSession):
-    """Holds back the session's saves and its rows until the block ends, then writes the
-    rows in one statement and the session in one UPDATE. Use inside the transaction and
-    after the lock, where nothing reads the session's rows back from the database before
-    the end. On an exception nothing is written (the transaction rolls back anyway).
-    Nested blocks join the outer one."""
+    """Holds back the session's saves and the change's rows until the block ends, then
+    writes the rows in one statement and the session in one UPDATE. Use inside the
+    transaction and after the lock, where nothing reads the change's rows back from the
+    database before the end. On an exception nothing is written (the transaction rolls
+    back anyway). Nested blocks join the outer one."""
     if getattr(session, "_writes", None) is not None:
         yield session
         return
     writes = session._writes = _Writes()
     try:
-        yield session
+        with rows_held():
+            yield session
     finally:
         session._writes = None
-    if writes.events:
-        events_emit(writes.events, with_rows=list(writes.rows.values()))
-    else:
-        insert_rows(*writes.rows.values())
     if writes.save:
-        session.save()
+        # After the rows (a new calculation needs its id first): at once, or after an
+        # enclosing block's rows when this one joined it.
+        rows_write(then=session.save)
 
 
 def session_rows_add(session: CheckoutSession, *rows) -> None:
     """Writes new rows of the session's change (lines, an address, a calculation): with
     the block's other rows inside `session_writes`, else now."""
-    writes = getattr(session, "_writes", None)
-    if writes is None:
-        insert_rows(*([row] for row in rows))
-        return
-    for row in rows:
-        writes.rows.setdefault(row.__class__, []).append(row)
+    rows_write(*([row] for row in rows))
 
 
 def _session_save(session: CheckoutSession) -> None:
@@ -105,12 +98,9 @@ def _session_save(session: CheckoutSession) -> None:
 
 
 def session_event_emit(session: CheckoutSession, **spec) -> None:
-    """The merchant's event of a session change (merchants.events.event_emit's keywords)."""
-    writes = getattr(session, "_writes", None)
-    if writes is None:
-        events_emit([spec])
-    else:
-        writes.events.append(spec)
+    """The merchant's event of a session change (merchants.events.event_emit's keywords),
+    written with the block's rows inside `session_writes`."""
+    events_emit([spec])
 
 
 def timeline_record(
@@ -143,12 +133,7 @@ def timeline_record(
         after=after,
         data=data,
     )
-    writes = getattr(session, "_writes", None)
-    if writes is None:
-        insert_rows([event], [entry])
-    else:
-        writes.rows.setdefault(SessionEvent, []).append(event)
-        writes.rows.setdefault(entry.__class__, []).append(entry)
+    rows_write([event], [entry])
     return event
 
 

@@ -8,20 +8,20 @@ in CheckoutConfig.ready() (`session_payment_notice`).
 import logging
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 
 from checkout.failures import PAYMENT_DECLINED, reason_for_payment_failure
 from checkout.inventory_selectors import session_hold_is_partial
-from checkout.locks import lock_session, lock_session_to_pay
+from checkout.locks import lock_session, lock_session_payer, lock_session_to_pay
 from checkout.models import Address, CheckoutSession, SessionEvent
 from checkout.models.session import TERMINAL
-from checkout.selectors import session_address, session_seen
+from checkout.selectors import PAYER_FACTS, payer_facts, session_address, session_seen
 from checkout.services.inventory import session_holds_keep_until, session_holds_release
 from checkout.services.lifecycle import (
     session_failure_clear,
     session_failure_mark,
     session_touch,
     session_transition,
+    session_writes,
     timeline_record,
 )
 from core.exceptions import Conflict, DomainError, NotFound
@@ -55,7 +55,7 @@ def session_payable_check(*, merchant_id: int, reference: str, payment_intent_id
     session's current intent, while it is in payment_processing.
     """
     try:
-        session = lock_session(merchant_id=merchant_id, checkout_id=reference)
+        session = lock_session_payer(merchant_id=merchant_id, checkout_id=reference)
     except NotFound:
         return None
     session_seen(session)
@@ -64,7 +64,9 @@ def session_payable_check(*, merchant_id: int, reference: str, payment_intent_id
     else:
         payable = session.status == Status.PAYMENT_PROCESSING and session.payment_intent_id == payment_intent_id
     if payable:
-        return hooks.PAYABLE
+        # Read with the lock, and a session being paid no longer changes them: the
+        # confirm's fraud scoring takes them from here instead of reading the session again.
+        return hooks.Payability(payable=True, facts=payer_facts(session))
     return hooks.Payability(payable=False, code=NOT_PAYABLE, message=_not_payable_message(session))
 
 
@@ -141,16 +143,18 @@ def session_payment_intent_create(
     """
     with transaction.atomic(durable=True):
         session = lock_session_to_pay(merchant_id=merchant_id, checkout_id=checkout_id)
-        return session_payment_intent_create_locked(
-            session,
-            actor=actor,
-            capture_mode=capture_mode,
-            return_url=return_url,
-            metadata=metadata,
-            expected_amount=expected_amount,
-            expected_currency=expected_currency,
-            method_types=method_types,
-        )
+        # The intent's log row, the session's timeline and their audit rows in one statement.
+        with session_writes(session):
+            return session_payment_intent_create_locked(
+                session,
+                actor=actor,
+                capture_mode=capture_mode,
+                return_url=return_url,
+                metadata=metadata,
+                expected_amount=expected_amount,
+                expected_currency=expected_currency,
+                method_types=method_types,
+            )
 
 
 def session_payment_intent_create_locked(
@@ -377,23 +381,11 @@ def _payment_pk(notice: hooks.PaymentNotice) -> int | None:
 def session_risk_facts(*, merchant_id: int, reference: str) -> dict:
     """Payments' risk-facts provider: what the session (the payment's reference) knows of
     the payer, for fraud scoring, and the shopper's locale (for the payment's emails).
-    Reads only; runs inside the confirm's claim."""
-
-    def country(kind):
-        return Subquery(Address.objects.filter(session=OuterRef("pk"), kind=kind).values("country")[:1])
-
-    # One statement: the e-mail, the locale and both countries.
+    Reads only, in one statement."""
     facts = (
         CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=reference)
-        .annotate(billing_country=country(Address.Kind.BILLING), shipping_country=country(Address.Kind.SHIPPING))
+        .annotate(**PAYER_FACTS)
         .values("customer_email", "locale", "billing_country", "shipping_country")
         .first()
     )
-    if facts is None:
-        return {}
-    return {
-        "email": facts["customer_email"],
-        "billing_country": facts["billing_country"] or "",
-        "shipping_country": facts["shipping_country"] or "",
-        "locale": facts["locale"],
-    }
+    return {} if facts is None else payer_facts(facts)

@@ -11,11 +11,14 @@ from datetime import date
 
 from django.utils import timezone
 
+from core.rows import SkipExisting, insert_rows, rows_are_held, rows_write
 from ledger.models import BalanceTransaction
 from ledger.pricing import add_business_days, card_fee, pricing_for
 from payments import hooks
 
 Type = BalanceTransaction.Type
+# The unique constraint a replay of a movement meets (balance_txn_key_unique).
+_KEY = ("merchant", "key")
 
 # A movement's kind → (type, source, cash, priced how)
 _KINDS = {
@@ -70,19 +73,19 @@ def balance_transaction_record(
     """Appends one balance transaction in the caller's open transaction.
 
     `amount` is signed from the merchant's side (money in positive); `fee` None prices it
-    from the merchant's pricing. Returns the row already recorded under `key` when there
-    is one (the caller's lock on what moved the money makes check-then-insert safe; the
-    unique constraint backs it). Returns None for a movement of nothing at no cost.
+    from the merchant's pricing. A `key` already recorded writes nothing (the INSERT skips
+    it: ON CONFLICT on the merchant's unique key, so neither a replay nor a concurrent
+    writer makes a second row) and returns the row recorded under it. Returns None for a
+    movement of nothing at no cost. Inside a core.rows.rows_held block (the payment's
+    record of a capture) the row goes with the block's other rows at its end, and the
+    unsaved instance is returned.
     """
-    existing = BalanceTransaction.objects.filter(merchant_id=merchant_id, key=key).first()
-    if existing is not None:
-        return existing
     if fee is None:
         fee = _fee(type, merchant_id, amount) if cash else 0
     if amount == 0 and fee == 0:
         return None
     today = timezone.localdate()
-    return BalanceTransaction.objects.create(
+    row = BalanceTransaction(
         merchant_id=merchant_id,
         type=type,
         amount=amount,
@@ -100,6 +103,13 @@ def balance_transaction_record(
         gateway_reference=gateway_reference,
         description=description[:200],
     )
+    if rows_are_held():
+        rows_write(SkipExisting([row], unique=_KEY))
+        return row
+    insert_rows(SkipExisting([row], unique=_KEY))
+    if row.pk is None:
+        return BalanceTransaction.objects.filter(merchant_id=merchant_id, key=key).first()
+    return row
 
 
 def installment_record(

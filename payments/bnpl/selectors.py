@@ -4,6 +4,7 @@ from core.exceptions import NotFound
 from payments.bnpl import plans
 from payments.bnpl.models import BNPLApplication, Installment, InstallmentPlan
 from payments.bnpl.providers.simulator import PROVIDERS
+from payments.selectors import intent_method_types
 
 METHOD_TYPE = "buy_now_pay_later"
 # Why a pay-later intent waits in requires_action: the shopper finishes at the provider.
@@ -104,6 +105,13 @@ def installment_as_dict(installment: Installment) -> dict:
         "last_decline_code": installment.last_decline_code or None,
         "payment_intent_id": charge.public_id if charge else None,
     }
+
+
+def payment_may_have_installments(payment) -> bool:
+    """Whether a plan can pay this intent: only one that accepts buy now, pay later (the
+    confirm refuses a method an intent does not accept), so a card-only intent's order
+    needs no read of a schedule."""
+    return METHOD_TYPE in intent_method_types(payment.method_types)
 
 
 def installments_for_payment_intent(*, merchant_id: int, payment_intent_id: str) -> list[dict] | None:

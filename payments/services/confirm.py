@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import DomainError, InvalidStateTransition, NotFound
+from core.rows import rows_held
 from fraud.selectors import review_is_open
 from fraud.services import BLOCK as FRAUD_BLOCK
 from fraud.services import REVIEW as FRAUD_REVIEW
@@ -68,11 +69,15 @@ def redirect_return_url(payment: PaymentTransaction) -> str:
     return f"{settings.PUBLIC_BASE_URL}/v1/checkout/redirect/return?{urlencode(query)}"
 
 
-def _fraud_assess(payment: PaymentTransaction, attempt: PaymentAttempt, *, ip: str, device_fingerprint: str, actor):
+def _fraud_assess(
+    payment: PaymentTransaction, attempt: PaymentAttempt, *, ip: str, device_fingerprint: str, actor, facts=None
+):
     """Scores the attempt under the payment's lock (the claim's transaction), so the
     assessment, its alert and the attempt commit together. Facts only: the card's
-    fingerprint, the IP and device, and what the apps above know of the payer."""
-    facts = hooks.risk_facts_for(merchant_id=payment.merchant_id, reference=payment.reference)
+    fingerprint, the IP and device, and what the apps above know of the payer (`facts`,
+    when the payable check read them with its lock)."""
+    if facts is None:
+        facts = hooks.risk_facts_for(merchant_id=payment.merchant_id, reference=payment.reference)
     decision = payment_assess(
         merchant_id=payment.merchant_id,
         amount=payment.amount,
@@ -134,7 +139,8 @@ def _confirm_claim(
     reference=None,
     split_check=False,
 ) -> _Claim:
-    with transaction.atomic(durable=True):
+    # Its log, audit, assessment and outbox rows go in one statement at the end.
+    with transaction.atomic(durable=True), rows_held():
         # The payable's owner locks its row first (house order: session → payment) and
         # says whether it may still be paid; the lock holds until the claim commits, so
         # it cannot start closing in between: either it sees our attempt, or we its close.
@@ -196,7 +202,9 @@ def _confirm_claim(
                     payment, type="fraud.skipped", actor=actor, attempt=attempt, data={"why": "merchant_initiated"}
                 )
                 return _Claim(payment.pk, attempt.pk, attempt=attempt)
-            decision = _fraud_assess(payment, attempt, ip=ip, device_fingerprint=device_fingerprint, actor=actor)
+            decision = _fraud_assess(
+                payment, attempt, ip=ip, device_fingerprint=device_fingerprint, actor=actor, facts=verdict.facts
+            )
             if decision.action == FRAUD_BLOCK:
                 _fraud_block(payment, attempt, decision, actor=actor)
                 return _Claim(payment.pk)
@@ -238,8 +246,9 @@ def _reread(attempt: PaymentAttempt) -> PaymentAttempt:
 def _record_answer(
     *, attempt_pk: int, result: base.GatewayResult, duration_ms: int, actor: str, payment_pk: int | None = None
 ) -> PaymentTransaction:
-    """Records the gateway's answer under the payment's lock; returns the payment as committed."""
-    with transaction.atomic(durable=True):
+    """Records the gateway's answer under the payment's lock; returns the payment as committed.
+    Its log, audit, ledger and outbox rows go in one statement at the end."""
+    with transaction.atomic(durable=True), rows_held():
         if payment_pk is None:
             payment_pk = PaymentAttempt.objects.filter(pk=attempt_pk).values_list("transaction_id", flat=True).get()
         payment = lock_payment_by_pk(payment_pk)
@@ -270,7 +279,7 @@ def _record_answer(
 
 def _record_no_answer(*, attempt_pk: int, error: Exception, duration_ms: int, actor: str) -> bool:
     """Marks the attempt `unknown`; returns False when a webhook has settled it meanwhile."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=True), rows_held():
         attempt = PaymentAttempt.objects.get(pk=attempt_pk)
         payment = lock_payment_by_pk(attempt.transaction_id)
         attempt = _reread(attempt)

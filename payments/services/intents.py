@@ -49,7 +49,10 @@ def payment_intent_create(
     capture_mode = capture_mode or merchant.capture_mode
     if capture_mode not in PaymentTransaction.CaptureMode.values:
         raise DomainError("capture_mode must be automatic or manual.", param="capture_mode")
-    with transaction.atomic():
+    # Called by the payable's owner inside its own transaction (payable_checked), no
+    # savepoint: a failure here fails that transaction anyway, and the intent's log rows
+    # can then wait for the end of the owner's block with its own (core.rows.rows_held).
+    with transaction.atomic(savepoint=not payable_checked):
         if not payable_checked:
             verdict = hooks.payable_check(merchant_id=merchant_id, reference=reference, payment_intent_id=None)
             if not verdict.payable:

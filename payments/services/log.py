@@ -8,7 +8,7 @@ that same transaction.
 from django_fsm import can_proceed
 
 from core.exceptions import InvalidStateTransition
-from core.rows import insert_rows
+from core.rows import rows_write
 from merchants.audit.services import audit_entry
 from merchants.events import event_emit
 from payments import hooks
@@ -70,7 +70,8 @@ def payment_log(
 ) -> PaymentEvent:
     """Appends to the payment's event log. With `audit` (the action's name), the audit
     row of the change (`before`, and the payment as it is now after; `audit_data` when it
-    should say other than `data`) is written in the same statement."""
+    should say other than `data`) is written in the same statement. Inside a
+    core.rows.rows_held block (the confirm's claim and record) both wait for its end."""
     event = PaymentEvent(
         transaction=payment,
         attempt=attempt,
@@ -84,7 +85,7 @@ def payment_log(
     if audit:
         audit_data = data if audit_data is None else audit_data
         entries.append(_payment_audit_entry(payment, action=audit, actor=actor, before=before, data=audit_data))
-    insert_rows([event], entries)
+    rows_write([event], entries)
     return event
 
 
@@ -104,7 +105,7 @@ def _payment_audit_entry(payment: PaymentTransaction, *, action: str, actor: str
 def payment_audit(payment: PaymentTransaction, *, action: str, actor: str, before: dict | None, data=None) -> dict:
     """Writes the audit row of a payment's change; returns the `after` snapshot it used."""
     entry = _payment_audit_entry(payment, action=action, actor=actor, before=before, data=data)
-    insert_rows([entry])
+    rows_write([entry])
     return entry.after
 
 

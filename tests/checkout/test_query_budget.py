@@ -39,10 +39,10 @@ BUDGET = {
     "select_shipping": 5,
     "calculate": 5,
     # The payment steps: bench/README.md says where their queries go.
-    "payment_intent": 8,
+    "payment_intent": 7,
     "tokenize": 3,
-    "confirm": 28,
-    "finalize": 14,
+    "confirm": 20,
+    "finalize": 10,
 }
 SIMULATOR_BUDGET = {"tokenize": 1, "confirm": 5}
 # Ours per checkout: the gateway event's processing and the shopper's confirmation e-mail.

@@ -127,6 +127,26 @@ def test_a_redelivered_movement_records_nothing_twice(api):
     assert BalanceTransaction.objects.count() == 1
 
 
+def test_a_key_recorded_again_writes_nothing_and_answers_the_row_recorded_under_it(api):
+    from django.test.utils import CaptureQueriesContext
+
+    from ledger.services import balance_transaction_record
+
+    def record(amount):
+        return balance_transaction_record(
+            merchant_id=api.merchant.pk, type="adjustment", amount=amount, currency="USD", key="adjustment:1",
+            source_type="adjustment", source_id="adj_1", fee=0,
+        )  # fmt: skip
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as first_queries:
+        first = record(700)
+    assert len(first_queries.captured_queries) == 1  # the key's check is the INSERT's own
+    with transaction.atomic():
+        again = record(900)
+    assert again.pk == first.pk and again.amount == 700
+    assert list(BalanceTransaction.objects.values_list("key", "amount")) == [("adjustment:1", 700)]
+
+
 def test_rows_are_append_only(api):
     captured_intent(api)
     txn = BalanceTransaction.objects.get()
@@ -148,7 +168,9 @@ def test_a_failed_movement_leaves_no_row_and_no_state(api, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("ledger down")
 
-    monkeypatch.setattr("ledger.services.balance.BalanceTransaction.objects.create", broken)
+    # The row is written with the payment's other rows (held) or on its own: both fail.
+    monkeypatch.setattr("ledger.services.balance.rows_write", broken)
+    monkeypatch.setattr("ledger.services.balance.insert_rows", broken)
     _, intent = paid_intent(api)
     with pytest.raises(RuntimeError):
         confirm(api, intent["id"])
