@@ -206,6 +206,14 @@ def _clone(failed: SplitPayment) -> SplitPayment:
     return split
 
 
+def _parts_still_fit(failed: SplitPayment, payment: PaymentTransaction) -> bool:
+    """Whether a failed split may be run again for its intent: its own card part still
+    asks what the intent asks. A wallet change after the failure either set new parts (a
+    newer split) or, with no balances left, resized the intent alone."""
+    own = failed.parts.filter(payment_id=payment.pk).values_list("amount", flat=True).first()
+    return own == payment.amount
+
+
 def _claim(*, merchant_id: int, payment_intent_id: str, actor: str) -> SplitPayment | None:
     with transaction.atomic():
         reference = (
@@ -227,6 +235,10 @@ def _claim(*, merchant_id: int, payment_intent_id: str, actor: str) -> SplitPaym
         split = lock_split(split.pk)
         if split.state == SplitPayment.State.FAILED:
             if payment.state not in (State.PENDING, State.FAILED):
+                return None
+            if not _parts_still_fit(split, payment):
+                # The balances were taken off after the failure and the intent resized to
+                # the whole amount: it is paid alone now, never with the old parts again.
                 return None
             split = _clone(split)
             payment_log(payment, type="split.retried", actor=actor, data={"split_payment": split.public_id})
