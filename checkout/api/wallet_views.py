@@ -11,6 +11,7 @@ from core.api.actors import actor_for
 from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
 from core.api.serializers import StrictSerializer
 from core.api.views import ApiView
+from payments.wallet.api import code_guesser
 
 TAGS = ["Gift cards & wallet"]
 
@@ -67,7 +68,7 @@ class SessionApplyGiftCardApi(ApiView):
             checkout_id=checkout_id,
             code=serializer.validated_data["code"],
             actor=actor_for(request),
-            ip=request.META.get("REMOTE_ADDR", ""),
+            **code_guesser(request),
         )
         return Response(body)
 

@@ -80,7 +80,9 @@ def split_payment_prepare(*, merchant_id: int, payment_intent_id: str, balance_p
     return split
 
 
-def _allocation_parts(*, merchant_id: int, currency: str, allocations, ip: str, scope: str) -> list[dict]:
+def _allocation_parts(
+    *, merchant_id: int, currency: str, allocations, credential: str, ip: str, scope: str
+) -> list[dict]:
     if not isinstance(allocations, list) or not 1 <= len(allocations) <= 10:
         raise SplitInvalid("allocations must be a list of 1 to 10 parts.", param="allocations")
     parts = []
@@ -93,7 +95,9 @@ def _allocation_parts(*, merchant_id: int, currency: str, allocations, ip: str, 
             raise SplitInvalid("amount must be a positive integer in minor units.", param=f"{param}.amount")
         kind = item.get("type")
         if kind == Kind.GIFT_CARD:
-            card = gift_card_lookup(merchant_id=merchant_id, code=item.get("code"), ip=ip, scope=scope)
+            card = gift_card_lookup(
+                merchant_id=merchant_id, code=item.get("code"), credential=credential, ip=ip, scope=scope
+            )
             gift_card_check_usable(card, currency=currency, amount=amount)
             parts.append({"kind": Kind.GIFT_CARD, "gift_card": card, "amount": amount})
         elif kind == Kind.STORE_CREDIT:
@@ -127,7 +131,7 @@ def _allocation_parts(*, merchant_id: int, currency: str, allocations, ip: str, 
 
 
 def payment_intent_split(
-    *, merchant_id: int, payment_intent_id: str, allocations, actor: str, ip: str = ""
+    *, merchant_id: int, payment_intent_id: str, allocations, actor: str, credential: str = "", ip: str = ""
 ) -> SplitPayment:
     """Sets the intent's parts explicitly. They must add up to the amount due: the intent's
     amount plus any balance parts already set on it. The last card part becomes the
@@ -142,8 +146,14 @@ def payment_intent_split(
         if split is not None and split.state != SplitPayment.State.PENDING:
             raise InvalidStateTransition(f"The split payment is {split.state}; it cannot be changed.")
         due = split.amount if split is not None else payment.amount
+        # Guesses through the split count against the session the intent pays, as apply's do.
         parts = _allocation_parts(
-            merchant_id=merchant_id, currency=payment.currency, allocations=allocations, ip=ip, scope=payment.public_id
+            merchant_id=merchant_id,
+            currency=payment.currency,
+            allocations=allocations,
+            credential=credential,
+            ip=ip,
+            scope=payment.reference or payment.public_id,
         )
         total = sum(part["amount"] for part in parts)
         if total != due:
