@@ -1,11 +1,16 @@
 """Gift card, store credit and split endpoints: parse, call one service, render."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
-from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.schema import (
+    CODE_GUESSING_LIMITED_RESPONSE,
+    ERROR_RESPONSES,
+    IDEMPOTENCY_KEY_HEADER,
+    MUTATION_ERROR_RESPONSES,
+)
 from core.api.serializers import StrictSerializer
 from core.api.views import ApiView
 from core.client_ip import client_ip
@@ -199,7 +204,14 @@ class PaymentIntentSplitApi(IntentApi):
         tags=["Payments"],
         request=SplitRequestSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={200: SplitPaymentSerializer, **MUTATION_ERROR_RESPONSES},
+        responses={
+            200: SplitPaymentSerializer,
+            **MUTATION_ERROR_RESPONSES,
+            402: OpenApiResponse(
+                description="insufficient_balance: a gift card or store credit holds less than its part"
+            ),
+            **CODE_GUESSING_LIMITED_RESPONSE,
+        },
         examples=[
             OpenApiExample(
                 "Gift card and card",
