@@ -76,3 +76,59 @@ def test_bulk_issue_from_a_csv_answers_the_codes_once_all_or_nothing(api):
     assert refused.status_code == 200 and "Line 3" in refused.content.decode()
     assert GiftCard.objects.count() == 2  # the good row of the bad file was not issued either
     assert_ledgers_balance()
+
+
+def test_filters_by_status_as_the_api_reads_it_and_by_balance_and_searches_a_balance(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fresh, spent, lapsing = issue(api, 2500), issue(api, 700), issue(api, 300)
+    GiftCard.objects.filter(public_id=lapsing["id"]).update(expires_at=timezone.now() - timedelta(days=1))
+    card = GiftCard.objects.get(public_id=spent["id"])
+    from payments.wallet.services import gift_card_adjust
+
+    gift_card_adjust(merchant_id=api.merchant.pk, gift_card_id=card.public_id, amount=-700, actor="test", note="spent")
+    staff = login(superuser=True)
+    url = "/admin/payments/giftcard/"
+
+    def listed(**query):
+        body = staff.get(url, query).content.decode()
+        return {c["id"] for c in (fresh, spent, lapsing) if c["id"] in body}
+
+    assert listed(status="expired") == {lapsing["id"]}
+    assert listed(status="active") == {fresh["id"], spent["id"]}
+    assert listed(balance="spent") == {spent["id"]}
+    assert listed(balance="left") == {fresh["id"], lapsing["id"]}
+    assert listed(q="25.00") == {fresh["id"]} and listed(q="2500") == {fresh["id"]}
+    assert listed(q=fresh["last4"]) >= {fresh["id"]}
+
+
+def test_finance_clerks_issue_and_disable_cards_support_agents_only_read_them(api):
+    from django.contrib.auth.models import Group
+
+    from core.backoffice.roles import FINANCE_CLERK, SUPPORT_AGENT
+    from tests.backoffice.helpers import signed_in, staff_user
+
+    assert Group.objects.get(name=FINANCE_CLERK).permissions.filter(codename="add_giftcard").exists()
+    card = issue(api, 900)
+    pk = GiftCard.objects.get(public_id=card["id"]).pk
+    url = "/admin/payments/giftcard/"
+    disable = {"action": "disable_selected", "_selected_action": [pk]}
+
+    agent = signed_in(staff_user("sam", SUPPORT_AGENT))
+    assert agent.get(url).status_code == 200
+    assert "disable_selected" not in agent.get(url).content.decode()
+    agent.post(url, disable)
+    assert GiftCard.objects.get(pk=pk).status == "active"
+    assert agent.get(f"{url}add/").status_code == 403
+
+    clerk = signed_in(staff_user("fiona", FINANCE_CLERK))
+    form = {"merchant": api.merchant.pk, "initial_balance": 1500, "currency": "USD"}
+    issued = clerk.post(f"{url}add/", {**form, "expires_at_0": "", "expires_at_1": ""}, follow=True)
+    assert issued.status_code == 200 and "shown only now" in issued.content.decode()
+    assert GiftCard.objects.filter(initial_balance=1500, created_by__startswith="staff:").count() == 1
+    assert clerk.get(f"{url}issue-csv/").status_code == 200
+    clerk.post(url, disable)
+    assert GiftCard.objects.get(pk=pk).status == "disabled"
+    assert_ledgers_balance()
