@@ -41,6 +41,11 @@ class _ReadOnlyInline(admin_kit.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # Rows of the page's object (a card's ledger, a split's parts) have no menu of their
+        # own: whoever may see the object sees them.
+        return self.admin_site._registry[self.parent_model].has_view_or_change_permission(request, obj)
+
 
 class GiftCardLedgerInline(_ReadOnlyInline):
     model = GiftCardTransaction
@@ -175,6 +180,11 @@ class GiftCardAdmin(admin_kit.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on a card is edited here (disable is an action, balances move by services).
+        hide = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **hide})
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

@@ -110,20 +110,20 @@ def test_finance_clerks_issue_and_disable_cards_support_agents_only_read_them(ap
     from core.backoffice.roles import FINANCE_CLERK, SUPPORT_AGENT
     from tests.backoffice.helpers import signed_in, staff_user
 
+    agent = signed_in(staff_user("sam", SUPPORT_AGENT))
+    clerk = signed_in(staff_user("fiona", FINANCE_CLERK))
     assert Group.objects.get(name=FINANCE_CLERK).permissions.filter(codename="add_giftcard").exists()
     card = issue(api, 900)
     pk = GiftCard.objects.get(public_id=card["id"]).pk
     url = "/admin/payments/giftcard/"
     disable = {"action": "disable_selected", "_selected_action": [pk]}
 
-    agent = signed_in(staff_user("sam", SUPPORT_AGENT))
     assert agent.get(url).status_code == 200
     assert "disable_selected" not in agent.get(url).content.decode()
     agent.post(url, disable)
     assert GiftCard.objects.get(pk=pk).status == "active"
     assert agent.get(f"{url}add/").status_code == 403
 
-    clerk = signed_in(staff_user("fiona", FINANCE_CLERK))
     form = {"merchant": api.merchant.pk, "initial_balance": 1500, "currency": "USD"}
     issued = clerk.post(f"{url}add/", {**form, "expires_at_0": "", "expires_at_1": ""}, follow=True)
     assert issued.status_code == 200 and "shown only now" in issued.content.decode()
@@ -132,3 +132,26 @@ def test_finance_clerks_issue_and_disable_cards_support_agents_only_read_them(ap
     clerk.post(url, disable)
     assert GiftCard.objects.get(pk=pk).status == "disabled"
     assert_ledgers_balance()
+
+
+def test_roles_that_see_a_card_or_a_payment_see_its_ledger_and_split_parts(api):
+    from core.backoffice.roles import FINANCE_CLERK, SUPPORT_AGENT
+    from tests.backoffice.helpers import signed_in, staff_user
+
+    cache.clear()
+    session = ready_session(api)
+    card = issue(api, 700)
+    ok(apply_card(api, session["checkout_id"], card["code"]))
+    intent = create_intent(api, session["checkout_id"])
+    ok(confirm(api, intent["id"], tokenize(api)))
+    card_page = f"/admin/payments/giftcard/{GiftCard.objects.get(public_id=card['id']).pk}/change/"
+    payment_pk = PaymentTransaction.objects.get(public_id=intent["id"]).pk
+    payment_page = f"/admin/payments/paymenttransaction/{payment_pk}/change/"
+    for number, role in enumerate((FINANCE_CLERK, SUPPORT_AGENT)):
+        staff = signed_in(staff_user(f"user{number}", role))
+        body = staff.get(card_page).content.decode()
+        assert "balance_after" in body or "Balance after" in body, role
+        assert "debit" in body and "issue" in body, role
+        assert 'name="_save"' not in body, role
+        parts = staff.get(payment_page).content.decode()
+        assert "gift_card" in parts and "$7.00" in parts and "succeeded" in parts, role
