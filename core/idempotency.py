@@ -102,8 +102,10 @@ def idempotency_key_claim(*, merchant_id: int, key: str, method: str, path: str,
 
 
 def idempotency_key_complete(*, record: IdempotencyKey, status: int, headers: dict, body: bytes) -> None:
-    """Store the response for replay; a 5xx releases the key so the client can retry."""
-    if status >= 500:
+    """Store the response for replay; a 5xx or a 429 releases the key so the client can
+    retry (a rate limit's answer is about the moment, not the request: after Retry-After
+    the same key runs it)."""
+    if status >= 500 or status == 429:
         IdempotencyKey.objects.filter(pk=record.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
         return
     IdempotencyKey.objects.filter(pk=record.pk).update(

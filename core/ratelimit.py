@@ -30,3 +30,14 @@ def rate_limit_hit(*, key: str, limit: int, window_seconds: int) -> int | None:
     if count is None or count <= limit:
         return None
     return max(1, math.ceil((window + 1) * window_seconds - now))
+
+
+def rate_limit_reached(*, key: str, limit: int, window_seconds: int) -> int | None:
+    """Whether `key` was already counted `limit` times in this window, counting nothing:
+    the seconds until the window ends when it was, else None. For limits on failures,
+    which are counted (rate_limit_hit) only once they have happened."""
+    now = time.time()
+    window = int(now // window_seconds)
+    if (cache.get(f"ratelimit:{key}:{window}") or 0) < limit:
+        return None
+    return max(1, math.ceil((window + 1) * window_seconds - now))

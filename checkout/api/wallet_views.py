@@ -8,9 +8,15 @@ from checkout.api.permissions import SecretOrSessionClientToken
 from checkout.selectors import session_get
 from checkout.services import wallet
 from core.api.actors import actor_for
-from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.schema import (
+    CODE_GUESSING_LIMITED_RESPONSE,
+    ERROR_RESPONSES,
+    IDEMPOTENCY_KEY_HEADER,
+    MUTATION_ERROR_RESPONSES,
+)
 from core.api.serializers import StrictSerializer
 from core.api.views import ApiView
+from payments.wallet.api import code_guesser
 
 TAGS = ["Gift cards & wallet"]
 
@@ -56,7 +62,7 @@ class SessionApplyGiftCardApi(ApiView):
         tags=TAGS,
         request=ApplyGiftCardSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={200: GiftCardApplicationSerializer, **MUTATION_ERROR_RESPONSES},
+        responses={200: GiftCardApplicationSerializer, **MUTATION_ERROR_RESPONSES, **CODE_GUESSING_LIMITED_RESPONSE},
         examples=[OpenApiExample("Apply", value={"code": "GIFT123"}, request_only=True)],
     )
     def post(self, request, checkout_id):
@@ -67,7 +73,7 @@ class SessionApplyGiftCardApi(ApiView):
             checkout_id=checkout_id,
             code=serializer.validated_data["code"],
             actor=actor_for(request),
-            ip=request.META.get("REMOTE_ADDR", ""),
+            **code_guesser(request),
         )
         return Response(body)
 

@@ -453,9 +453,8 @@ def payment_wallet(request, session, payment):
     action = request.POST.get("action", "")
     try:
         if action == "apply":
-            services.hosted_gift_card_apply(
-                session=session, code=request.POST.get("code", "")[:64], ip=request.META.get("REMOTE_ADDR", "")
-            )
+            code = request.POST.get("code", "")[:64]
+            services.hosted_gift_card_apply(session=session, code=code, ip=client_ip(request))
         elif action == "remove":
             services.hosted_gift_card_remove(session=session, gift_card_id=request.POST.get("gift_card_id", "")[:40])
         elif action == "complete":
@@ -465,7 +464,12 @@ def payment_wallet(request, session, payment):
             return _payment_page(request, session, payment, CardForm(), status=400)
     except DomainError as error:
         message = GIFT_CARD_MESSAGES.get(error.code, error.message)
-        return _payment_page(request, session, payment, CardForm(), status=error.status_code, gift_card_error=message)
+        response = _payment_page(
+            request, session, payment, CardForm(), status=error.status_code, gift_card_error=message
+        )
+        if getattr(error, "retry_after", None):
+            response["Retry-After"] = str(error.retry_after)
+        return response
     return go(session, "payment", post=True)
 
 

@@ -182,17 +182,22 @@ def _intent_follows_wallet(session: CheckoutSession, *, actor: str) -> None:
         timeline_record(session, type="payment.intent_resized", actor=actor, data=data)
 
 
-def session_gift_card_apply(*, merchant_id: int, checkout_id: str, code, actor: str, ip: str = "") -> dict:
+def session_gift_card_apply(
+    *, merchant_id: int, checkout_id: str, code, actor: str, credential: str = "", ip: str = ""
+) -> dict:
     """Applies a gift card: answers {applied_amount, remaining_balance, amount_due}.
 
     Locks the session. Idempotent (a card applied twice answers as it stands). 404
     gift_card_not_found for a wrong code or another merchant's card, 422
     gift_card_expired / gift_card_disabled / gift_card_currency_mismatch / gift_card_empty,
-    429 too_many_attempts past the guessing limit, 409 nothing_to_pay when nothing is due.
+    429 too_many_attempts past the guessing limits (per `credential`, `ip` and session),
+    409 nothing_to_pay when nothing is due.
     """
     with transaction.atomic():
         session = _lock_open_wallet(merchant_id=merchant_id, checkout_id=checkout_id)
-        card = gift_card_lookup(merchant_id=merchant_id, code=code, ip=ip, scope=session.public_id)
+        card = gift_card_lookup(
+            merchant_id=merchant_id, code=code, credential=credential, ip=ip, scope=session.public_id
+        )
         gift_card_check_usable(card, currency=session.currency)
         item = session.wallet_items.filter(gift_card=card).first()
         if item is None:

@@ -81,7 +81,9 @@ def exception_handler(exc, context):
             explain=exc.explain,
             **exc.extra,
         )
-        return Response(body, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return Response(body, status=exc.status_code, headers=headers)
 
     if isinstance(exc, TransitionNotAllowed):
         # A service should have checked first; this is the safety net for the FSM itself.

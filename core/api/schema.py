@@ -161,6 +161,16 @@ RATE_LIMITED_RESPONSE = {
     )
 }
 
+CODE_GUESSING_LIMITED_RESPONSE = {
+    429: _error(
+        "Too many wrong gift card codes from this key, client IP or session; retry after the Retry-After header's "
+        "seconds",
+        "too_many_attempts",
+        "Too many wrong gift card codes; wait a few minutes and try again.",
+        "rate_limit_error",
+    )
+}
+
 
 class _OpenApiJsonFormatRenderer(OpenApiJsonRenderer):
     format = "openapi-json"

@@ -57,6 +57,10 @@ ROLES: dict[str, list[str]] = {
     FINANCE_CLERK: [
         *_SHOPPING_READ,
         "payments.view_giftcard",
+        # Issuing (one, or a CSV of them) and disabling cards: each through the services,
+        # with its ledger row; balances are never edited.
+        "payments.add_giftcard",
+        "payments.change_giftcard",
         "payments.view_storecreditaccount",
         "payments.view_splitpayment",
         "payments.view_gatewayevent",

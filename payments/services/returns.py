@@ -49,9 +49,9 @@ STAFF_PERMISSION = ("payments", "void_paymenttransaction")
 
 
 def _split_give_back(*, merchant_id: int, payment_intent_id: str, actor: str) -> None:
-    from payments.wallet.split import split_payment_refund
+    from payments.wallet.split import split_payment_give_back_parts
 
-    split_payment_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor, skip_own_card=True)
+    split_payment_give_back_parts(merchant_id=merchant_id, payment_intent_id=payment_intent_id, actor=actor)
 
 
 def payment_intent_give_back(*, merchant_id: int, payment_intent_id: str, actor: str, reason: str) -> str:

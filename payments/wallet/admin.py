@@ -3,13 +3,16 @@ only through the services (issue, disable), each with its ledger row."""
 
 import csv
 import io
+import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html_join
 
 from core import admin_kit
@@ -38,6 +41,11 @@ class _ReadOnlyInline(admin_kit.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # Rows of the page's object (a card's ledger, a split's parts) have no menu of their
+        # own: whoever may see the object sees them.
+        return self.admin_site._registry[self.parent_model].has_view_or_change_permission(request, obj)
+
 
 class GiftCardLedgerInline(_ReadOnlyInline):
     model = GiftCardTransaction
@@ -48,6 +56,55 @@ class GiftCardLedgerInline(_ReadOnlyInline):
 class GiftCardBulkForm(forms.Form):
     merchant = forms.ModelChoiceField(queryset=Merchant.objects.order_by("name"))
     file = forms.FileField(help_text="CSV with a header: initial_balance,currency,expires_at (expires_at optional)")
+
+
+class GiftCardStatusFilter(admin.SimpleListFilter):
+    """Status as the API reads it: an active card past its expiry is expired."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("expired", "Expired"), ("disabled", "Disabled")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        active = Q(status=GiftCard.Status.ACTIVE)
+        lapsed = Q(expires_at__isnull=False, expires_at__lte=now)
+        wanted = {
+            "active": active & ~lapsed,
+            "expired": active & lapsed,
+            "disabled": Q(status=GiftCard.Status.DISABLED),
+        }.get(self.value())
+        return queryset.filter(wanted) if wanted is not None else queryset
+
+
+class GiftCardBalanceFilter(admin.SimpleListFilter):
+    title = "balance"
+    parameter_name = "balance"
+
+    def lookups(self, request, model_admin):
+        return [("unused", "Unused"), ("partly", "Partly spent"), ("spent", "Spent"), ("left", "Balance left")]
+
+    def queryset(self, request, queryset):
+        wanted = {
+            "unused": Q(current_balance=F("initial_balance")),
+            "partly": Q(current_balance__gt=0, current_balance__lt=F("initial_balance")),
+            "spent": Q(current_balance=0),
+            "left": Q(current_balance__gt=0),
+        }.get(self.value())
+        return queryset.filter(wanted) if wanted is not None else queryset
+
+
+def _searched_amount(term: str) -> int | None:
+    """A search for a balance: minor units ("2500") or major units with two decimals
+    ("25.00"), as the list shows them."""
+    term = term.strip().lstrip("$€£")
+    if re.fullmatch(r"\d{1,12}", term):
+        return int(term)
+    if re.fullmatch(r"\d{1,10}\.\d{2}", term):
+        return int(term.replace(".", ""))
+    return None
 
 
 class GiftCardIssueForm(forms.ModelForm):
@@ -61,11 +118,11 @@ class GiftCardIssueForm(forms.ModelForm):
 @admin.register(GiftCard)
 class GiftCardAdmin(admin_kit.ModelAdmin):
     list_display = ("public_id", "merchant", "last4", "balance_display", "status_display", "expires_at", "created_at")
-    list_filter = ("status", "currency", "merchant")
+    list_filter = (GiftCardStatusFilter, GiftCardBalanceFilter, "currency", "merchant")
     list_select_related = ("merchant",)
     search_fields = ("public_id", "last4")
+    search_help_text = "The card's id, its last four, or a balance (2500 or 25.00)."
     show_full_result_count = False
-    raw_id_fields = ("merchant",)
     inlines = [GiftCardLedgerInline]
     actions = ["disable_selected"]
 
@@ -78,6 +135,13 @@ class GiftCardAdmin(admin_kit.ModelAdmin):
         from payments.wallet.services import gift_card_status
 
         return gift_card_status(obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        amount = _searched_amount(search_term)
+        if amount is not None:
+            found = found | queryset.filter(current_balance=amount)
+        return found, may_have_duplicates
 
     def get_urls(self):
         extra = [
@@ -117,6 +181,11 @@ class GiftCardAdmin(admin_kit.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on a card is edited here (disable is an action, balances move by services).
+        hide = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **hide})
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = GiftCardIssueForm
@@ -149,7 +218,7 @@ class GiftCardAdmin(admin_kit.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Disable the selected gift cards")
+    @admin.action(description="Disable the selected gift cards", permissions=["change"])
     def disable_selected(self, request, queryset):
         done = 0
         for card in queryset:

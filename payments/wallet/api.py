@@ -1,17 +1,34 @@
 """Gift card, store credit and split endpoints: parse, call one service, render."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api.actors import actor_for
-from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ERROR_RESPONSES
+from core.api.schema import (
+    CODE_GUESSING_LIMITED_RESPONSE,
+    ERROR_RESPONSES,
+    IDEMPOTENCY_KEY_HEADER,
+    MUTATION_ERROR_RESPONSES,
+)
 from core.api.serializers import StrictSerializer
 from core.api.views import ApiView
+from core.client_ip import client_ip
 from payments.api.views import IntentApi
 from payments.wallet import services, split
 
 TAGS = ["Gift cards & wallet"]
+
+
+def code_guesser(request) -> dict:
+    """Who tries gift card codes, for the guessing limits: the API credential, and the
+    client IP when the caller is the shopper's browser. A merchant's server sends every
+    shopper's codes from one address: counting it would lock the whole shop out."""
+    credential = request.auth
+    return {
+        "credential": f"{credential.kind}:{credential.reference}",
+        "ip": "" if credential.is_secret else client_ip(request),
+    }
 
 
 class GiftCardIssueSerializer(StrictSerializer):
@@ -187,7 +204,14 @@ class PaymentIntentSplitApi(IntentApi):
         tags=["Payments"],
         request=SplitRequestSerializer,
         parameters=[IDEMPOTENCY_KEY_HEADER],
-        responses={200: SplitPaymentSerializer, **MUTATION_ERROR_RESPONSES},
+        responses={
+            200: SplitPaymentSerializer,
+            **MUTATION_ERROR_RESPONSES,
+            402: OpenApiResponse(
+                description="insufficient_balance: a gift card or store credit holds less than its part"
+            ),
+            **CODE_GUESSING_LIMITED_RESPONSE,
+        },
         examples=[
             OpenApiExample(
                 "Gift card and card",
@@ -210,6 +234,6 @@ class PaymentIntentSplitApi(IntentApi):
             payment_intent_id=payment_intent_id,
             allocations=[dict(a) for a in serializer.validated_data["allocations"]],
             actor=actor_for(request),
-            ip=request.META.get("REMOTE_ADDR", ""),
+            **code_guesser(request),
         )
         return Response(split.split_public(result))

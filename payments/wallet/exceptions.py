@@ -55,8 +55,13 @@ class GiftCardCodeTaken(Conflict):
 
 class TooManyAttempts(DomainError):
     status_code = 429
+    error_type = "rate_limit_error"
     code = "too_many_attempts"
     default_message = "Too many wrong gift card codes; wait a few minutes and try again."
+
+    def __init__(self, message=None, *, retry_after: int | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
 
 
 class SplitInvalid(DomainError):

@@ -6,13 +6,13 @@ the instrument's row lock (payments.locks) in its open transaction.
 
 import logging
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.api.timestamps import api_timestamp
 from core.exceptions import DomainError, NotFound
 from core.money import is_currency
+from core.ratelimit import rate_limit_hit, rate_limit_reached
 from merchants.events import event_emit
 from merchants.models import Merchant
 from payments import hooks
@@ -195,51 +195,55 @@ def gift_card_check_usable(card: GiftCard, *, currency: str, now=None, amount: i
         raise GiftCardEmpty(param="code")
 
 
-# Guessing codes: failures are counted per merchant key, client IP and session over a
-# window; past the limit every lookup is refused (429) before the code is even hashed.
+# Guessing codes: failed lookups are counted (core.ratelimit's windows) per API credential,
+# per client IP and per checkout session; past any limit every lookup is refused (429)
+# before the code is even hashed. A credential carries all of a shop's shoppers (a
+# publishable key) or its servers' calls (a secret key), so its limit is looser; the IP is
+# counted only for callers in the shopper's browser (the hosted page, browser credentials),
+# since a merchant's server sends every shopper's codes from one address.
 GUESS_LIMIT = 10
+GUESS_LIMIT_PER_KEY = 200
 GUESS_WINDOW_SECONDS = 15 * 60
 
 
-def _guess_keys(*, merchant_id: int, ip: str, scope: str) -> list[str]:
-    keys = [f"gc-guess:m:{merchant_id}"]
-    if ip:
-        keys.append(f"gc-guess:ip:{merchant_id}:{ip}")
-    if scope:
-        keys.append(f"gc-guess:s:{merchant_id}:{scope}")
-    return keys
+def _guess_buckets(*, merchant_id: int, credential: str, ip: str, scope: str) -> list[tuple[str, int]]:
+    named = [("key", credential, GUESS_LIMIT_PER_KEY), ("ip", ip, GUESS_LIMIT), ("session", scope, GUESS_LIMIT)]
+    return [(f"gift-card-guess:{merchant_id}:{kind}:{value}", limit) for kind, value, limit in named if value]
 
 
-def code_guess_limit(*, merchant_id: int, ip: str, scope: str) -> None:
-    # The per-merchant counter is looser: one shop's many honest shoppers mistype too.
-    counts = cache.get_many(_guess_keys(merchant_id=merchant_id, ip=ip, scope=scope))
-    for key, count in counts.items():
-        limit = GUESS_LIMIT * 20 if key.startswith("gc-guess:m:") else GUESS_LIMIT
-        if count >= limit:
-            raise TooManyAttempts()
+def code_guess_limit(*, merchant_id: int, credential: str = "", ip: str = "", scope: str = "") -> None:
+    waits = [
+        rate_limit_reached(key=key, limit=limit, window_seconds=GUESS_WINDOW_SECONDS)
+        for key, limit in _guess_buckets(merchant_id=merchant_id, credential=credential, ip=ip, scope=scope)
+    ]
+    wait = max((w for w in waits if w), default=None)
+    if wait:
+        raise TooManyAttempts(retry_after=wait)
 
 
-def _code_guess_failed(*, merchant_id: int, ip: str, scope: str) -> None:
-    for key in _guess_keys(merchant_id=merchant_id, ip=ip, scope=scope):
-        if cache.add(key, 1, GUESS_WINDOW_SECONDS):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, GUESS_WINDOW_SECONDS)
+def _code_guess_failed(*, merchant_id: int, credential: str, ip: str, scope: str) -> None:
+    for key, limit in _guess_buckets(merchant_id=merchant_id, credential=credential, ip=ip, scope=scope):
+        rate_limit_hit(key=key, limit=limit, window_seconds=GUESS_WINDOW_SECONDS)
     # Never the code itself: only who tried.
-    logger.warning("gift card code not found: merchant=%s ip=%s scope=%s", merchant_id, ip or "-", scope or "-")
+    logger.warning(
+        "gift card code not found: merchant=%s credential=%s ip=%s session=%s",
+        merchant_id,
+        credential or "-",
+        ip or "-",
+        scope or "-",
+    )
 
 
-def gift_card_lookup(*, merchant_id: int, code, ip: str = "", scope: str = "") -> GiftCard:
+def gift_card_lookup(*, merchant_id: int, code, credential: str = "", ip: str = "", scope: str = "") -> GiftCard:
     """The merchant's card with this code, found by its keyed hash through the unique
     index (no code is compared in Python); 404 gift_card_not_found otherwise, the same
-    for another merchant's card. Rate limited per merchant, IP and `scope` (a session)."""
-    code_guess_limit(merchant_id=merchant_id, ip=ip, scope=scope)
+    for another merchant's card. Rate limited per `credential` (the API key), client `ip`
+    and `scope` (a checkout session): 429 too_many_attempts with the seconds to wait."""
+    code_guess_limit(merchant_id=merchant_id, credential=credential, ip=ip, scope=scope)
     candidates = codes.digests(code)
     card = GiftCard.objects.filter(merchant_id=merchant_id, code_hmac__in=candidates).first() if candidates else None
     if card is None:
-        _code_guess_failed(merchant_id=merchant_id, ip=ip, scope=scope)
+        _code_guess_failed(merchant_id=merchant_id, credential=credential, ip=ip, scope=scope)
         raise GiftCardNotFound(param="code")
     return card
 

@@ -81,7 +81,9 @@ def split_payment_prepare(*, merchant_id: int, payment_intent_id: str, balance_p
     return split
 
 
-def _allocation_parts(*, merchant_id: int, currency: str, allocations, ip: str, scope: str) -> list[dict]:
+def _allocation_parts(
+    *, merchant_id: int, currency: str, allocations, credential: str, ip: str, scope: str
+) -> list[dict]:
     if not isinstance(allocations, list) or not 1 <= len(allocations) <= 10:
         raise SplitInvalid("allocations must be a list of 1 to 10 parts.", param="allocations")
     parts = []
@@ -94,7 +96,9 @@ def _allocation_parts(*, merchant_id: int, currency: str, allocations, ip: str, 
             raise SplitInvalid("amount must be a positive integer in minor units.", param=f"{param}.amount")
         kind = item.get("type")
         if kind == Kind.GIFT_CARD:
-            card = gift_card_lookup(merchant_id=merchant_id, code=item.get("code"), ip=ip, scope=scope)
+            card = gift_card_lookup(
+                merchant_id=merchant_id, code=item.get("code"), credential=credential, ip=ip, scope=scope
+            )
             gift_card_check_usable(card, currency=currency, amount=amount)
             parts.append({"kind": Kind.GIFT_CARD, "gift_card": card, "amount": amount})
         elif kind == Kind.STORE_CREDIT:
@@ -128,7 +132,7 @@ def _allocation_parts(*, merchant_id: int, currency: str, allocations, ip: str, 
 
 
 def payment_intent_split(
-    *, merchant_id: int, payment_intent_id: str, allocations, actor: str, ip: str = ""
+    *, merchant_id: int, payment_intent_id: str, allocations, actor: str, credential: str = "", ip: str = ""
 ) -> SplitPayment:
     """Sets the intent's parts explicitly. They must add up to the amount due: the intent's
     amount plus any balance parts already set on it. The last card part becomes the
@@ -143,8 +147,14 @@ def payment_intent_split(
         if split is not None and split.state != SplitPayment.State.PENDING:
             raise InvalidStateTransition(f"The split payment is {split.state}; it cannot be changed.")
         due = split.amount if split is not None else payment.amount
+        # Guesses through the split count against the session the intent pays, as apply's do.
         parts = _allocation_parts(
-            merchant_id=merchant_id, currency=payment.currency, allocations=allocations, ip=ip, scope=payment.public_id
+            merchant_id=merchant_id,
+            currency=payment.currency,
+            allocations=allocations,
+            credential=credential,
+            ip=ip,
+            scope=payment.reference or payment.public_id,
         )
         total = sum(part["amount"] for part in parts)
         if total != due:
@@ -207,6 +217,14 @@ def _clone(failed: SplitPayment) -> SplitPayment:
     return split
 
 
+def _parts_still_fit(failed: SplitPayment, payment: PaymentTransaction) -> bool:
+    """Whether a failed split may be run again for its intent: its own card part still
+    asks what the intent asks. A wallet change after the failure either set new parts (a
+    newer split) or, with no balances left, resized the intent alone."""
+    own = failed.parts.filter(payment_id=payment.pk).values_list("amount", flat=True).first()
+    return own == payment.amount
+
+
 def _claim(*, merchant_id: int, payment_intent_id: str, actor: str) -> SplitPayment | None:
     with transaction.atomic():
         reference = (
@@ -228,6 +246,10 @@ def _claim(*, merchant_id: int, payment_intent_id: str, actor: str) -> SplitPaym
         split = lock_split(split.pk)
         if split.state == SplitPayment.State.FAILED:
             if payment.state not in (State.PENDING, State.FAILED):
+                return None
+            if not _parts_still_fit(split, payment):
+                # The balances were taken off after the failure and the intent resized to
+                # the whole amount: it is paid alone now, never with the old parts again.
                 return None
             split = _clone(split)
             payment_log(payment, type="split.retried", actor=actor, data={"split_payment": split.public_id})
@@ -681,57 +703,15 @@ def payment_refund_status(payment: PaymentTransaction) -> str | None:
 # --- refunds ------------------------------------------------------------------------
 
 
-def _refund_plan(split: SplitPayment, amount: int | None, allocations) -> list[tuple[SplitPart, int]]:
-    parts = list(split.parts.select_related("payment"))
-    room = {part.position: part.amount - part.amount_refunded for part in parts}
-    if allocations is not None:
-        plan = []
-        for index, item in enumerate(allocations):
-            position, value = item.get("part"), item.get("amount")
-            if position not in room or not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise SplitInvalid("Each allocation names a part and a positive amount.", param=f"allocations[{index}]")
-            if value > room[position]:
-                raise SplitInvalid(
-                    "A part cannot give back more than it took.",
-                    code="refund_exceeds_part",
-                    param=f"allocations[{index}].amount",
-                    explain=f"part {position} has {room[position]} left to refund",
-                )
-            room[position] -= value
-            plan.append((next(p for p in parts if p.position == position), value))
-        return plan
-    left = sum(room.values()) if amount is None else amount
-    if not 0 < left <= sum(room.values()):
-        raise DomainError(
-            f"amount must be between 1 and {sum(room.values())}.", code="amount_too_large", param="amount"
-        )
-    # Cards first (the shopper's own money back where it came from), then the balances.
-    ordered = [p for p in parts if p.kind == Kind.CARD] + [p for p in parts if p.kind != Kind.CARD]
-    plan = []
-    for part in ordered:
-        take = min(room[part.position], left)
-        if take > 0:
-            plan.append((part, take))
-            left -= take
-    return plan
-
-
-def split_payment_refund(
-    *,
-    merchant_id: int,
-    payment_intent_id: str,
-    actor: str,
-    amount: int | None = None,
-    allocations=None,
-    skip_own_card: bool = False,
-) -> SplitPayment | None:
-    """Gives back a completed split's money: cards first (refunded at the gateway through
-    payments' refund path, each call outside any transaction), then the gift cards and
-    store credit (a `credit` ledger row under the instrument's lock). `allocations`
-    ([{"part", "amount"}]) names the parts; no part gives back more than it took. With
-    `skip_own_card`, the intent's own card part is left to the caller (it refunds it its
-    own way) and every other part gives back all it has left. Returns None when the
-    intent was not paid by a split."""
+def split_payment_give_back_parts(*, merchant_id: int, payment_intent_id: str, actor: str) -> SplitPayment | None:
+    """Gives back every part of a completed split but the intent's own card, which its
+    caller gives back its own way (payments.services.returns: an order that could not be
+    made after payment). Other cards are voided or refunded through their own intents
+    (each call outside any transaction); gift cards and store credit get a `credit` ledger
+    row under the instrument's lock. A part gives back only what it has left, so running
+    this again after a crash gives nothing twice. Returns None when the intent was not
+    paid by a split. Refunds a merchant asks for go through refund requests instead
+    (payments.wallet.refunds: the one rule for what each part may still give back)."""
     from payments.services.operations import payment_intent_cancel, payment_intent_refund
 
     split = (
@@ -743,18 +723,12 @@ def split_payment_refund(
     )
     if split is None:
         return None
-    if skip_own_card:
-        plan = [
-            (part, part.amount - part.amount_refunded)
-            for part in split.parts.select_related("payment").exclude(payment_id=split.payment_id)
-            if part.amount > part.amount_refunded
-        ]
-    else:
-        plan = _refund_plan(split, amount, allocations)
-    for part, value in plan:
+    others = split.parts.select_related("payment").exclude(payment_id=split.payment_id)
+    for part in others:
+        value = part.amount - part.amount_refunded
+        if value <= 0:
+            continue
         if part.kind == Kind.CARD:
-            if skip_own_card and part.payment_id == split.payment_id:
-                continue
             if part.payment.state == State.AUTHORIZED:
                 payment_intent_cancel(
                     merchant_id=merchant_id,
@@ -769,10 +743,11 @@ def split_payment_refund(
             SplitPart.objects.filter(pk=part.pk).update(amount_refunded=models.F("amount_refunded") + value)
             continue
         with transaction.atomic():
-            locked = lock_split(split.pk)
-            current = locked.parts.get(pk=part.pk)
-            if current.amount - current.amount_refunded < value:
-                raise SplitInvalid("A part cannot give back more than it took.", code="refund_exceeds_part")
+            lock_split(split.pk)
+            current = SplitPart.objects.get(pk=part.pk)
+            value = current.amount - current.amount_refunded
+            if value <= 0:
+                continue
             instrument = (
                 lock_gift_cards([part.gift_card_id])[part.gift_card_id]
                 if part.gift_card_id

@@ -249,3 +249,26 @@ def test_the_wallet_cannot_change_once_the_card_payment_is_under_way(api):
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] in {"payment_in_progress", "invalid_state_transition"}
     assert balance(card["id"]) == 500
+
+
+def test_a_gift_card_removed_after_a_decline_is_not_taken_on_the_retry(api):
+    # Declined with a gift card applied, the shopper takes the gift card off and pays the
+    # whole total by card: the retry is the intent alone, never the failed split again.
+    session = ready_session(api)
+    checkout_id = session["checkout_id"]
+    total = _total(session)
+    card = issue(api, 1000)
+    ok(apply_card(api, checkout_id, card["code"]))
+    intent = create_intent(api, checkout_id)
+    declined = confirm(api, intent["id"], tokenize(api, "4000000000000002"))
+    assert declined.status_code == 402
+    ok(api.post(f"{session_url(checkout_id)}/remove-giftcard/{card['code']}", {}, format="json"))
+    assert ok(api.get(f"{V1}/payment-intents/{intent['id']}"))["amount"] == total
+    paid = ok(confirm(api, intent["id"], tokenize(api)))
+    assert paid["status"] == "succeeded"
+    assert PaymentTransaction.objects.get(public_id=intent["id"]).amount_captured == total
+    assert balance(card["id"]) == 1000
+    kinds = list(GiftCard.objects.get(public_id=card["id"]).ledger.values_list("kind", flat=True))
+    assert kinds == ["issue", "debit", "reversal"]
+    assert ok(finalize(api, checkout_id), 201)["order"]["amount"] == total
+    assert_ledgers_balance()

@@ -9,7 +9,7 @@ from payments.simulator import processor
 from payments.simulator.models import SimulatorCharge
 from payments.wallet.models import SplitPayment
 from tests.checkout.finalize_helpers import finalize, ready_session
-from tests.payments.helpers import THREE_DS, confirm, create_intent, intent_url, ok, tokenize
+from tests.payments.helpers import DECLINE, THREE_DS, confirm, create_intent, intent_url, ok, tokenize
 from tests.wallet.helpers import assert_ledgers_balance, balance, issue
 
 pytestmark = pytest.mark.django_db
@@ -160,4 +160,34 @@ def test_a_card_part_settled_by_the_gateways_event_carries_the_split_on_at_once(
     assert PaymentTransaction.objects.get(public_id=intent["id"]).state == "completed"
     assert ok(finalize(api, session["checkout_id"]), 201)["order"]["amount"] == total
     assert balance(card["id"]) == 0
+    assert_ledgers_balance()
+
+
+def test_a_later_card_declining_refunds_the_captured_earlier_card_and_restores_the_gift_card(api):
+    session, intent = _intent(api)  # automatic capture: the first card is charged outright
+    total = intent["amount"]
+    card = issue(api, 500)
+    ok(
+        split(
+            api,
+            intent["id"],
+            [
+                {"type": "gift_card", "code": card["code"], "amount": 500},
+                {"type": "card", "payment_method_id": tokenize(api), "amount": 1000},
+                {"type": "card", "payment_method_id": tokenize(api, DECLINE), "amount": total - 1500},
+            ],
+        )
+    )
+    declined = confirm(api, intent["id"])
+    assert declined.status_code == 402 and declined.json()["error"]["code"] == "payment_declined"
+    split_payment = SplitPayment.objects.get(payment__public_id=intent["id"])
+    assert split_payment.state == "failed" and split_payment.failed_part == 2
+    first = split_payment.parts.get(position=1)
+    assert first.status == "reversed"
+    assert first.payment.state == "refunded" and first.payment.amount_refunded == 1000
+    charge = SimulatorCharge.objects.get(idempotency_key__startswith=first.payment.public_id)
+    assert charge.amount_refunded == 1000  # given back at the processor, not only in our books
+    assert balance(card["id"]) == 500
+    assert Event.objects.filter(type="split_payment.failed").count() == 1
+    assert not PaymentTransaction.objects.filter(state="completed").exists()
     assert_ledgers_balance()
