@@ -232,17 +232,26 @@ class FraudRuleAdmin(admin_kit.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {k: form.cleaned_data[k] for k in ("name", "conditions", "action", "score", "priority", "is_active")}
+        actor = f"staff:{request.user.get_username()}"
         if change:
-            saved = services.rule_update(merchant_id=obj.merchant_id, rule_id=obj.public_id, data=fields)
+            saved = services.rule_update(merchant_id=obj.merchant_id, rule_id=obj.public_id, data=fields, actor=actor)
         else:
             saved = services.rule_create(
                 merchant_id=form.cleaned_data["merchant"].pk,
                 data={**fields, "rule_type": form.cleaned_data["rule_type"]},
+                actor=actor,
             )
         obj.pk, obj.public_id = saved.pk, saved.public_id
 
     def delete_model(self, request, obj):
-        services.rule_delete(merchant_id=obj.merchant_id, rule_id=obj.public_id)
+        services.rule_delete(
+            merchant_id=obj.merchant_id, rule_id=obj.public_id, actor=f"staff:{request.user.get_username()}"
+        )
+
+    def delete_queryset(self, request, queryset):
+        # The list's bulk delete goes through the service too, one audited rule at a time.
+        for rule in queryset:
+            self.delete_model(request, rule)
 
 
 class ListEntryForm(forms.ModelForm):
@@ -284,4 +293,10 @@ class ListEntryAdmin(admin_kit.ModelAdmin):
         obj.pk, obj.public_id = entry.pk, entry.public_id
 
     def delete_model(self, request, obj):
-        services.list_entry_delete(merchant_id=obj.merchant_id, entry_id=obj.public_id)
+        services.list_entry_delete(
+            merchant_id=obj.merchant_id, entry_id=obj.public_id, actor=f"staff:{request.user.get_username()}"
+        )
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            self.delete_model(request, entry)
