@@ -60,6 +60,8 @@ def order_summary(order: Order) -> dict:
     customer = order.customer or {}
     money = receipt["formatted"]
     payments_list = reverse("admin:payments_paymenttransaction_changelist")
+    installments = [{**row, "status_badge": badge(row["status"])} for row in receipt["installments"]]
+    collected = sum(row["amount_minor"] for row in installments if row["paid"])
     return {
         **receipt,
         "status_badge": badge(order.status),
@@ -75,6 +77,12 @@ def order_summary(order: Order) -> dict:
         "payment_url": f"{payments_list}?q={order.payment_intent_id}",
         "session_url": reverse("admin:checkout_checkoutsession_change", args=[order.session_id]),
         "refunds_url": f"{reverse('admin:refunds_refundrequest_changelist')}?q={order.payment_intent_id}",
+        # Paid by buy now, pay later: the schedule, since the card paid only what was collected.
+        "installments": installments,
+        "installments_collected": Money(collected, order.currency).format() if is_currency(order.currency) else "",
+        "installments_url": (
+            f"{reverse('admin:bnpl_installmentplan_changelist')}?q={order.payment_intent_id}" if installments else ""
+        ),
     }  # fmt: skip
 
 

@@ -125,9 +125,27 @@ def _installments(order: Order, money, locale: str) -> list[dict]:
             "amount": money(row["amount"]),
             "due": format_date(date.fromisoformat(row["due_date"]), "medium", locale=locale),
             "paid": row["status"] == "paid",
+            "status": row["status"],
+            "attempts": row.get("attempts", 0),
+            "amount_minor": row["amount"],
         }
         for row in schedule or []
     ]
+
+
+def receipt_installments(order: Order) -> dict | None:
+    """The order's installment plan as the receipt shows it, with what was paid so far
+    (for the hosted success page, which must not say the whole order was paid); None
+    when the order was not paid by installments. One query."""
+    locale = _locale(order.locale)
+
+    def money(amount) -> str:
+        return Money(int(amount or 0), order.currency).format(locale)
+
+    rows = _installments(order, money, locale)
+    if not rows:
+        return None
+    return {"rows": rows, "paid": money(sum(row["amount_minor"] for row in rows if row["paid"]))}
 
 
 @require_GET

@@ -123,6 +123,21 @@ def payment_api_status(payment: PaymentTransaction) -> str:
     return API_STATUS[payment.state]
 
 
+def redirect_return_outcome(payment: PaymentTransaction) -> str:
+    """What the shopper back from a redirect is told: "succeeded", "confirming" (the money
+    is being taken and a webhook or charge will settle it: refresh) or "failed".
+
+    A buy now, pay later checkout completed at the provider waits in requires_action
+    until its first installment is charged, moments later: that is not a failure."""
+    if payment.state in (State.COMPLETED, State.AUTHORIZED, State.PARTIALLY_REFUNDED, State.REFUNDED, State.DISPUTED):
+        return "succeeded"
+    if payment.state == State.PROCESSING:
+        return "confirming"
+    if payment.state == State.REQUIRES_ACTION and payment.bnpl_applications.filter(state="completed").exists():
+        return "confirming"
+    return "failed"
+
+
 def payment_order_status(state: str | None) -> str | None:
     """The order-facing status of a payment in `state`; None before it took money."""
     return ORDER_PAYMENT_STATUS.get(state)

@@ -23,7 +23,7 @@ from checkout.hosted.summary import babel_locale, delivery_choices
 from checkout.hosted.summary import money as summary_money
 from checkout.models import Address, CheckoutSession
 from checkout.order_selectors import order_for_session, order_payments
-from checkout.receipts import payment_rows
+from checkout.receipts import payment_rows, receipt_installments
 from checkout.selectors import session_address, session_requires_shipping
 from core.client_ip import client_ip
 from core.exceptions import Conflict, DomainError, InvalidStateTransition
@@ -247,8 +247,15 @@ def _wallet_context(session) -> dict:
     }
 
 
-def _pay_later_context(session, wallet: dict) -> dict:
-    if wallet["gift_cards"] or not _card_entry_here(session):
+def _pay_later_declined(payment) -> bool:
+    """The provider refused this session's shopper credit: asking again would get the same
+    answer, so the plans are not offered again (the decline's message says why)."""
+    error = (payment.last_error or {}) if payment is not None else {}
+    return error.get("code") == "bnpl_declined" and error.get("decline_code") != "checkout_expired"
+
+
+def _pay_later_context(session, wallet: dict, payment=None, declined: bool = False) -> dict:
+    if wallet["gift_cards"] or not _card_entry_here(session) or declined or _pay_later_declined(payment):
         return {"pay_later_plans": []}
     from checkout.services.wallet import session_wallet
 
@@ -299,7 +306,16 @@ def _back_step(session) -> str | None:
 
 
 def _payment_page(
-    request, session, payment, form, *, status=200, gift_card_error="", pay_later_error="", bank_transfer_error=""
+    request,
+    session,
+    payment,
+    form,
+    *,
+    status=200,
+    gift_card_error="",
+    pay_later_error="",
+    pay_later_declined=False,
+    bank_transfer_error="",
 ):
     previous_failed = payment is not None and payment_has_failed(payment)
     wallet = _wallet_context(session)
@@ -320,7 +336,7 @@ def _payment_page(
         bank_transfer_error=bank_transfer_error,
         back_step=_back_step(session),
         **wallet,
-        **_pay_later_context(session, wallet),
+        **_pay_later_context(session, wallet, payment, pay_later_declined),
         status=status,
     )
 
@@ -484,7 +500,9 @@ def payment_later(request, session, payment):
         applied = services.hosted_pay_later(session=session, plan=plan, ip=client_ip(request))
     except CardError as error:
         message = decline_message(None, (error.extra or {}).get("decline_code") or error.code)
-        return _payment_page(request, session, payment, CardForm(), status=402, pay_later_error=message)
+        return _payment_page(
+            request, session, payment, CardForm(), status=402, pay_later_error=message, pay_later_declined=True
+        )
     except GatewayUnavailable:
         message = gettext("We couldn't reach the pay later provider. Please try again in a moment.")
         return _payment_page(request, session, payment, CardForm(), status=503, pay_later_error=message)
@@ -626,6 +644,7 @@ def success(request, session, payment):
         payment=payment,
         order=order,
         receipt_url=receipt_url(order),
+        plan=receipt_installments(order) if order is not None else None,
         method=payment.payment_method if payment else None,
         paid_with=_paid_with(session, order),
         leave_url=back,

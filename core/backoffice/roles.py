@@ -10,6 +10,9 @@ REFUND_REVIEWER = "Refund reviewers"
 FRAUD_ANALYST = "Fraud analysts"
 FINANCE_CLERK = "Finance clerks"
 DEVELOPER = "Developers"
+# Buy now, pay later's dunning: plans, installments and the overdue list, and the three
+# installment actions. Its permissions come from bnpl's own data migration.
+COLLECTIONS_AGENT = "Collections agents"
 
 _SHOPPING_READ = [
     "payments.view_paymenttransaction",

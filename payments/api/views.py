@@ -3,6 +3,8 @@
 import json
 
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, BasePermission
@@ -14,6 +16,7 @@ from core.api.schema import ERROR_RESPONSES, IDEMPOTENCY_KEY_HEADER, MUTATION_ER
 from core.api.views import ApiView, etag_for
 from core.client_ip import client_ip
 from core.exceptions import NotFound
+from core.languages import supported_language
 from merchants.credentials import Credential
 from merchants.permissions import IsMerchantSecretOrPublishable
 from payments import hooks, services
@@ -34,7 +37,12 @@ from payments.api.serializers import (
     WebhookAckSerializer,
 )
 from payments.api.throttles import CardTestingThrottle
-from payments.selectors import payment_api_status, payment_intent_get, payment_methods_available
+from payments.selectors import (
+    payment_api_status,
+    payment_intent_get,
+    payment_methods_available,
+    redirect_return_outcome,
+)
 from payments.services.bank_transfers import bank_transfer_method_create
 from payments.services.confirm import payment_redirect_return
 from payments.services.webhooks import gateway_event_receive, three_ds_callback_receive
@@ -335,6 +343,8 @@ class RedirectReturnApi(InboundApi):
         )
         if url:
             return HttpResponseRedirect(url)
+        if getattr(request.accepted_renderer, "format", "") == "html":
+            return self._page(request, payment)
         return Response(
             RedirectStatusSerializer(
                 {
@@ -345,6 +355,20 @@ class RedirectReturnApi(InboundApi):
                 }
             ).data
         )
+
+    def _page(self, request, payment):
+        # The shopper reads this page: it speaks the session's language (else the browser's)
+        # and says where the money stands, not only what the intent's status is called.
+        locale = hooks.risk_facts_for(merchant_id=payment.merchant_id, reference=payment.reference).get("locale", "")
+        chosen = supported_language(locale) if locale and locale != "en_US" else None
+        language = chosen or supported_language(translation.get_language_from_request(request)) or "en"
+        with translation.override(language):
+            response = render(
+                request, self.template_name, {"outcome": redirect_return_outcome(payment), "language": language}
+            )
+        response["Content-Language"] = language
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class ThreeDSCallbackApi(InboundApi):

@@ -90,6 +90,8 @@ class BNPLEventInline(_ReadOnlyInline):
 
 @admin.register(InstallmentPlan)
 class InstallmentPlanAdmin(admin_kit.ModelAdmin):
+    # Nothing on a plan is edited by hand (its installments move through the services):
+    # a view page, without Save buttons, for superusers too.
     list_display = ("public_id", "merchant", "plan_code", "state_display", "total_display", "payment", "created_at")
     list_filter = ("state", "plan_code")
     list_select_related = ("merchant", "payment")
@@ -100,6 +102,9 @@ class InstallmentPlanAdmin(admin_kit.ModelAdmin):
     inlines = [InstallmentInline]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
@@ -169,6 +174,9 @@ class InstallmentAdmin(_InstallmentActions, admin_kit.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -213,6 +221,9 @@ class BNPLApplicationAdmin(admin_kit.ModelAdmin):
     inlines = [BNPLEventInline]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -109,3 +109,66 @@ def test_finance_clerks_work_the_overdue_list_support_agents_only_read_and_the_a
     ]
     paid = trail.get(action="installment.paid")
     assert paid.actor_type == "staff" and paid.before == {"status": "overdue"} and paid.after == {"status": "paid"}
+
+
+def _collections_agent():
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from core.backoffice.roles import COLLECTIONS_AGENT, grant_role_permissions
+    from tests.backoffice.helpers import signed_in, staff_user
+
+    if not Group.objects.filter(name=COLLECTIONS_AGENT).exists():
+        # A transactional test empties the tables the role's data migration filled.
+        granted = import_module("payments.bnpl.migrations.0006_collections_role").COLLECTIONS_AGENT_PERMISSIONS
+        grant_role_permissions(apps, {COLLECTIONS_AGENT: granted})
+    return signed_in(staff_user("collector", COLLECTIONS_AGENT))
+
+
+def test_the_collections_role_works_the_overdue_list_without_editing_anything(overdue):
+    agent = _collections_agent()
+    home = agent.get("/admin/").content.decode()
+    assert "Overdue installments" in home and "Installment plans" in home
+    assert agent.get(OVERDUE).status_code == 200 and overdue.public_id in agent.get(OVERDUE).content.decode()
+    # Read-only pages: nothing to save on a plan or an installment.
+    plan_page = agent.get(f"/admin/bnpl/installmentplan/{overdue.plan_id}/change/")
+    assert plan_page.status_code == 200 and 'name="_save"' not in plan_page.content.decode()
+    assert 'name="_save"' not in agent.get(f"{INSTALLMENTS}{overdue.pk}/change/").content.decode()
+    # Staff with every permission see no Save button either: the services move installments.
+    root = login(superuser=True)
+    assert 'name="_save"' not in root.get(f"/admin/bnpl/installmentplan/{overdue.plan_id}/change/").content.decode()
+    # Its actions, through the services, with the agent as actor.
+    _act(agent, OVERDUE, "send_to_collections", overdue)
+    overdue.refresh_from_db()
+    assert overdue.state == "collections"
+    trail = BNPLEvent.objects.get(installment=overdue, type="installment.collections")
+    assert trail.actor == "staff:collector"
+    # Nothing outside its desk.
+    assert agent.get("/admin/bnpl/bnplsettings/").status_code == 403
+    assert agent.get("/admin/refunds/refundrequest/").status_code == 403
+
+
+def test_a_bnpl_orders_admin_page_shows_its_installment_schedule(shop_api, checkout_session):
+    import re
+
+    from django.test import Client
+
+    from checkout.models import Order
+    from tests.hosted.helpers import pay_page, ready_to_pay
+
+    browser = Client()
+    standard, _ = shop_api.rates
+    ready_to_pay(browser, checkout_session, standard)
+    to_provider = browser.post(pay_page(checkout_session, "payment/later"), {"plan": "pay_in_4"})
+    provider = re.sub(r"^https?://[^/]+", "", to_provider["Location"])
+    back = browser.post(provider, {"action": "agree", "number": "4242424242424242", "expiry": "12/34", "cvc": "123"})
+    browser.get(re.sub(r"^https?://[^/]+", "", back["Location"]), follow=True)
+    order = Order.objects.get(session=checkout_session)
+
+    page = login(superuser=True).get(f"/admin/checkout/order/{order.pk}/change/").content.decode()
+    schedule = page[page.index('data-testid="order-installments"') :]
+    assert "Pay later (4 installments), Visa •••• 4242" in page
+    assert schedule.count("$15.90") >= 4 and "Collected so far: $15.90 of $63.60" in schedule
+    assert re.search(r"bo-badge--\w+\">paid<", schedule) and schedule.count(">pending<") == 3

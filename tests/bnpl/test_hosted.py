@@ -35,6 +35,12 @@ def test_pay_in_4_on_the_hosted_page_ends_in_an_order(shop_api, checkout_session
     assert back.status_code == 303
     landing = browser.get(re.sub(r"^https?://[^/]+", "", back["Location"]), follow=True)
     assert "Thank you! Your payment was successful" in text(landing)
+    # What was taken today, not the order's total, and the rest of the plan (as the receipt shows it).
+    success = landing.content.decode()
+    assert re.search(r"Paid today</dt><dd[^>]*>\$15\.90<", success) and "Order total</dt><dd>$63.60<" in success
+    assert "Paid</dt>" not in success and "Pay later, Visa •••• 4242" in success
+    rows = re.findall(r"<tr><td>[^<]+</td><td>(Paid|Due)</td><td class=\"num\">([^<]+)</td></tr>", success)
+    assert rows == [("Paid", "$15.90"), ("Due", "$15.90"), ("Due", "$15.90"), ("Due", "$15.90")]
     order = Order.objects.get(session=checkout_session)
     assert order.amount == 6360
     plan = InstallmentPlan.objects.get()
@@ -52,7 +58,14 @@ def test_a_declined_application_shows_why_and_the_card_still_pays(shop_api, chec
     declined = _choose(browser, checkout_session)
     assert declined.status_code == 402
     assert "Pay later isn't available for this order. Please pay by card." in html.unescape(text(declined))
-    assert 'name="number"' in declined.content.decode()
+    body = declined.content.decode()
+    assert 'name="number"' in body
+    # The message opens the page, above the card form, focused (a phone shows the top of the page).
+    assert body.index('id="pay-later-error"') < body.index('name="number"') and "autofocus" in body
+    # The provider refused credit: its plans are not offered again to this shopper.
+    assert "data-plan=" not in body
+    again = browser.get(pay_page(checkout_session, "payment")).content.decode()
+    assert "data-plan=" not in again and "Pay later isn&#x27;t available for this order" in again
     paid = pay(browser, checkout_session)
     assert paid.status_code == 303
     assert Order.objects.filter(session=checkout_session).exists()

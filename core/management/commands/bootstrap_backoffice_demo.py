@@ -9,7 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from core.backoffice.roles import DEVELOPER, FINANCE_CLERK, FRAUD_ANALYST, REFUND_REVIEWER, SUPPORT_AGENT
+from core.backoffice.roles import (
+    COLLECTIONS_AGENT,
+    DEVELOPER,
+    FINANCE_CLERK,
+    FRAUD_ANALYST,
+    REFUND_REVIEWER,
+    SUPPORT_AGENT,
+)
 
 DEMO_STAFF = {
     "admin": None,  # superuser
@@ -18,6 +25,7 @@ DEMO_STAFF = {
     "fraud": FRAUD_ANALYST,
     "finance": FINANCE_CLERK,
     "developer": DEVELOPER,
+    "collections": COLLECTIONS_AGENT,
 }
 
 
