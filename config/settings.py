@@ -297,7 +297,7 @@ if TESTING and CACHE_URL.startswith("redis://") and os.environ.get("PYTEST_XDIST
     _cache_db = int(_cache_db)
     CACHE_URL = f"{_cache_base}/{(_cache_db + 1 + int(os.environ['PYTEST_XDIST_WORKER'][2:])) % 16}"
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:

@@ -38,7 +38,7 @@ def _assert_429(response):
 
 
 def test_the_cache_is_redis_in_tests():
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "core.redis_cache.RedisCache"
 
 
 @pytest.mark.django_db
