@@ -257,15 +257,18 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
             form.add_error(field.get(exc.param), f"{exc.message} ({exc.code})")
             return None
 
-    # --- the review page: approve, reject, ask -----------------------------------------------
-    def review_view(self, request, pk):
+    # --- pages about one refund, each with one form acting through a service -----------------
+    def _refund_page(self, request, pk, *, allowed, form_class, act, template, title, **extra):
+        """`act(request, refund, cleaned_data)` calls the service: a refusal is shown on the
+        page, success returns to the refund. `extra`: more context, each computed from the
+        refund."""
         refund = get_object_or_404(RefundRequest.objects.select_related("merchant", "payment"), pk=pk)
-        if not self.has_approve_permission(request):
+        if not allowed(request):
             raise PermissionDenied
-        form = ReviewForm(request.POST or None)
+        form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                self._decide(request, refund, form.cleaned_data)
+                act(request, refund, form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, f"{exc.message} ({exc.code})")
             else:
@@ -273,21 +276,34 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Review refund {refund.public_id}",
+            "title": title.format(id=refund.public_id),
             "refund": refund,
             "amount": format_minor(refund.amount, refund.currency),
-            "captured": format_minor(refund.payment.amount_captured, refund.currency),
-            "refunded": format_minor(refund.payment.amount_refunded, refund.currency),
-            # The one refundable rule; this refund, under review, is already held in it.
-            "remaining": format_minor(max(payment_refundable_amount(refund.payment), 0), refund.currency),
             "state_badge": badge(refund.state, refund.get_state_display()),
             "payment_url": reverse("admin:payments_paymenttransaction_change", args=[refund.payment_id]),
             "events": refund_events(refund),
-            "own_request": refund.requested_by_user_id == request.user.pk,
-            "reviewable": refund.state == State.UNDER_REVIEW,
             "form": form,
+            **{name: value(refund) for name, value in extra.items()},
         }
-        return TemplateResponse(request, "admin/refunds/refundrequest/review.html", context)
+        return TemplateResponse(request, template, context)
+
+    # --- the review page: approve, reject, ask -----------------------------------------------
+    def review_view(self, request, pk):
+        return self._refund_page(
+            request,
+            pk,
+            allowed=self.has_approve_permission,
+            form_class=ReviewForm,
+            act=self._decide,
+            template="admin/refunds/refundrequest/review.html",
+            title="Review refund {id}",
+            captured=lambda refund: format_minor(refund.payment.amount_captured, refund.currency),
+            refunded=lambda refund: format_minor(refund.payment.amount_refunded, refund.currency),
+            # The one refundable rule; this refund, under review, is already held in it.
+            remaining=lambda refund: format_minor(max(payment_refundable_amount(refund.payment), 0), refund.currency),
+            own_request=lambda refund: refund.requested_by_user_id == request.user.pk,
+            reviewable=lambda refund: refund.state == State.UNDER_REVIEW,
+        )
 
     def _decide(self, request, refund, data):
         text = (data.get("text") or "").strip()
@@ -303,31 +319,17 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
 
     # --- a bank transfer's refund: finance sends it, then marks it sent -----------------------
     def transfer_view(self, request, pk):
-        refund = get_object_or_404(RefundRequest.objects.select_related("merchant", "payment"), pk=pk)
-        if not self.has_send_transfer_permission(request):
-            raise PermissionDenied
-        form = TransferForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                self._record_transfer(request, refund, form.cleaned_data)
-            except DomainError as exc:
-                form.add_error(None, f"{exc.message} ({exc.code})")
-            else:
-                return redirect(reverse("admin:refunds_refundrequest_change", args=[refund.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Send refund {refund.public_id} by bank transfer",
-            "refund": refund,
-            "amount": format_minor(refund.amount, refund.currency),
-            "iban": _iban_printed(refund.transfer_iban),
-            "state_badge": badge(refund.state, refund.get_state_display()),
-            "payment_url": reverse("admin:payments_paymenttransaction_change", args=[refund.payment_id]),
-            "waiting": refund.transfer_to_send,
-            "events": refund_events(refund),
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/refunds/refundrequest/transfer.html", context)
+        return self._refund_page(
+            request,
+            pk,
+            allowed=self.has_send_transfer_permission,
+            form_class=TransferForm,
+            act=self._record_transfer,
+            template="admin/refunds/refundrequest/transfer.html",
+            title="Send refund {id} by bank transfer",
+            iban=lambda refund: _iban_printed(refund.transfer_iban),
+            waiting=lambda refund: refund.transfer_to_send,
+        )
 
     def _record_transfer(self, request, refund, data):
         if data["action"] == TransferForm.NOT_SENT:
