@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from core.exceptions import DomainError
@@ -55,7 +56,7 @@ _ACZ = ("line1", "city", "postal_code")
 _ACSZ = ("line1", "city", "region", "postal_code")
 
 COUNTRY_RULES: dict[str, CountryRule] = {
-    "US": CountryRule(_ACSZ, r"\d{5}(-\d{4})?", "94103 or 94103-1234", region=r"[A-Z]{2}", region_example="CA"),
+    "US": CountryRule(_ACSZ, r"\d{5}(-\d{4})?", "94103, 94103-1234", region=r"[A-Z]{2}", region_example="CA"),
     "CA": CountryRule(
         _ACSZ, r"[A-Z]\d[A-Z] \d[A-Z]\d", "K1A 0B1", _space_before_last(3), r"[A-Z]{2}", region_example="ON"
     ),
@@ -70,11 +71,14 @@ COUNTRY_RULES: dict[str, CountryRule] = {
     **{code: CountryRule(_ACZ, r"\d{4}", "1000") for code in ("AT", "BE", "CH", "DK", "NO")},
 }
 
-FIELD_LABELS = {
-    "line1": "street address",
-    "city": "city",
-    "region": "region (state, province or prefecture)",
-    "postal_code": "postal code",
+# Whole sentences, not a label spliced into one: other languages inflect the noun. The
+# API answers in English (no language is active there); the hosted pages in the shopper's.
+MISSING_FIELD_MESSAGES = {
+    "line1": lambda country: _("Addresses in %(country)s need a street address.") % {"country": country},
+    "city": lambda country: _("Addresses in %(country)s need a city.") % {"country": country},
+    "region": lambda country: _("Addresses in %(country)s need a region (state, province or prefecture).")
+    % {"country": country},
+    "postal_code": lambda country: _("Addresses in %(country)s need a postal code.") % {"country": country},
 }
 
 
@@ -153,7 +157,8 @@ def _postal_code(code: str, rule: CountryRule, country: str) -> str:
         code = rule.postal_format(code)
     if rule.postal_code and code and not re.fullmatch(rule.postal_code, code):
         raise DomainError(
-            f"{code!r} is not a valid {countries.name(country)} postal code (e.g. {rule.postal_example}).",
+            _("%(code)s is not a valid %(country)s postal code (e.g. %(example)s).")
+            % {"code": repr(code), "country": countries.name(country), "example": rule.postal_example},
             code="postal_code_invalid",
             param="postal_code",
         )
@@ -166,7 +171,8 @@ def _region(region: str, rule: CountryRule, country: str) -> str:
     region = region.upper()
     if not re.fullmatch(rule.region, region):
         raise DomainError(
-            f"{countries.name(country)} addresses need the region as a code (e.g. {rule.region_example}).",
+            _("%(country)s addresses need the region as a code (e.g. %(example)s).")
+            % {"country": countries.name(country), "example": rule.region_example},
             code="region_invalid",
             param="region",
         )
@@ -185,7 +191,7 @@ def address_clean(data: dict, *, kind: str) -> CleanAddress:
     for name in rule.required if rule else GENERIC_REQUIRED:
         if not values[name]:
             raise DomainError(
-                f"Addresses in {countries.name(country)} need a {FIELD_LABELS[name]}.",
+                MISSING_FIELD_MESSAGES[name](countries.name(country)),
                 code="parameter_missing",
                 param=name,
             )

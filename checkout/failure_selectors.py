@@ -6,8 +6,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from checkout.failures import FINALIZATION_FAILED
-from checkout.models import CheckoutSession, Order, SessionEvent
+from checkout.failures import FINALIZATION_FAILED, FRAUD_BLOCK, PAYMENT_REASONS
+from checkout.models import CheckoutSession, FinalizationJob, Order, SessionEvent
 from checkout.services.remediation import actions_available
 from payments.selectors import payment_failure_facts
 
@@ -50,9 +50,43 @@ def failure_list(
     return sessions.select_related("current_calculation")
 
 
+STUCK_MESSAGE = "Paid over ten minutes ago and still without an order."
+_PAYMENT_MESSAGE_REASONS = PAYMENT_REASONS | {FRAUD_BLOCK}
+_INTERNAL = ("replaceable", "message")  # payment facts the row uses but does not show as such
+
+
+def _job_errors(sessions) -> dict[int, dict]:
+    """The last failed finalization job's error of each open session (one query, and
+    none when no session of the page can have one)."""
+    open_ids = [s.pk for s in sessions if s.status == Status.PAYMENT_PROCESSING and not s.status_reason]
+    if not open_ids:
+        return {}
+    errors: dict[int, dict] = {}
+    failed = FinalizationJob.objects.filter(session_id__in=open_ids, status=FinalizationJob.Status.FAILED)
+    for session_id, error in failed.order_by("session_id", "-id").values_list("session_id", "error"):
+        errors.setdefault(session_id, error or {})
+    return errors
+
+
+def _message(session, payment: dict | None, job_error: dict | None) -> str | None:
+    """Why, in a sentence: the status's own reason, else the payment's last error, else
+    the finalization job's, else what makes a paid session stuck."""
+    if session.status_reason:
+        return session.status_reason
+    if payment and session.failure_code in _PAYMENT_MESSAGE_REASONS and payment.get("message"):
+        return payment["message"]
+    if job_error:
+        return f"The finalization job failed ({job_error.get('code', 'error')}): {job_error.get('message', '')}".strip()
+    if not session.failure_code:
+        return STUCK_MESSAGE
+    return None
+
+
 def failure_rows(sessions) -> list[dict]:
-    """The page's rows: one query for all their payment intents."""
+    """The page's rows: one query for all their payment intents (and one for the failed
+    finalization jobs of those still paying)."""
     facts = payment_failure_facts(payment_intent_ids=[s.payment_intent_id for s in sessions])
+    job_errors = _job_errors(sessions)
     rows = []
     for session in sessions:
         merchant_id, payment = facts.get(session.payment_intent_id, (None, None))
@@ -63,12 +97,12 @@ def failure_rows(sessions) -> list[dict]:
                 "checkout_id": session.public_id,
                 "status": session.status,
                 "reason": session.failure_code or FINALIZATION_FAILED,
-                "message": session.status_reason or None,
+                "message": _message(session, payment, job_errors.get(session.pk)),
                 "failed_at": session.failed_on,
                 "grand_total": calc.grand_total if calc else None,
                 "currency": session.currency,
                 "payment_intent": (
-                    {"id": session.payment_intent_id, **{k: v for k, v in payment.items() if k != "replaceable"}}
+                    {"id": session.payment_intent_id, **{k: v for k, v in payment.items() if k not in _INTERNAL}}
                     if payment
                     else None
                 ),

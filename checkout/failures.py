@@ -28,7 +28,11 @@ REASONS = [
 PAYMENT_REASONS = frozenset({PAYMENT_DECLINED, INSUFFICIENT_FUNDS})
 
 # Error codes of a finalization that did not go through → the reason it is listed under.
-_VALIDATION_CODES = frozenset({"session_not_ready", "amount_mismatch", "missing_billing_address", "cart_empty"})
+# A promotion used up by other orders between calculation and order is the cart's data
+# no longer holding, as much as stale totals are.
+_VALIDATION_CODES = frozenset(
+    {"session_not_ready", "amount_mismatch", "missing_billing_address", "cart_empty", "invalid_promotion"}
+)
 
 FAILURE_STATUSES = frozenset({Status.FAILED, Status.EXPIRED, Status.DECLINED})
 

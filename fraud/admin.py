@@ -9,6 +9,10 @@ validates conditions and normalizes values exactly as the API does.
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core import admin_kit
@@ -110,30 +114,31 @@ class AssessmentAdminBase(admin_kit.ModelAdmin):
     def has_review_permission(self, request, obj=None):
         return request.user.has_perm("fraud.review_fraudassessment")
 
+    def _decide_one(self, request, assessment, *, approve: bool, reason: str):
+        """One decision through the API's service; True when it closed the review. A
+        refusal from the service raises DomainError for the caller to show."""
+        decided = services.review_decide(
+            merchant_id=assessment.merchant_id,
+            assessment_id=assessment.public_id,
+            approve=approve,
+            actor=f"staff:{request.user.get_username()}",
+            reason=reason,
+            four_eyes=True,
+        )
+        if decided.status == FraudAssessment.Status.IN_REVIEW:
+            self.log_change(request, decided, "First approval (four-eyes): waiting for a second analyst.")
+            self.message_user(request, f"{decided.public_id}: first approval recorded; a second analyst must approve.")
+            return False
+        self.log_change(request, decided, f"Review {decided.decision}: {reason}")
+        return True
+
     def _decide(self, request, queryset, *, approve: bool):
-        actor = f"staff:{request.user.get_username()}"
         done = 0
         for assessment in queryset:
             try:
-                decided = services.review_decide(
-                    merchant_id=assessment.merchant_id,
-                    assessment_id=assessment.public_id,
-                    approve=approve,
-                    actor=actor,
-                    reason="decided in the back office",
-                    four_eyes=True,
-                )
+                done += self._decide_one(request, assessment, approve=approve, reason="decided in the back office")
             except DomainError as exc:
                 self.message_user(request, f"{assessment.public_id}: {exc.message} ({exc.code})", messages.ERROR)
-                continue
-            if decided.status == FraudAssessment.Status.IN_REVIEW:
-                self.log_change(request, decided, "First approval (four-eyes): waiting for a second analyst.")
-                self.message_user(
-                    request, f"{decided.public_id}: first approval recorded; a second analyst must approve."
-                )
-                continue
-            self.log_change(request, decided, f"Review {decided.decision}.")
-            done += 1
         if done:
             verb = "Approved (captured where automatic)" if approve else "Rejected (voided)"
             self.message_user(request, f"{verb}: {done} review(s).", messages.SUCCESS)
@@ -147,9 +152,33 @@ class AssessmentAdminBase(admin_kit.ModelAdmin):
         self._decide(request, queryset, approve=False)
 
 
+class ReviewDecisionForm(forms.Form):
+    APPROVE, REJECT = "approve", "reject"
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, "Approve: capture the payment"), (REJECT, "Reject: void the payment")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea,
+        required=False,
+        max_length=500,
+        help_text="Kept with the decision in the audit trail; required to reject.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REJECT and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the payment is rejected.")
+        return data
+
+
 @admin.register(FraudReview)
 class FraudReviewAdmin(AssessmentAdminBase):
-    """The analysts' queue: open reviews of held payments, oldest first."""
+    """The analysts' queue: open reviews of held payments, oldest first. Each review's page
+    links to its decision page (approve or reject with a reason); the list's actions decide
+    several at once."""
+
+    change_form_template = "admin/fraud/fraudreview/change_form.html"
 
     list_display = ("risk_score", "amount_display", "public_id", "rules_summary", "card_display", "email",
                     merchant_name, "created_at")  # fmt: skip
@@ -173,6 +202,45 @@ class FraudReviewAdmin(AssessmentAdminBase):
     def has_change_permission(self, request, obj=None):
         # The list keeps change rights so its actions run; the detail page edits nothing.
         return obj is None and super().has_change_permission(request, obj)
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [path("<int:pk>/decide/", decide, name="fraud_fraudreview_decide"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_decide": self.has_review_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, pk):
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        review = get_object_or_404(self.get_queryset(request).select_related("merchant"), pk=pk)
+        form = ReviewDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            approve = form.cleaned_data["decision"] == ReviewDecisionForm.APPROVE
+            reason = form.cleaned_data["reason"].strip() or "approved in the back office"
+            try:
+                closed = self._decide_one(request, review, approve=approve, reason=reason)
+            except DomainError as exc:
+                form.add_error(None, f"{exc.message} ({exc.code})")
+            else:
+                if closed:
+                    verb = "Approved (captured where automatic)" if approve else "Rejected (voided)"
+                    self.message_user(request, f"{verb}: {review.public_id}.", messages.SUCCESS)
+                return redirect(reverse("admin:fraud_fraudreview_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Decide review {review.public_id}",
+            "review": review,
+            "amount": format_minor(review.amount, review.currency),
+            "rules": self.matched_rules(review),
+            "card": self.card_display(review),
+            "countries": self.countries(review),
+            "first_approval": review.first_approved_by,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/fraud/fraudreview/decide.html", context)
 
 
 @admin.register(FraudAssessment)
@@ -232,17 +300,26 @@ class FraudRuleAdmin(admin_kit.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {k: form.cleaned_data[k] for k in ("name", "conditions", "action", "score", "priority", "is_active")}
+        actor = f"staff:{request.user.get_username()}"
         if change:
-            saved = services.rule_update(merchant_id=obj.merchant_id, rule_id=obj.public_id, data=fields)
+            saved = services.rule_update(merchant_id=obj.merchant_id, rule_id=obj.public_id, data=fields, actor=actor)
         else:
             saved = services.rule_create(
                 merchant_id=form.cleaned_data["merchant"].pk,
                 data={**fields, "rule_type": form.cleaned_data["rule_type"]},
+                actor=actor,
             )
         obj.pk, obj.public_id = saved.pk, saved.public_id
 
     def delete_model(self, request, obj):
-        services.rule_delete(merchant_id=obj.merchant_id, rule_id=obj.public_id)
+        services.rule_delete(
+            merchant_id=obj.merchant_id, rule_id=obj.public_id, actor=f"staff:{request.user.get_username()}"
+        )
+
+    def delete_queryset(self, request, queryset):
+        # The list's bulk delete goes through the service too, one audited rule at a time.
+        for rule in queryset:
+            self.delete_model(request, rule)
 
 
 class ListEntryForm(forms.ModelForm):
@@ -284,4 +361,10 @@ class ListEntryAdmin(admin_kit.ModelAdmin):
         obj.pk, obj.public_id = entry.pk, entry.public_id
 
     def delete_model(self, request, obj):
-        services.list_entry_delete(merchant_id=obj.merchant_id, entry_id=obj.public_id)
+        services.list_entry_delete(
+            merchant_id=obj.merchant_id, entry_id=obj.public_id, actor=f"staff:{request.user.get_username()}"
+        )
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            self.delete_model(request, entry)

@@ -29,7 +29,7 @@ from fraud.locks import lock_assessment, lock_identities, lock_profile
 from fraud.models import FraudAlert, FraudAssessment, FraudRule, ListEntry, RuleAction, RuleType
 from fraud.rules import EVALUATORS, Context, Facts
 from fraud.selectors import ANALYST_GROUP, review_payload
-from merchants.audit.services import audit_entry
+from merchants.audit.services import audit_entry, audit_record
 from merchants.cached import active_merchant
 from merchants.events import event_emit
 from merchants.models import Merchant
@@ -225,7 +225,26 @@ def _rule_fields(data: dict, rule_type: str) -> dict:
     return out
 
 
-def rule_create(*, merchant_id: int, data: dict) -> FraudRule:
+_RULE_AUDITED = ("name", "rule_type", "conditions", "action", "score", "priority", "is_active")
+_ENTRY_AUDITED = ("list", "kind", "value", "reason")
+CONFIG_ACTOR = "system:fraud"
+
+
+def _config_audit(row, object_type: str, action: str, *, actor: str, before: dict | None, fields) -> None:
+    """A rule or list entry is the merchant's configuration: who changed it, from what to
+    what, in the transaction of the change (deleted: `after` is null)."""
+    audit_record(
+        merchant_id=row.merchant_id,
+        object_type=object_type,
+        object_id=row.public_id,
+        action=action,
+        actor=actor or CONFIG_ACTOR,
+        before=before,
+        after=None if action == "deleted" else {field: getattr(row, field) for field in fields},
+    )
+
+
+def rule_create(*, merchant_id: int, data: dict, actor: str = CONFIG_ACTOR) -> FraudRule:
     rules_ensure_defaults(merchant_id=merchant_id)
     rule_type = data.get("rule_type")
     if rule_type not in EVALUATORS:
@@ -234,26 +253,35 @@ def rule_create(*, merchant_id: int, data: dict) -> FraudRule:
         if required not in data:
             raise DomainError(f"{required} is required.", param=required)
     fields = _rule_fields(data, rule_type)
-    return FraudRule.objects.create(merchant_id=merchant_id, rule_type=rule_type, **fields)
+    with transaction.atomic():
+        rule = FraudRule.objects.create(merchant_id=merchant_id, rule_type=rule_type, **fields)
+        _config_audit(rule, "fraud_rule", "created", actor=actor, before=None, fields=_RULE_AUDITED)
+    return rule
 
 
-def rule_update(*, merchant_id: int, rule_id: str, data: dict) -> FraudRule:
+def rule_update(*, merchant_id: int, rule_id: str, data: dict, actor: str = CONFIG_ACTOR) -> FraudRule:
     if "rule_type" in data:
         raise DomainError("rule_type cannot change; create another rule.", param="rule_type")
     with transaction.atomic():
         rule = FraudRule.objects.select_for_update().filter(merchant_id=merchant_id, public_id=rule_id).first()
         if rule is None:
             raise NotFound("No such fraud rule.", param="id")
+        before = {field: getattr(rule, field) for field in _RULE_AUDITED}
         for field, value in _rule_fields(data, rule.rule_type).items():
             setattr(rule, field, value)
         rule.save()
+        _config_audit(rule, "fraud_rule", "updated", actor=actor, before=before, fields=_RULE_AUDITED)
     return rule
 
 
-def rule_delete(*, merchant_id: int, rule_id: str) -> None:
-    deleted, _ = FraudRule.objects.filter(merchant_id=merchant_id, public_id=rule_id).delete()
-    if not deleted:
-        raise NotFound("No such fraud rule.", param="id")
+def rule_delete(*, merchant_id: int, rule_id: str, actor: str = CONFIG_ACTOR) -> None:
+    with transaction.atomic():
+        rule = FraudRule.objects.select_for_update().filter(merchant_id=merchant_id, public_id=rule_id).first()
+        if rule is None:
+            raise NotFound("No such fraud rule.", param="id")
+        before = {field: getattr(rule, field) for field in _RULE_AUDITED}
+        rule.delete()
+        _config_audit(rule, "fraud_rule", "deleted", actor=actor, before=before, fields=_RULE_AUDITED)
 
 
 # --- lists --------------------------------------------------------------------------
@@ -268,17 +296,23 @@ def list_entry_create(*, merchant_id: int, list: str, kind: str, value, reason: 
     value = normalize(kind, value)
     try:
         with transaction.atomic():
-            return ListEntry.objects.create(
+            entry = ListEntry.objects.create(
                 merchant_id=merchant_id, list=list, kind=kind, value=value, reason=reason[:200], created_by=actor
             )
+            _config_audit(entry, "fraud_list_entry", "created", actor=actor, before=None, fields=_ENTRY_AUDITED)
+            return entry
     except IntegrityError:
         return ListEntry.objects.get(merchant_id=merchant_id, list=list, kind=kind, value=value)
 
 
-def list_entry_delete(*, merchant_id: int, entry_id: str) -> None:
-    deleted, _ = ListEntry.objects.filter(merchant_id=merchant_id, public_id=entry_id).delete()
-    if not deleted:
-        raise NotFound("No such list entry.", param="id")
+def list_entry_delete(*, merchant_id: int, entry_id: str, actor: str = CONFIG_ACTOR) -> None:
+    with transaction.atomic():
+        entry = ListEntry.objects.select_for_update().filter(merchant_id=merchant_id, public_id=entry_id).first()
+        if entry is None:
+            raise NotFound("No such list entry.", param="id")
+        before = {field: getattr(entry, field) for field in _ENTRY_AUDITED}
+        entry.delete()
+        _config_audit(entry, "fraud_list_entry", "deleted", actor=actor, before=before, fields=_ENTRY_AUDITED)
 
 
 def _list_hits(facts: Facts) -> dict[str, list]:

@@ -138,6 +138,7 @@ def merchant_create(*, name: str, **settings_values) -> MerchantSecrets:
 
 SETTINGS_FIELDS = (
     "name",
+    "is_active",
     "country",
     "default_currency",
     "supported_currencies",
@@ -157,37 +158,48 @@ def _settings_snapshot(merchant: Merchant) -> dict:
     return {field: getattr(merchant, field) for field in SETTINGS_FIELDS} | {"version": merchant.version}
 
 
+def _settings_apply(merchant: Merchant, changes: dict) -> None:
+    """Sets `changes` on `merchant` (not saved), refusing what the merchant cannot have."""
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown setting {sorted(unknown)[0]!r}.", param=sorted(unknown)[0])
+    new_gateway = changes.get("gateway")
+    if new_gateway is not None and new_gateway != merchant.gateway and not gateway_is_configured(new_gateway):
+        raise DomainError(
+            f"The {new_gateway} gateway is not available on this platform.",
+            code="gateway_not_configured",
+            param="gateway",
+        )
+    for field, value in changes.items():
+        if field == "extra_settings":
+            # Merged key by key, as Stripe merges metadata: a null value removes a key,
+            # so changing one setting never wipes the others.
+            merged = {**merchant.extra_settings, **value}
+            value = {key: item for key, item in merged.items() if item is not None}
+        setattr(merchant, field, value)
+    currencies = merchant.supported_currencies
+    if not isinstance(currencies, list) or not all(isinstance(c, str) and is_currency(c) for c in currencies):
+        raise DomainError("supported_currencies must be ISO 4217 codes.", param="supported_currencies")
+    if merchant.default_currency not in currencies:
+        raise DomainError("default_currency must be one of supported_currencies.", param="default_currency")
+
+
+def merchant_settings_check(*, merchant_id: int, changes: dict) -> None:
+    """Raises what merchant_settings_update would refuse, writing nothing (a form asks
+    before it saves)."""
+    _settings_apply(Merchant.objects.get(pk=merchant_id), changes)
+
+
 def merchant_settings_update(
     *, merchant_id: int, changes: dict, expected_versions=None, actor: str = "system:settings"
 ) -> Merchant:
     """Applies validated setting changes under a row lock; raises 412 on a stale If-Match.
     The change is audited (before/after) in the same transaction."""
-    unknown = set(changes) - set(SETTINGS_FIELDS)
-    if unknown:
-        raise DomainError(f"Unknown setting {sorted(unknown)[0]!r}.", param=sorted(unknown)[0])
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
         check_version(expected_versions, merchant.version)
         before = _settings_snapshot(merchant)
-        new_gateway = changes.get("gateway")
-        if new_gateway is not None and new_gateway != merchant.gateway and not gateway_is_configured(new_gateway):
-            raise DomainError(
-                f"The {new_gateway} gateway is not available on this platform.",
-                code="gateway_not_configured",
-                param="gateway",
-            )
-        for field, value in changes.items():
-            if field == "extra_settings":
-                # Merged key by key, as Stripe merges metadata: a null value removes a key,
-                # so changing one setting never wipes the others.
-                merged = {**merchant.extra_settings, **value}
-                value = {key: item for key, item in merged.items() if item is not None}
-            setattr(merchant, field, value)
-        currencies = merchant.supported_currencies
-        if not all(is_currency(c) for c in currencies):
-            raise DomainError("supported_currencies must be ISO 4217 codes.", param="supported_currencies")
-        if merchant.default_currency not in currencies:
-            raise DomainError("default_currency must be one of supported_currencies.", param="default_currency")
+        _settings_apply(merchant, changes)
         merchant.version += 1
         merchant.save()
         audit_record(

@@ -304,6 +304,7 @@ def payment_failure_facts(*, payment_intent_ids) -> dict:
                 "replaceable": payment_is_replaceable(payment),
                 "failure_code": error.get("code") or None,
                 "decline_code": error.get("decline_code") or None,
+                "message": error.get("message") or None,
             },
         )
     return facts

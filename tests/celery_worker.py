@@ -17,7 +17,9 @@ from django.db import connection
 
 from config.celery import app as celery_app
 
-WORKER_START_TIMEOUT = 30
+# A worker imports the whole project before it says "ready.": about 20 s on a loaded
+# two-core machine, so the bound leaves room for worse.
+WORKER_START_TIMEOUT = 90
 
 
 def _database_url():
@@ -26,9 +28,16 @@ def _database_url():
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(queue, log_file):
-    """A worker process on the test database and Redis, consuming only `queue`; returns
-    once it is ready (bounded wait) or raises with its log."""
+def start_worker(queue, log_file, *, also=()):
+    """A worker process on the test database and Redis, consuming `queue` (its default
+    queue, where the tasks it sends go) and the queues named in `also`; returns once it is
+    ready (bounded wait) or raises with its log."""
+    return wait_ready(spawn_worker(queue, log_file, also=also))
+
+
+def spawn_worker(queue, log_file, *, also=()):
+    """start_worker without the wait: several workers start side by side, then
+    `wait_ready` each (their start-ups overlap instead of adding up)."""
     env = {
         **os.environ,
         "APP_ENV": "test",
@@ -48,7 +57,7 @@ def start_worker(queue, log_file):
             "--pool",
             "solo",
             "--queues",
-            queue,
+            ",".join([queue, *also]),
             "--loglevel",
             "INFO",
             "--without-gossip",
@@ -59,14 +68,19 @@ def start_worker(queue, log_file):
         stdout=log_file.open("w"),
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + WORKER_START_TIMEOUT
-    while "ready." not in log_file.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"Celery worker did not start:\n{log_file.read_text()}")
-        time.sleep(0.2)
     process.log_file = log_file
     process.queue = queue
+    process.started_at = time.monotonic()
+    return process
+
+
+def wait_ready(process):
+    deadline = process.started_at + WORKER_START_TIMEOUT
+    while "ready." not in process.log_file.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"Celery worker did not start:\n{process.log_file.read_text()}")
+        time.sleep(0.2)
     return process
 
 
@@ -92,12 +106,13 @@ def celery_worker(transactional_db, tmp_path):
         stop_worker(process)
 
 
-def wait_until(predicate, *, timeout=30.0, interval=0.2):
-    """Polls `predicate` until it is truthy or `timeout` seconds pass (bounded, never forever)."""
+def wait_until(predicate, *, timeout=30.0, interval=0.2, explain=None):
+    """Polls `predicate` until it is truthy or `timeout` seconds pass (bounded, never forever).
+    `explain()`: what the failure message should show (a worker's log, say)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+    raise AssertionError(f"condition not met within {timeout}s" + (f"\n{explain()}" if explain else ""))

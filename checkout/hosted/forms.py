@@ -32,6 +32,9 @@ class AccessibleErrorsMixin:
         self.add_error(name if name in self.fields else None, error.message)
 
 
+PHONE_INVALID = _("Enter a valid phone number, e.g. +1 415 555 2671.")
+
+
 def _text(label, autocomplete, *, required=True, max_length=200, **attrs):
     return forms.CharField(
         label=label,
@@ -60,7 +63,7 @@ class ContactForm(AccessibleErrorsMixin, forms.Form):
             return phone_e164(self.cleaned_data.get("phone", ""), region=self.phone_region)
         except DomainError:
             raise forms.ValidationError(
-                _("Enter a valid phone number, e.g. +1 415 555 2671."), code="phone_invalid"
+                PHONE_INVALID, code="phone_invalid"
             ) from None
 
 
@@ -105,6 +108,9 @@ class AddressForm(AccessibleErrorsMixin, forms.Form):
         try:
             self.clean_address = address_clean(data, kind=self.kind)
         except DomainError as error:
+            if error.code == "phone_invalid":
+                # The API's explanation names the rule broken; the shopper needs the fix.
+                error = DomainError(PHONE_INVALID, code=error.code, param=error.param)
             self.add_domain_error(error)
         return data
 

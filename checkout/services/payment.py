@@ -297,10 +297,11 @@ def session_payment_notice(notice: hooks.PaymentNotice) -> None:
         if notice.type == hooks.RETURNED:
             timeline_record(session, type=type, actor="system:payments", data=data)
             return
-        keeps_it = current and (
-            session.status == Status.PAYMENT_PROCESSING
-            or (session.status == Status.COMPLETED and notice.type == hooks.DISPUTE_WON)
-        )
+        # A completed session's own intent pays its order: a manual capture after finalize
+        # (authorize at checkout, capture at shipment), a won dispute, a late notice of the
+        # authorization finalize already saw. Only money for a session that cannot take
+        # it, or for an intent it no longer uses, is given back.
+        keeps_it = current and session.status in (Status.PAYMENT_PROCESSING, Status.COMPLETED)
         if took_money and not keeps_it:
             closer_has_it = session.status == Status.CLOSING and session.closing_intent_id == notice.payment_intent_id
             if not closer_has_it:

@@ -24,7 +24,7 @@ from checkout.services.finalize import session_finalize, session_finalize_settle
 from checkout.services.lifecycle import session_failure_clear, session_transition, timeline_record
 from checkout.services.payment import session_payment_intent_create_locked
 from checkout.services.pricing import session_calculate, session_calculate_locked
-from core.exceptions import Conflict
+from core.exceptions import Conflict, InvalidStateTransition
 from payments.selectors import payment_is_replaceable
 from payments.services import payment_intent_attach_method, payment_intent_lock
 
@@ -172,14 +172,22 @@ def session_manual_override(
     *, merchant_id: int, checkout_id: str, reason: str, external_reference: str, actor: str
 ) -> Resolution:
     """Finalizes with the payment settled outside (finalize.session_finalize_settled_outside
-    says what it locks and refuses); the override and its reason are on the timeline."""
-    result = session_finalize_settled_outside(
-        merchant_id=merchant_id,
-        checkout_id=checkout_id,
-        actor=actor,
-        reason=reason,
-        external_reference=external_reference,
-    )
+    says what it locks and refuses; a session in no state to be completed is refused as
+    every action is, 409 resolution_not_allowed); the override and its reason are on the
+    timeline."""
+    try:
+        result = session_finalize_settled_outside(
+            merchant_id=merchant_id,
+            checkout_id=checkout_id,
+            actor=actor,
+            reason=reason,
+            external_reference=external_reference,
+        )
+    except InvalidStateTransition as exc:
+        session = CheckoutSession.objects.filter(merchant_id=merchant_id, public_id=checkout_id).first()
+        if session is None:
+            raise
+        raise _refuse(MANUAL_OVERRIDE, session, "only a session paying or failed can be completed this way") from exc
     if result.created:
         with transaction.atomic(durable=True):
             session = lock_session(merchant_id=merchant_id, checkout_id=checkout_id)

@@ -55,7 +55,9 @@ class RuleListApi(ApiView):
     def post(self, request):
         serializer = RuleCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rule = services.rule_create(merchant_id=self.merchant.pk, data=dict(serializer.validated_data))
+        rule = services.rule_create(
+            merchant_id=self.merchant.pk, data=dict(serializer.validated_data), actor=actor_for(request)
+        )
         return Response(RuleSerializer(rule).data, status=201)
 
 
@@ -70,7 +72,12 @@ class RuleDetailApi(ApiView):
     def patch(self, request, rule_id):
         serializer = RuleUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rule = services.rule_update(merchant_id=self.merchant.pk, rule_id=rule_id, data=dict(serializer.validated_data))
+        rule = services.rule_update(
+            merchant_id=self.merchant.pk,
+            rule_id=rule_id,
+            data=dict(serializer.validated_data),
+            actor=actor_for(request),
+        )
         return Response(RuleSerializer(rule).data)
 
     @extend_schema(
@@ -80,7 +87,7 @@ class RuleDetailApi(ApiView):
         responses={200: None, **MUTATION_ERROR_RESPONSES},
     )
     def delete(self, request, rule_id):
-        services.rule_delete(merchant_id=self.merchant.pk, rule_id=rule_id)
+        services.rule_delete(merchant_id=self.merchant.pk, rule_id=rule_id, actor=actor_for(request))
         return Response({"id": rule_id, "object": "fraud_rule", "deleted": True})
 
 
@@ -129,7 +136,7 @@ class ListEntryDetailApi(ApiView):
         responses={200: None, **MUTATION_ERROR_RESPONSES},
     )
     def delete(self, request, entry_id):
-        services.list_entry_delete(merchant_id=self.merchant.pk, entry_id=entry_id)
+        services.list_entry_delete(merchant_id=self.merchant.pk, entry_id=entry_id, actor=actor_for(request))
         return Response({"id": entry_id, "object": "fraud_list_entry", "deleted": True})
 
 

@@ -4,7 +4,7 @@ conditions: {"amount_gt": int | null, "currency": "USD" (optional)}. A null limi
 the merchant's `fraud_amount_threshold` setting (default 100000 minor units).
 """
 
-from core.money import is_currency
+from core.money import format_minor, is_currency
 from fraud.rules.base import Context, Hit, invalid, reject_unknown, require_int
 
 DEFAULT_CONDITIONS = {"amount_gt": None}
@@ -31,6 +31,6 @@ def evaluate(conditions: dict, points: int, ctx: Context) -> Hit | None:
         limit = ctx.settings["fraud_amount_threshold"]
     if facts.amount <= limit:
         return None
-    return Hit(
-        points, f"amount {facts.amount} {facts.currency} is above {limit}", {"amount": facts.amount, "limit": limit}
-    )
+    # Said as people read money (analysts, the review's reasons); the data keeps minor units.
+    said = f"amount {format_minor(facts.amount, facts.currency)} is above {format_minor(limit, facts.currency)}"
+    return Hit(points, said, {"amount": facts.amount, "limit": limit})

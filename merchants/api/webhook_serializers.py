@@ -165,6 +165,9 @@ class EventSerializer(serializers.Serializer):
     checkout_id = serializers.CharField(allow_null=True)
     payment_intent_id = serializers.CharField(allow_null=True)
     correlation_id = serializers.CharField(allow_null=True)
+    request_id = serializers.CharField(
+        allow_null=True, help_text="The X-Request-ID of the API call or job that caused the event"
+    )
     data = EventDataSerializer()
 
     def to_representation(self, instance):

@@ -230,12 +230,17 @@ class EventListApi(ApiView):
         description="Events of the last 30 days, newest first.",
         parameters=[
             OpenApiParameter("type", str, description="An event type or a family such as `payment.*`"),
+            OpenApiParameter("request_id", str, description="Only the events this request (X-Request-ID) caused"),
             *PAGE_PARAMETERS,
         ],
         responses={200: paginated(EventSerializer), **ERROR_RESPONSES},
     )
     def get(self, request):
-        events = event_list(merchant_id=self.merchant.pk, type=request.query_params.get("type"))
+        events = event_list(
+            merchant_id=self.merchant.pk,
+            type=request.query_params.get("type"),
+            request_id=request.query_params.get("request_id", "")[:128],
+        )
         return _page(request, self, events, EventSerializer)
 
 

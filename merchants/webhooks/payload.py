@@ -23,6 +23,8 @@ def event_payload(event: Event) -> dict:
         "checkout_id": event.checkout_id or None,
         "payment_intent_id": event.payment_intent_id or None,
         "correlation_id": event.correlation_id or None,
+        # The API call (or job) that caused it, as its X-Request-ID answered (Stripe's request.id).
+        "request_id": event.request_id or None,
         "data": {"before": None, "after": None, **(event.data or {})},
     }
 

@@ -55,9 +55,9 @@ def delivery_list(*, merchant_id: int, endpoint_id: str, state: str | None = Non
     return qs.filter(state=state) if state else qs
 
 
-def event_list(*, merchant_id: int, type: str | None = None):
+def event_list(*, merchant_id: int, type: str | None = None, request_id: str | None = None):
     """The merchant's events of the last EVENT_LIST_DAYS days, optionally of a type or
-    pattern (`payment.*`)."""
+    pattern (`payment.*`), or caused by one request."""
     qs = Event.objects.filter(
         merchant_id=merchant_id, created_at__gte=timezone.now() - timedelta(days=EVENT_LIST_DAYS)
     ).select_related("merchant")
@@ -66,6 +66,8 @@ def event_list(*, merchant_id: int, type: str | None = None):
         if problem:
             raise DomainError(problem, param="type")
         qs = qs.filter(type__startswith=type[:-1]) if type.endswith(".*") else qs.filter(type=type)
+    if request_id:
+        qs = qs.filter(request_id=request_id)
     return qs
 
 

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 SUCCEED = "succeed"
 THREE_DS = "three_d_secure"
 THREE_DS_THEN_DECLINE = "three_d_secure_then_decline"
+FIRST_CHARGE_ONLY = "first_charge_only"
 
 # Stripe's public test numbers → behaviour; any other valid number simply succeeds.
 TEST_CARDS = {
@@ -40,6 +41,9 @@ TEST_CARDS = {
     # Stripe's "attaches, then every charge declines": it vaults (and can be saved for a
     # plan) like any card, but no charge on it ever succeeds.
     "4000000000000341": "charge_declines",
+    # The simulator's own (Stripe has none): the first charge succeeds, every later one is
+    # declined, as a card that is cancelled or runs dry after a pay-later purchase.
+    "4000000000000358": FIRST_CHARGE_ONLY,
 }
 
 # profile → (failure code, decline code), in Stripe's words
@@ -137,14 +141,19 @@ def _settle(charge: SimulatorCharge) -> None:
     profile = charge.card.profile
     if profile == THREE_DS_THEN_DECLINE:
         charge.status, charge.failure_code, charge.decline_code = "failed", "card_declined", "generic_decline"
-    elif profile in DECLINES:
+    elif profile in DECLINES or (profile == FIRST_CHARGE_ONLY and _has_paid(charge.card)):
         charge.status = SimulatorCharge.Status.FAILED
-        charge.failure_code, charge.decline_code = DECLINES[profile]
+        charge.failure_code, charge.decline_code = DECLINES.get(profile, DECLINES["generic_decline"])
     elif charge.capture:
         charge.status = SimulatorCharge.Status.SUCCEEDED
         charge.amount_captured = charge.amount
     else:
         charge.status = SimulatorCharge.Status.AUTHORIZED
+
+
+def _has_paid(card: SimulatorCard) -> bool:
+    paid = (SimulatorCharge.Status.SUCCEEDED, SimulatorCharge.Status.AUTHORIZED)
+    return SimulatorCharge.objects.filter(card=card, status__in=paid).exists()
 
 
 def _queue(kind: str, payload: dict) -> None:

@@ -5,12 +5,12 @@ confirmation email sent again, once per click, by support agents and superusers 
 import pytest
 from django.core import mail
 
-from checkout.models import Order, SessionEvent
+from checkout.models import CheckoutSession, Order, SessionEvent
 from core.backoffice.roles import REFUND_REVIEWER, SUPPORT_AGENT
 from merchants.audit.models import AuditEntry
 from payments.models import PaymentEvent, PaymentTransaction
 from tests.backoffice.helpers import signed_in, staff_user
-from tests.checkout.finalize_helpers import finalize, pay, ready_session
+from tests.checkout.finalize_helpers import finalize, pay, ready_session, session_url
 from tests.concurrency import run_together
 from tests.payments.helpers import ok
 
@@ -147,3 +147,13 @@ def test_the_same_click_racing_itself_queues_one_email(api):
     assert sorted(result.created for result in results) == [False, False, False, True], results
     assert AuditEntry.objects.filter(object_id=order.public_id, action="order.receipt_resend_requested").count() == 1
     assert [message.to for message in mail.outbox] == [["ada@example.com"]]
+
+
+def test_a_note_written_by_api_shows_on_the_sessions_back_office_page(api):
+    checkout_id = ready_session(api)["checkout_id"]
+    note = {"note": "Shopper called about the decline.", "author": "amy"}
+    ok(api.post(session_url(checkout_id, "support-note"), note, format="json"), 201)
+    session = CheckoutSession.objects.get(public_id=checkout_id)
+    page = signed_in(staff_user("sam", SUPPORT_AGENT)).get(f"/admin/checkout/checkoutsession/{session.pk}/change/")
+    shown = page.content.decode().split('data-testid="support-notes"')[1]
+    assert "Shopper called about the decline." in shown and "amy" in shown

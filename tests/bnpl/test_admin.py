@@ -2,12 +2,17 @@
 actions through services, each behind its own permission and written to the trail."""
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from core.backoffice.roles import FINANCE_CLERK, SUPPORT_AGENT, grant_role_permissions
+from merchants.audit.models import AuditEntry
 from payments.bnpl.models import BNPLEvent, Installment, InstallmentPlan
+from tests.backoffice.helpers import signed_in, staff_user
 from tests.bnpl.helpers import bnpl_intent, card_starts_declining, complete_at_provider, confirm_bnpl, plan_card_token
 from tests.payments.helpers import ok
 from tests.payments.test_admin import login
@@ -77,3 +82,30 @@ def test_send_to_collections_and_retry_now(overdue, api):
     _act(retrier, INSTALLMENTS, "retry_now", third)
     third.refresh_from_db()
     assert third.state == "failed" and third.attempt_count == 2  # the card still declines; tried now
+
+
+def test_finance_clerks_work_the_overdue_list_support_agents_only_read_and_the_audit_trail_shows_both(overdue):
+    # A transactional test empties the tables the migration filled: its grants, once more.
+    grant_role_permissions(apps, import_module("payments.bnpl.migrations.0005_staff_roles").ROLES)
+    agent = signed_in(staff_user("sam", SUPPORT_AGENT))
+    plan_page = agent.get(f"/admin/bnpl/installmentplan/{overdue.plan_id}/change/")
+    assert plan_page.status_code == 200 and overdue.public_id in plan_page.content.decode()
+    _act(agent, OVERDUE, "mark_paid_offline", overdue)
+    overdue.refresh_from_db()
+    assert overdue.state == "overdue"
+
+    clerk = signed_in(staff_user("fiona", FINANCE_CLERK))
+    listing = clerk.get(OVERDUE)
+    assert listing.status_code == 200 and overdue.public_id in listing.content.decode()
+    _act(clerk, OVERDUE, "mark_paid_offline", overdue)
+    overdue.refresh_from_db()
+    assert overdue.state == "paid" and overdue.paid_offline
+
+    # The merchant's one audit trail has the job's dunning and the clerk's action.
+    trail = AuditEntry.objects.filter(object_type="installment", object_id=overdue.public_id).order_by("id")
+    assert [(e.action, e.actor) for e in trail if e.action in ("installment.overdue", "installment.paid")] == [
+        ("installment.overdue", "system:bnpl"),
+        ("installment.paid", "staff:fiona"),
+    ]
+    paid = trail.get(action="installment.paid")
+    assert paid.actor_type == "staff" and paid.before == {"status": "overdue"} and paid.after == {"status": "paid"}

@@ -3,11 +3,12 @@ a card that starts declining is retried 1, 3 and 7 days after each failure, then
 installment is overdue, paid late with another card, and past 30 days sent to collections."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from babel.dates import format_date
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from ledger.models import BalanceTransaction
@@ -63,6 +64,11 @@ def test_six_weeks_pay_every_installment_on_its_due_date(api):
     schedule = installments(api, intent_id)
     assert [i["status"] for i in schedule] == ["paid"] * 4
     assert [i["attempts"] for i in schedule] == [1, 1, 1, 1]
+    # A receipt after each charge the job made.
+    assert (
+        sorted(m.subject for m in mail.outbox if m.subject.startswith("Payment received"))
+        == ["Payment received: $12.50 to Acme"] * 3
+    )
     assert InstallmentPlan.objects.get(payment__public_id=intent_id).state == "completed"
     # The merchant's money came in installment by installment, each booked once with its
     # fee; the order's own intent moved no cash of its own.
@@ -135,3 +141,30 @@ def test_the_job_run_twice_at_once_charges_each_installment_once(api):
     charges = PaymentTransaction.objects.filter(metadata__bnpl_plan__isnull=False)
     assert charges.count() == 8 and set(charges.values_list("state", flat=True)) == {"completed"}
     assert sum(r["charged"] for r in results) == 6
+
+
+def test_a_card_that_pays_today_then_declines_plays_out_with_until_as_the_beat_would(api):
+    """The README's walk-through: the simulator's 4000000000000358 pays the first
+    installment at the provider and declines every later charge."""
+    _, intent = bnpl_intent(api)
+    complete_at_provider(ok(confirm_bnpl(api, intent["id"])), number="4000000000000358")
+    intent_id = intent["id"]
+    assert states(api, intent_id) == ["paid", "pending", "pending", "pending"]
+    today = timezone.localdate()
+    out = StringIO()
+    first, last = today + timedelta(days=1), today + timedelta(days=25)
+    call_command("bnpl_charge_installments", "--as-of", first.isoformat(), "--until", last.isoformat(), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 25 and lines[0].startswith(f"as_of={first}") and lines[-1].startswith(f"as_of={last}")
+    # Failed on its day, retried 1, 3 and 7 days later, then overdue: as run day by day.
+    second = installments(api, intent_id)[1]
+    assert second["status"] == "overdue" and second["attempts"] == 4
+    assert second["overdue_since"] == last.isoformat()
+
+    for bad in (
+        ["--until", "2020-01-01"],
+        ["--until", "tomorrow"],
+        ["--as-of", first.isoformat(), "--until", (first + timedelta(days=400)).isoformat()],
+    ):
+        with pytest.raises(CommandError):
+            call_command("bnpl_charge_installments", *bad)

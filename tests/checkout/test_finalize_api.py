@@ -293,10 +293,21 @@ def test_order_payment_status_follows_the_payment_after_finalize(api, django_cap
     assert order_id not in staff.get("/admin/checkout/order/", {"payment_status": "captured"}).content.decode()
 
 
-def test_a_manual_capture_after_finalize_shows_on_the_order(api):
+@pytest.mark.parametrize("amount", [None, 3000])
+def test_a_manual_capture_after_finalize_is_the_orders_money(api, django_capture_on_commit_callbacks, amount):
+    """Authorize at checkout, capture at shipment: the capture's notice reaches a completed
+    session, whose order it pays; it is never taken for a late payment and given back."""
     paid = paid_session(api, capture_mode="manual")
     order_id = ok(finalize(api, paid["checkout_id"]), 201)["order"]["id"]
-    ok(api.post(f"{V1}/payment-intents/{paid['payment']['id']}/capture", {}, format="json"))
+    intent_id = paid["payment"]["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        body = {} if amount is None else {"amount": amount}
+        captured = ok(api.post(f"{V1}/payment-intents/{intent_id}/capture", body, format="json"))
+    assert captured["status"] == "succeeded", captured
+    payment = PaymentTransaction.objects.get(public_id=intent_id)
+    assert payment.state == "completed" and payment.amount_refunded == 0
     order = ok(api.get(f"{V1}/orders/{order_id}"))
-    assert (order["payment_status"], order["amount_captured"]) == ("captured", 5000)
+    assert (order["payment_status"], order["amount_captured"]) == ("captured", amount or 5000)
+    types = timeline_types(api, paid["checkout_id"])
+    assert "payment.succeeded" in types and "payment.returning" not in types
     assert Order.objects.get(public_id=order_id).payment_status == "authorized"  # the snapshot stays

@@ -64,3 +64,22 @@ def test_threads_list_work_past_its_expected_time(api, other_api, settings):
     }
     assert all(t["checkout_id"] == paid and t["running_seconds"] >= settings.THREADS_EXPECTED_SECONDS for t in threads)
     assert ok(other_api.get(f"{V1}/threads"))["data"] == []
+
+
+def test_queue_depth_is_read_from_the_broker(api, settings):
+    from kombu import Connection
+
+    settings.CELERY_TASK_DEFAULT_QUEUE = "diagnostics-probe"
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    with Connection(settings.CELERY_BROKER_URL, transport_options=options) as conn:
+        queue = conn.SimpleQueue("diagnostics-probe")
+        try:
+            queue.clear()
+            for n in range(3):
+                queue.put({"n": n})
+            assert ok(api.get(f"{V1}/diagnostics"))["queue_depth"]["diagnostics-probe"] == 3
+            queue.get(timeout=2).ack()
+            assert ok(api.get(f"{V1}/diagnostics"))["queue_depth"]["diagnostics-probe"] == 2
+        finally:
+            queue.clear()
+            queue.close()

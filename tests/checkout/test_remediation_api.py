@@ -146,7 +146,8 @@ def test_a_manual_override_is_refused_where_the_platform_took_the_money_or_nothi
     pay(api, paid)
     _error(_resolve(api, paid, action="manual_override", reason="x"), 409, "payment_on_file")
     fresh = ready_session(api)["checkout_id"]
-    _error(_resolve(api, fresh, action="manual_override", reason="x"), 409, "invalid_state_transition")
+    refused = _error(_resolve(api, fresh, action="manual_override", reason="x"), 409, "resolution_not_allowed")
+    assert refused["explain"] == {"status": status_of(fresh), "reason": None, "action": "manual_override"}
     _error(_resolve(api, fresh, action="retry_finalization"), 409, "resolution_not_allowed")
     _error(_resolve(api, fresh, action="refund_everything"), 400, "parameter_invalid")
     _error(_resolve(api, fresh, action="retry_finalization", note="x"), 400, "parameter_invalid")

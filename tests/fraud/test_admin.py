@@ -30,7 +30,7 @@ def test_the_queue_lists_open_reviews_oldest_first_with_score_and_rules(api):
     analyst = _analyst("alice")
     page = analyst.get(QUEUE).content.decode()
     assert page.index(first) < page.index(second)
-    assert "amount 150000 USD is above 100000" in page and "visa •••• 4242" in page
+    assert "amount $1,500.00 is above $1,000.00" in page and "visa •••• 4242" in page
     pk = FraudAssessment.objects.get(public_id=first).pk
     detail = analyst.get(f"{QUEUE}{pk}/change/").content.decode()
     assert "Amount above the merchant" in detail and "one@example.com" in detail and "(+45)" in detail
@@ -45,7 +45,8 @@ def test_an_analyst_approves_through_the_service_and_it_is_audited(api):
     review.refresh_from_db()
     assert (review.status, review.decision, review.reviewed_by) == ("allowed", "approved", "staff:alice")
     assert PaymentTransaction.objects.get(public_id=intent_id).state == "completed"
-    assert LogEntry.objects.filter(object_id=str(review.pk), change_message="Review approved.").exists()
+    message = "Review approved: decided in the back office"
+    assert LogEntry.objects.filter(object_id=str(review.pk), change_message=message).exists()
 
 
 def test_four_eyes_above_the_merchants_amount(api):
@@ -70,6 +71,46 @@ def test_an_analyst_rejects_and_the_payment_is_voided(api):
     review = FraudAssessment.objects.get(public_id=body["review"]["id"])
     _analyst("alice").post(QUEUE, {"action": "reject_selected", "_selected_action": [review.pk]})
     assert PaymentTransaction.objects.get(public_id=intent_id).state == "cancelled"
+
+
+def test_an_analyst_decides_from_the_reviews_own_page_with_a_reason(api):
+    _, intent_id, body = _held(api)
+    review = FraudAssessment.objects.get(public_id=body["review"]["id"])
+    alice = _analyst("alice")
+    detail = alice.get(f"{QUEUE}{review.pk}/change/").content.decode()
+    assert f"{QUEUE}{review.pk}/decide/" in detail, "the review's page links to its decision"
+    page = alice.get(f"{QUEUE}{review.pk}/decide/").content.decode()
+    assert "$1,500.00" in page and "Amount above the merchant" in page and 'name="reason"' in page
+    refused = alice.post(f"{QUEUE}{review.pk}/decide/", {"decision": "reject", "reason": " "})
+    assert refused.status_code == 200 and "Say why the payment is rejected." in refused.content.decode()
+    assert PaymentTransaction.objects.get(public_id=intent_id).state == "authorized"
+    done = alice.post(f"{QUEUE}{review.pk}/decide/", {"decision": "reject", "reason": "Card reported stolen"})
+    assert done.status_code == 302 and done["Location"] == QUEUE
+    review.refresh_from_db()
+    assert (review.decision, review.decision_reason, review.reviewed_by) == (
+        "refused", "Card reported stolen", "staff:alice"
+    )
+    assert PaymentTransaction.objects.get(public_id=intent_id).state == "cancelled"
+    assert LogEntry.objects.filter(object_id=str(review.pk), change_message__contains="Card reported stolen").exists()
+    assert alice.get(f"{QUEUE}{review.pk}/decide/").status_code == 404, "a decided review leaves the queue"
+
+
+def test_the_decision_page_keeps_four_eyes_and_needs_the_review_permission(api):
+    merchant_settings_update(merchant_id=api.merchant.pk, changes={"extra_settings": {"fraud_four_eyes_above": 100000}})
+    _, intent_id, body = _held(api)
+    review = FraudAssessment.objects.get(public_id=body["review"]["id"])
+    url = f"{QUEUE}{review.pk}/decide/"
+    alice, bob = _analyst("alice"), _analyst("bob")
+    alice.post(url, {"decision": "approve", "reason": "Known customer"})
+    assert "First approved by staff:alice" in bob.get(url).content.decode()
+    again = alice.post(url, {"decision": "approve", "reason": ""})
+    assert again.status_code == 200 and "four_eyes_required" in again.content.decode()
+    bob.post(url, {"decision": "approve", "reason": ""})
+    assert PaymentTransaction.objects.get(public_id=intent_id).state == "completed"
+    viewer = get_user_model().objects.create_user("vic", "v@example.com", "pw-not-used-elsewhere", is_staff=True)
+    client = Client()
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403
 
 
 def test_staff_outside_the_group_cannot_see_the_queue(api):

@@ -78,7 +78,7 @@ def test_a_large_payment_is_held_then_approved_captured_and_finalized(api):
     checkout_id, intent_id, body = _held(api)
     assert body["status"] == "requires_capture" and body["capture_mode"] == "auto"
     review = body["review"]
-    assert review["status"] == "open" and review["reasons"] == ["amount 150000 USD is above 100000"]
+    assert review["status"] == "open" and review["reasons"] == ["amount $1,500.00 is above $1,000.00"]
     charge = SimulatorCharge.objects.get()
     assert charge.status == "authorized", "held: authorized, not captured"
     assert Event.objects.filter(type="review.opened", payment_intent_id=intent_id).exists()

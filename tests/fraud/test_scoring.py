@@ -43,7 +43,7 @@ def test_amount_above_the_merchant_threshold_adds_45_and_holds_for_review(mercha
     assert assess(merchant, amount=100000).score == 0  # at the limit is not above it
     decision = assess(merchant, amount=100001)
     assert (decision.action, decision.score) == (REVIEW, 45)
-    assert decision.reasons == ("amount 100001 USD is above 100000",)
+    assert decision.reasons == ("amount $1,000.01 is above $1,000.00",)
     merchant_settings_update(merchant_id=merchant.pk, changes={"extra_settings": {"fraud_amount_threshold": 200000}})
     assert assess(merchant, amount=150000, card_fingerprint="fp_other").score == 0
 

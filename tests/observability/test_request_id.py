@@ -47,6 +47,9 @@ def test_the_event_a_request_causes_remembers_its_id(api):
     session = ok(api.post(f"{V1}/sessions", DIGITAL_CART, format="json", HTTP_X_REQUEST_ID="req_create_1"), 201)
     event = Event.objects.get(type="checkout.created", checkout_id=session["checkout_id"])
     assert event.request_id == "req_create_1"
+    listed = ok(api.get(f"{V1}/events?request_id=req_create_1"))["data"]
+    assert [row["id"] for row in listed] == [event.public_id] and listed[0]["request_id"] == "req_create_1"
+    assert ok(api.get(f"{V1}/events?request_id=req_other"))["data"] == []
 
 
 def test_an_eager_task_runs_under_the_request_id_and_gives_it_back():

@@ -1,14 +1,17 @@
 """The one path by which an application or an installment changes state, and its trail.
 
 Callers hold the row's lock inside transaction.atomic(); this saves (a compare-and-set on
-the state, django-fsm's ConcurrentTransitionMixin), appends the BNPLEvent row, emits the
-merchant's event and queues the shopper's email, all in that same transaction.
+the state, django-fsm's ConcurrentTransitionMixin), appends the BNPLEvent row and its row
+in the merchant's audit trail, emits the merchant's event and queues the shopper's email,
+all in that same transaction.
 """
 
 from django.db import transaction
 from django_fsm import can_proceed
 
 from core.exceptions import InvalidStateTransition
+from core.rows import insert_rows
+from merchants.audit.services import audit_entry
 from merchants.events import event_emit
 from payments.bnpl.models import BNPLApplication, BNPLEvent, Installment
 
@@ -29,7 +32,9 @@ SHOPPER_EMAILS = {Installment.State.PAID: "paid", Installment.State.FAILED: "fai
 
 
 def bnpl_log(application, *, type: str, actor: str, installment=None, data=None, **states) -> BNPLEvent:
-    return BNPLEvent.objects.create(
+    """Appends to the plan's trail and, in the same statement, to the merchant's audit
+    trail (the one every app writes), so a staff action or a job's charge shows there too."""
+    event = BNPLEvent(
         application=application,
         installment=installment,
         type=type,
@@ -38,6 +43,19 @@ def bnpl_log(application, *, type: str, actor: str, installment=None, data=None,
         from_state=states.get("from_state", ""),
         to_state=states.get("to_state", ""),
     )
+    subject = ("installment", installment.public_id) if installment else ("bnpl_application", application.public_id)
+    entry = audit_entry(
+        merchant_id=application.merchant_id,
+        object_type=subject[0],
+        object_id=subject[1],
+        action=type,
+        actor=actor,
+        before={"status": event.from_state} if event.from_state else None,
+        after={"status": event.to_state} if event.to_state else None,
+        data=event.data,
+    )
+    insert_rows([event], [entry])
+    return event
 
 
 def _check(obj, name: str) -> None:

@@ -55,6 +55,7 @@ def test_event_arrives_signed_with_the_full_payload_and_is_logged(merchant, rece
         "checkout_id": "cs_1",
         "payment_intent_id": "pi_1",
         "correlation_id": "req_9",
+        "request_id": None,
         "data": {"before": {"status": "processing"}, "after": {"status": "succeeded"}},
     }
     assert payload["created"].endswith("Z")
