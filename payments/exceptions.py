@@ -110,6 +110,16 @@ class PaymentDisputed(Conflict):
     default_message = "This payment is disputed: it cannot be refunded until the dispute is closed."
 
 
+class PaymentPaidByTransfer(Conflict):
+    """A gateway refund asked of a payment the shopper made by bank transfer."""
+
+    code = "refund_needs_transfer"
+    default_message = (
+        "This payment was made by bank transfer: it is refunded by a transfer back to the payer's account, "
+        "not through the card gateway."
+    )
+
+
 class BNPLDeclined(CardError):
     """The buy now, pay later provider turned the application down; `decline_code` says why
     (credit_check_failed, amount_out_of_range). The shopper may pay another way."""

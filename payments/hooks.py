@@ -325,6 +325,36 @@ def payer_customer_id(*, merchant_id: int, reference: str) -> str | None:
     return _customer_provider(merchant_id=merchant_id, reference=reference)
 
 
+# Whose account a bank transfer came from, for a refund sent back there: the statement
+# line that paid it knows (reconciliation, above payments, registers the provider).
+
+
+@dataclass(frozen=True)
+class TransferPayer:
+    """The account a bank transfer was paid from, as the bank booked it (either may be
+    blank: statements do not always say)."""
+
+    iban: str
+    name: str
+
+
+_transfer_payer_provider = None
+
+
+def register_transfer_payer_provider(provider):
+    """`provider(*, payment_pk) -> TransferPayer | None`: the payer's account of a payment
+    completed by a bank transfer's credit. A read; runs in the caller's transaction."""
+    global _transfer_payer_provider
+    _transfer_payer_provider = provider
+    return provider
+
+
+def transfer_payer(*, payment_pk: int) -> TransferPayer | None:
+    if _transfer_payer_provider is None:
+        return None
+    return _transfer_payer_provider(payment_pk=payment_pk)
+
+
 # --- Money movements, for the balance ledger -------------------------------------------
 # Every movement of money payments makes (a charge captured, a refund, a dispute, a gift
 # card or store credit part) is told to the registered money listeners INSIDE the
@@ -341,6 +371,9 @@ INSTALLMENT = "installment"
 # it counts as the merchant's revenue, but the platform never held the money, so it
 # carries no processor fee and is never paid out.
 BANK_TRANSFER = "bank_transfer"
+# Its refund: an outgoing transfer from that same account, so it never leaves the
+# platform's balance either.
+BANK_TRANSFER_REFUND = "bank_transfer_refund"
 
 
 @dataclass(frozen=True)

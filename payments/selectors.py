@@ -402,6 +402,12 @@ def payment_awaits_transfer(payment: PaymentTransaction | None) -> bool:
     return payment is not None and is_awaiting_transfer(payment)
 
 
+def paid_by_transfer(payment: PaymentTransaction) -> bool:
+    """The payment was (or is to be) paid by the shopper's bank transfer. The locks load the
+    method with the payment (select_related): no query of its own."""
+    return payment.payment_method_id is not None and payment.payment_method.type == "bank_transfer"
+
+
 def bank_transfer_shown(payment: PaymentTransaction | None, *, locale: str) -> dict | None:
     """A waiting bank transfer's instructions as the shopper reads them (hosted page,
     email): the IBAN in groups of four as printed on bank documents, the amount and the

@@ -19,3 +19,9 @@ class ReconciliationConfig(AppConfig):
         from reconciliation.selectors import dashboard_line_states
 
         register_series(dashboard_line_states)
+
+        # A bank transfer's refund goes back to the account its statement credit came from.
+        from payments.hooks import register_transfer_payer_provider
+        from reconciliation.selectors import transfer_payer_of
+
+        register_transfer_payer_provider(transfer_payer_of)

@@ -4,9 +4,23 @@ from datetime import date
 
 from django.db.models import Count
 
+from payments.hooks import TransferPayer
 from reconciliation.exceptions import StatementNotFound
-from reconciliation.models import DailyReport, Statement, StatementLine, StatementSource
+from reconciliation.models import DailyReport, LineState, MatchKind, Statement, StatementLine, StatementSource
 from reconciliation.services.reports import report_figures
+
+
+def transfer_payer_of(*, payment_pk: int) -> TransferPayer | None:
+    """Payments' provider (ReconciliationConfig.ready): the account a bank transfer came
+    from, as booked on the credit line matched to its payment (None when no line is)."""
+    row = (
+        StatementLine.objects.filter(
+            matched_payment_id=payment_pk, state=LineState.MATCHED, match_kind=MatchKind.PAYMENT, amount__gt=0
+        )
+        .values_list("counterparty_iban", "counterparty_name")
+        .first()
+    )
+    return TransferPayer(iban=row[0], name=row[1]) if row else None
 
 
 def statement_get(*, merchant_id: int, statement_id: str) -> Statement:

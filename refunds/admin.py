@@ -26,10 +26,15 @@ from payments.selectors import payment_intent_find
 from payments.services.refunds import payment_refundable_amount
 from refunds import services
 from refunds.models import Dispute, DisputeEvent, RefundEvent, RefundRequest
-from refunds.selectors import APPROVE_PERMISSION, refund_events
+from refunds.selectors import APPROVE_PERMISSION, SEND_TRANSFER_PERMISSION, TRANSFER_WAITING, refund_events
 from refunds.services.review import staff_actor
 
 State = RefundRequest.State
+
+
+def _iban_printed(iban: str) -> str:
+    """In groups of four, as banks print it and a clerk types it."""
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 class ReadOnlyInline(admin_kit.TabularInline):
@@ -72,6 +77,74 @@ class StaffRefundForm(forms.Form):
     receipt_email = forms.EmailField(
         required=False, help_text="The shopper's address for the confirmation", widget=UnfoldAdminEmailInputWidget
     )
+    iban = forms.CharField(
+        max_length=42,
+        required=False,
+        label="Payer's IBAN",
+        help_text="Only for a payment made by bank transfer whose statement does not show the account it came from",
+        widget=UnfoldAdminTextInputWidget,
+    )
+    account_holder = forms.CharField(
+        max_length=70, required=False, label="Payer's account holder", widget=UnfoldAdminTextInputWidget
+    )
+
+    def bank_account(self):
+        data = self.cleaned_data
+        if not (data.get("iban") or data.get("account_holder")):
+            return None
+        return {"iban": data.get("iban", ""), "account_holder": data.get("account_holder", "")}
+
+
+class TransferForm(forms.Form):
+    """Finance's word on a refund's transfer: sent (with the bank's reference), or could not
+    be sent (with the reason)."""
+
+    SENT, NOT_SENT = "sent", "not_sent"
+    action = forms.ChoiceField(choices=[(SENT, "Sent"), (NOT_SENT, "Could not be sent")], widget=forms.HiddenInput)
+    bank_reference = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Bank reference",
+        help_text="The reference your bank gave the outgoing transfer (optional)",
+        widget=UnfoldAdminTextInputWidget,
+    )
+    confirm = forms.BooleanField(
+        required=False,
+        label="I have sent this transfer from the merchant's account",
+        help_text="Marking it sent completes the refund: the merchant and the shopper are told.",
+    )
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why the bank would not send it (the refund fails and its amount is free again)",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.SENT and not data.get("confirm"):
+            self.add_error("confirm", "Tick this once the transfer has left the merchant's account.")
+        if data.get("action") == self.NOT_SENT and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the transfer could not be sent.")
+        return data
+
+
+class TransferFilter(admin.SimpleListFilter):
+    """Refunds paid back by bank transfer, those still to send first."""
+
+    title = "bank transfer"
+    parameter_name = "transfer"
+    WAITING, SENT = "waiting", "sent"
+
+    def lookups(self, request, model_admin):
+        return [(self.WAITING, "To send"), (self.SENT, "Sent")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.WAITING:
+            return queryset.filter(TRANSFER_WAITING)
+        if self.value() == self.SENT:
+            return queryset.filter(transfer_sent_at__isnull=False)
+        return queryset
 
 
 class ReviewForm(forms.Form):
@@ -100,9 +173,9 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
         "state_badge", "amount_display", "public_id", "payment", merchant_name, "reason", "requested_by", "created_at",
     )  # fmt: skip
     list_display_links = ("state_badge", "amount_display", "public_id")
-    list_filter = ("state", "reason", "auto_approved", "created_at")
+    list_filter = ("state", TransferFilter, "reason", "auto_approved", "created_at")
     list_select_related = ("merchant", "payment")
-    search_fields = ("public_id", "payment__public_id", "gateway_reference")
+    search_fields = ("public_id", "payment__public_id", "gateway_reference", "transfer_bank_reference")
     show_full_result_count = False
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
@@ -131,9 +204,17 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
     def has_approve_permission(self, request, obj=None):
         return request.user.has_perm(APPROVE_PERMISSION)
 
+    def has_send_transfer_permission(self, request, obj=None):
+        return request.user.has_perm(SEND_TRANSFER_PERMISSION)
+
     def get_urls(self):
         review = self.admin_site.admin_view(self.review_view)
-        return [path("<int:pk>/review/", review, name="refunds_refundrequest_review"), *super().get_urls()]
+        transfer = self.admin_site.admin_view(self.transfer_view)
+        return [
+            path("<int:pk>/review/", review, name="refunds_refundrequest_review"),
+            path("<int:pk>/transfer/", transfer, name="refunds_refundrequest_transfer"),
+            *super().get_urls(),
+        ]
 
     # --- staff asks for a refund: the form calls the same service as the API ----------------
     def add_view(self, request, form_url="", extra_context=None):
@@ -167,22 +248,27 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
                 reason=data["reason"],
                 note=data["note"],
                 receipt_email=data["receipt_email"],
+                bank_account=form.bank_account(),
                 actor=staff_actor(request.user),
                 user=request.user,
             )
         except DomainError as exc:
-            form.add_error("amount" if exc.param == "amount" else None, f"{exc.message} ({exc.code})")
+            field = {"amount": "amount", "bank_account.iban": "iban", "bank_account.account_holder": "account_holder"}
+            form.add_error(field.get(exc.param), f"{exc.message} ({exc.code})")
             return None
 
-    # --- the review page: approve, reject, ask -----------------------------------------------
-    def review_view(self, request, pk):
+    # --- pages about one refund, each with one form acting through a service -----------------
+    def _refund_page(self, request, pk, *, allowed, form_class, act, template, title, **extra):
+        """`act(request, refund, cleaned_data)` calls the service: a refusal is shown on the
+        page, success returns to the refund. `extra`: more context, each computed from the
+        refund."""
         refund = get_object_or_404(RefundRequest.objects.select_related("merchant", "payment"), pk=pk)
-        if not self.has_approve_permission(request):
+        if not allowed(request):
             raise PermissionDenied
-        form = ReviewForm(request.POST or None)
+        form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                self._decide(request, refund, form.cleaned_data)
+                act(request, refund, form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, f"{exc.message} ({exc.code})")
             else:
@@ -190,21 +276,34 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Review refund {refund.public_id}",
+            "title": title.format(id=refund.public_id),
             "refund": refund,
             "amount": format_minor(refund.amount, refund.currency),
-            "captured": format_minor(refund.payment.amount_captured, refund.currency),
-            "refunded": format_minor(refund.payment.amount_refunded, refund.currency),
-            # The one refundable rule; this refund, under review, is already held in it.
-            "remaining": format_minor(max(payment_refundable_amount(refund.payment), 0), refund.currency),
             "state_badge": badge(refund.state, refund.get_state_display()),
             "payment_url": reverse("admin:payments_paymenttransaction_change", args=[refund.payment_id]),
             "events": refund_events(refund),
-            "own_request": refund.requested_by_user_id == request.user.pk,
-            "reviewable": refund.state == State.UNDER_REVIEW,
             "form": form,
+            **{name: value(refund) for name, value in extra.items()},
         }
-        return TemplateResponse(request, "admin/refunds/refundrequest/review.html", context)
+        return TemplateResponse(request, template, context)
+
+    # --- the review page: approve, reject, ask -----------------------------------------------
+    def review_view(self, request, pk):
+        return self._refund_page(
+            request,
+            pk,
+            allowed=self.has_approve_permission,
+            form_class=ReviewForm,
+            act=self._decide,
+            template="admin/refunds/refundrequest/review.html",
+            title="Review refund {id}",
+            captured=lambda refund: format_minor(refund.payment.amount_captured, refund.currency),
+            refunded=lambda refund: format_minor(refund.payment.amount_refunded, refund.currency),
+            # The one refundable rule; this refund, under review, is already held in it.
+            remaining=lambda refund: format_minor(max(payment_refundable_amount(refund.payment), 0), refund.currency),
+            own_request=lambda refund: refund.requested_by_user_id == request.user.pk,
+            reviewable=lambda refund: refund.state == State.UNDER_REVIEW,
+        )
 
     def _decide(self, request, refund, data):
         text = (data.get("text") or "").strip()
@@ -218,12 +317,44 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
             services.refund_request_info(refund_pk=refund.pk, reviewer=request.user, message=text)
             self.message_user(request, f"Asked the requester of {refund.public_id} for more information.")
 
+    # --- a bank transfer's refund: finance sends it, then marks it sent -----------------------
+    def transfer_view(self, request, pk):
+        return self._refund_page(
+            request,
+            pk,
+            allowed=self.has_send_transfer_permission,
+            form_class=TransferForm,
+            act=self._record_transfer,
+            template="admin/refunds/refundrequest/transfer.html",
+            title="Send refund {id} by bank transfer",
+            iban=lambda refund: _iban_printed(refund.transfer_iban),
+            waiting=lambda refund: refund.transfer_to_send,
+        )
+
+    def _record_transfer(self, request, refund, data):
+        if data["action"] == TransferForm.NOT_SENT:
+            services.refund_transfer_fail(refund_pk=refund.pk, user=request.user, reason=data["reason"])
+            self.message_user(request, f"Refund {refund.public_id} failed: its transfer could not be sent.")
+            return
+        refund, marked = services.refund_transfer_mark_sent(
+            refund_pk=refund.pk, user=request.user, bank_reference=data["bank_reference"]
+        )
+        if marked:
+            self.message_user(request, f"Refund {refund.public_id} is completed: its transfer is marked sent.")
+        else:
+            self.message_user(request, f"Refund {refund.public_id} was already marked sent.", messages.WARNING)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The review button only while there is something to decide: once approved or
-        # rejected the review page would only say so.
+        # rejected the review page would only say so. The same for a transfer to send.
         refund = self.get_object(request, object_id)
         reviewable = refund is not None and refund.state == State.UNDER_REVIEW
-        extra_context = {**(extra_context or {}), "can_review": reviewable and self.has_approve_permission(request)}
+        to_send = refund is not None and refund.transfer_to_send
+        extra_context = {
+            **(extra_context or {}),
+            "can_review": reviewable and self.has_approve_permission(request),
+            "can_send_transfer": to_send and self.has_send_transfer_permission(request),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- bulk actions --------------------------------------------------------------------------

@@ -8,6 +8,8 @@ def register():
     add_menu(
         MenuItem(REFUNDS, "Refunds to review", model="refunds.RefundRequest", query="state__exact=under_review",
                  icon="rule", order=10),
+        MenuItem(REFUNDS, "Refund transfers to send", model="refunds.RefundRequest", query="transfer=waiting",
+                 icon="account_balance", order=15),
         MenuItem(REFUNDS, "All refunds", model="refunds.RefundRequest", icon="undo", order=20),
         MenuItem(REFUNDS, "Disputes", model="refunds.Dispute", icon="gavel", order=30),
     )  # fmt: skip
@@ -20,6 +22,17 @@ def register():
             count=selectors.refund_review_waiting_count,
             description="Above the automatic approval rules: someone other than the requester decides.",
             order=10,
+        )
+    )
+    add_tile(
+        Tile(
+            key="refund_transfers_to_send",
+            title="Refund transfers to send",
+            model="refunds.RefundRequest",
+            query="transfer=waiting",
+            count=selectors.refund_transfers_waiting_count,
+            description="Refunds of bank transfers: send each back to the payer's account, then mark it sent.",
+            order=15,
         )
     )
     add_tile(

@@ -20,6 +20,14 @@ def _dispute_id():
     return new_public_id("dp")
 
 
+def _by_transfer(refund) -> bool:
+    return bool(refund.transfer_iban)
+
+
+def _not_by_transfer(refund) -> bool:
+    return not refund.transfer_iban
+
+
 class RefundRequest(ConcurrentTransitionMixin, models.Model):
     """Money asked back on a captured payment (SPEC section 3: RefundRequest)."""
 
@@ -97,6 +105,24 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
         default=False, help_text="FAILED without an answer: the gateway may have paid"
     )
 
+    # A payment made by bank transfer has no card to refund: the merchant sends the money
+    # back by an outgoing transfer to the account it came from. The refund waits in
+    # PROCESSING until finance marks that transfer sent (mark_transfer_sent).
+    class AccountSource(models.TextChoices):
+        STATEMENT = "statement"  # the counterparty of the statement credit that paid it
+        REQUEST = "request"  # named by the requester: the statement did not say
+
+    transfer_iban = models.CharField(max_length=34, blank=True, help_text="Where the refund's transfer goes")
+    transfer_account_holder = models.CharField(max_length=70, blank=True)
+    transfer_account_source = models.CharField(max_length=10, choices=AccountSource.choices, blank=True)
+    transfer_sent_at = models.DateTimeField(null=True, blank=True)
+    transfer_sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    transfer_bank_reference = models.CharField(
+        max_length=100, blank=True, help_text="The bank's reference of the outgoing transfer"
+    )
+
     completed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -118,11 +144,29 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(gateway_idempotency_key=""),
                 name="refund_gateway_key_unique",
             ),
+            # A transfer goes to a named account holder, and only for money going back
+            # where it came from (store credit needs no transfer).
+            models.CheckConstraint(
+                condition=Q(transfer_iban="") | (~Q(transfer_account_holder="") & Q(refund_to="original")),
+                name="refund_transfer_account_complete",
+            ),
         ]
-        permissions = [("approve_refund", "Can approve, reject, query and retry refund requests")]
+        permissions = [
+            ("approve_refund", "Can approve, reject, query and retry refund requests"),
+            ("send_refund_transfer", "Can mark refund bank transfers as sent"),
+        ]
 
     def __str__(self):
         return self.public_id
+
+    @property
+    def by_transfer(self) -> bool:
+        return _by_transfer(self)
+
+    @property
+    def transfer_to_send(self) -> bool:
+        """Approved, and its transfer not yet marked sent."""
+        return _by_transfer(self) and self.state == self.State.PROCESSING
 
     # --- transitions: field changes only ---------------------------------------------
     @transition(field=state, source=State.PENDING, target=State.APPROVED)
@@ -158,9 +202,18 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
     def start_processing(self):
         self._take_next_key()
 
-    @transition(field=state, source=State.PROCESSING, target=State.COMPLETED)
+    @transition(field=state, source=State.PROCESSING, target=State.COMPLETED, conditions=[_not_by_transfer])
     def complete(self, *, gateway_reference, at):
         self.gateway_reference = gateway_reference
+        self.call_started_at = None
+        self.last_error = None
+        self.completed_at = at
+
+    @transition(field=state, source=State.PROCESSING, target=State.COMPLETED, conditions=[_by_transfer])
+    def mark_transfer_sent(self, *, sent_by, at, bank_reference):
+        self.transfer_sent_by = sent_by
+        self.transfer_sent_at = at
+        self.transfer_bank_reference = bank_reference
         self.call_started_at = None
         self.last_error = None
         self.completed_at = at

@@ -7,6 +7,7 @@ from core.exceptions import NotFound
 from refunds.models import Dispute, RefundRequest
 
 APPROVE_PERMISSION = "refunds.approve_refund"
+SEND_TRANSFER_PERMISSION = "refunds.send_refund_transfer"
 
 
 def refund_queryset():
@@ -100,6 +101,19 @@ def refund_line_quantities(*, payment_pk: int) -> dict[str, int]:
 def refund_review_waiting_count() -> int:
     """Refunds waiting for a reviewer's decision (the back office's queue)."""
     return RefundRequest.objects.filter(state=RefundRequest.State.UNDER_REVIEW).count()
+
+
+# Bank transfers' refunds approved and waiting for finance to send them.
+TRANSFER_WAITING = Q(state=RefundRequest.State.PROCESSING) & ~Q(transfer_iban="")
+
+
+def refund_transfers_waiting():
+    """Refunds whose transfer finance has still to send, oldest first."""
+    return refund_queryset().filter(TRANSFER_WAITING).order_by("id")
+
+
+def refund_transfers_waiting_count() -> int:
+    return refund_transfers_waiting().count()
 
 
 def dispute_open_count() -> int:

@@ -32,6 +32,8 @@ _KINDS = {
     # Paid into the merchant's own account (its IBAN): revenue, but never the platform's
     # money, so no fee and no payout, as Stripe books a payment made outside its balance.
     hooks.BANK_TRANSFER: (Type.CHARGE, BalanceTransaction.Source.PAYMENT, False),
+    # Its refund leaves the same account by the merchant's own outgoing transfer.
+    hooks.BANK_TRANSFER_REFUND: (Type.REFUND, BalanceTransaction.Source.REFUND, False),
 }
 
 

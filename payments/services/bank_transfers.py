@@ -23,6 +23,7 @@ from core.api.timestamps import api_timestamp
 from core.exceptions import DomainError
 from core.ids import new_public_id
 from merchants.models import Merchant
+from payments import hooks
 from payments.gateways import base
 from payments.locks import lock_payment_by_pk
 from payments.models import PaymentAttempt, PaymentMethod, PaymentTransaction, State
@@ -104,6 +105,55 @@ class CreditOutcome:
     payment: PaymentTransaction
     completed: bool
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    iban: str  # compact, checked
+    holder: str
+
+
+# SEPA's limit on a creditor's name (pain.001 Nm, 70 characters).
+ACCOUNT_HOLDER_MAX = 70
+
+
+def bank_account_check(value, *, param: str = "bank_account") -> BankAccount:
+    """An account to pay a refund into, as a caller named it: `{"iban", "account_holder"}`.
+    The IBAN is checked with schwifty (country, length, check digits, bank registry where
+    known). Raises DomainError (400) naming the field that is wrong."""
+    if not isinstance(value, dict):
+        raise DomainError("bank_account must be an object with iban and account_holder.", param=param)
+    try:
+        iban = IBAN(str(value.get("iban") or ""))
+    except SchwiftyException as exc:
+        raise DomainError(f"iban is not a valid IBAN ({exc}).", code="invalid_iban", param=f"{param}.iban") from None
+    holder = " ".join(str(value.get("account_holder") or "").split())
+    if not holder:
+        raise DomainError(
+            "account_holder is required: the name on the account the refund is sent to.",
+            code="bank_account_required",
+            param=f"{param}.account_holder",
+        )
+    if len(holder) > ACCOUNT_HOLDER_MAX:
+        raise DomainError(
+            f"account_holder is at most {ACCOUNT_HOLDER_MAX} characters (a SEPA transfer carries no more).",
+            param=f"{param}.account_holder",
+        )
+    return BankAccount(iban.compact, holder)
+
+
+def bank_transfer_payer(payment: PaymentTransaction) -> BankAccount | None:
+    """The account the payment's transfer came from, as the statement line that paid it
+    booked it (its IBAN checked again; a blank or odd one counts as unknown). None when
+    no statement says."""
+    payer = hooks.transfer_payer(payment_pk=payment.pk)
+    if payer is None or not payer.iban:
+        return None
+    try:
+        iban = IBAN(payer.iban).compact
+    except SchwiftyException:
+        return None
+    return BankAccount(iban, " ".join((payer.name or "").split())[:ACCOUNT_HOLDER_MAX])
 
 
 def is_awaiting_transfer(payment: PaymentTransaction) -> bool:

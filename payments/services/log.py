@@ -14,7 +14,7 @@ from merchants.events import event_emit
 from payments import hooks
 from payments.metrics import payment_transition_count
 from payments.models import PaymentAttempt, PaymentEvent, PaymentTransaction, State
-from payments.selectors import attempts_remaining, payment_api_status
+from payments.selectors import attempts_remaining, paid_by_transfer, payment_api_status
 
 # State entered → (merchant event type, listener notice type)
 ANNOUNCED = {
@@ -109,11 +109,6 @@ def payment_audit(payment: PaymentTransaction, *, action: str, actor: str, befor
     return entry.after
 
 
-def _paid_by_transfer(payment: PaymentTransaction) -> bool:
-    # The locks load the method with the payment (select_related): no query of its own.
-    return payment.payment_method_id is not None and payment.payment_method.type == "bank_transfer"
-
-
 def _captured_movement(payment: PaymentTransaction) -> hooks.MoneyMovement:
     # An installment of a buy-now-pay-later plan is a card charge of its own intent, named
     # by its metadata; the ledger books it as the installment it is.
@@ -121,7 +116,7 @@ def _captured_movement(payment: PaymentTransaction) -> hooks.MoneyMovement:
     if installment:
         kind = hooks.INSTALLMENT
     else:
-        kind = hooks.BANK_TRANSFER if _paid_by_transfer(payment) else hooks.CHARGE
+        kind = hooks.BANK_TRANSFER if paid_by_transfer(payment) else hooks.CHARGE
     return hooks.MoneyMovement(
         kind=kind,
         merchant_id=payment.merchant_id,

@@ -10,10 +10,10 @@ import logging
 
 from merchants.events import event_emit
 from payments import hooks
-from payments.exceptions import PaymentDisputed, PaymentNotCaptured
+from payments.exceptions import PaymentDisputed, PaymentNotCaptured, PaymentPaidByTransfer
 from payments.gateways import base, gateway_named
 from payments.models import PaymentTransaction, State
-from payments.selectors import current_attempt, payment_queryset
+from payments.selectors import current_attempt, paid_by_transfer, payment_queryset
 from payments.services.log import payment_listeners_tell, payment_log, payment_transition
 from payments.services.outcomes import operation_clear
 
@@ -64,6 +64,11 @@ def payment_gateway_refund(*, payment_pk: int, amount: int, idempotency_key: str
     if elsewhere is not None:
         return elsewhere  # not one card charge (an installment plan): its app refunds it
     payment = payment_queryset().get(pk=payment_pk)
+    if paid_by_transfer(payment):
+        # No card charge stands behind a transfer: what was paid into the merchant's
+        # account goes back by the merchant's own outgoing transfer (a refund request
+        # to the payer's account), never through a gateway.
+        raise PaymentPaidByTransfer()
     attempt = current_attempt(payment)
     reference = attempt.gateway_reference if attempt else ""
     return gateway_named(payment.gateway).refund(reference=reference, amount=amount, idempotency_key=idempotency_key)
@@ -102,10 +107,11 @@ def payment_refund_record(
     total = payment.amount_refunded + amount
     data = {"refund": refund_id, "amount": amount, "gateway_reference": gateway_reference}
     payment_log(payment, type="refund.recorded", actor=actor, data=data)
-    # What the gateway gave back left the balance, even past what was left to refund.
+    # What the gateway gave back left the balance, even past what was left to refund. A
+    # transfer's refund leaves the merchant's own account, as its charge came in there.
     hooks.money_moved(
         hooks.MoneyMovement(
-            kind=hooks.REFUND,
+            kind=hooks.BANK_TRANSFER_REFUND if paid_by_transfer(payment) else hooks.REFUND,
             merchant_id=payment.merchant_id,
             amount=-amount,
             currency=payment.currency,

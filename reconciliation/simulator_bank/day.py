@@ -10,6 +10,7 @@ Two layouts, as a merchant receives them in life:
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
+from schwifty import IBAN
 
 from payments.models import PaymentTransaction, State
 from reconciliation import ledger_link
@@ -54,7 +55,8 @@ def settlement_lines(merchant_id: int, day: date) -> tuple[list[ParsedLine], dic
     refunds = RefundRequest.objects.filter(
         merchant_id=merchant_id, state=RefundRequest.State.COMPLETED, completed_at__gte=start, completed_at__lt=end
     ).order_by("completed_at", "pk")
-    for refund in refunds.filter(card_amount__gt=0):
+    # A bank transfer's refund leaves the merchant's own account, not the processor's.
+    for refund in refunds.filter(card_amount__gt=0, transfer_iban=""):
         lines.append(
             ParsedLine(
                 booked_on=day, amount=-refund.card_amount, currency=refund.currency, reference=refund.public_id,
@@ -78,8 +80,32 @@ def payout_lines(merchant_id: int, day: date) -> list[ParsedLine]:
     ]  # fmt: skip
 
 
+def shopper_account(payment: PaymentTransaction) -> str:
+    """The test bank's account of the shopper who paid `payment`: a valid German IBAN of its
+    own per payment, so a refund can be sent back to it."""
+    return IBAN.generate("DE", bank_code="37040044", account_code=str(payment.pk % 10**10)).compact
+
+
+def refund_transfer_debits(merchant_id: int, day: date) -> list[ParsedLine]:
+    """The refunds finance sent back by bank transfer on `day`, as the merchant's bank books
+    them: a debit to the payer's account quoting the refund's id."""
+    start, end = _day_bounds(day)
+    sent = RefundRequest.objects.filter(
+        merchant_id=merchant_id, transfer_sent_at__gte=start, transfer_sent_at__lt=end, card_amount__gt=0
+    ).exclude(transfer_iban="")
+    return [
+        ParsedLine(
+            booked_on=day, amount=-refund.card_amount, currency=refund.currency, reference=refund.public_id,
+            remittance=f"Refund {refund.public_id}", counterparty_name=refund.transfer_account_holder,
+            counterparty_iban=refund.transfer_iban, bank_reference=f"OUT{refund.public_id[3:19]}",
+        )
+        for refund in sent.order_by("transfer_sent_at", "pk")
+    ]  # fmt: skip
+
+
 def bank_transfer_credits(merchant_id: int, day: date) -> list[ParsedLine]:
-    """The shoppers of every bank transfer still awaited pay it, in full, today."""
+    """The shoppers of every bank transfer still awaited pay it, in full, today, each from
+    an account of its own (shopper_account)."""
     waiting = PaymentTransaction.objects.filter(
         merchant_id=merchant_id, state=State.REQUIRES_ACTION, next_action__type=BANK_TRANSFER_ACTION
     ).order_by("pk")
@@ -90,7 +116,8 @@ def bank_transfer_credits(merchant_id: int, day: date) -> list[ParsedLine]:
         lines.append(
             ParsedLine(
                 booked_on=day, amount=payment.amount, currency=payment.currency, reference=reference,
-                remittance=reference, counterparty_name="Shopper", bank_reference=f"TRF{payment.public_id[3:19]}",
+                remittance=reference, counterparty_name="Shopper", counterparty_iban=shopper_account(payment),
+                bank_reference=f"TRF{payment.public_id[3:19]}",
             )
         )  # fmt: skip
     return lines

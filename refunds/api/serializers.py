@@ -25,6 +25,23 @@ class RefundShareSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
 
 
+class RefundBankAccountSerializer(StrictSerializer):
+    iban = serializers.CharField(max_length=42, help_text="The payer's IBAN (spaces allowed)")
+    account_holder = serializers.CharField(max_length=70, help_text="The name on that account")
+
+
+class RefundBankTransferSerializer(serializers.Serializer):
+    iban_last4 = serializers.CharField(help_text="The last four characters of the IBAN the transfer goes to")
+    account_holder = serializers.CharField()
+    account_source = serializers.CharField(
+        help_text="statement: the account the payment came from, as the bank statement booked it; request: named "
+        "in the refund request because no statement showed it"
+    )
+    reference = serializers.CharField(help_text="What the transfer quotes: the refund's id")
+    sent_at = serializers.DateTimeField(allow_null=True, help_text="When finance sent the transfer (null: not yet)")
+    bank_reference = serializers.CharField(help_text="The bank's reference of the sent transfer")
+
+
 class RefundCreateSerializer(StrictSerializer):
     amount = StrictIntegerField(
         min_value=1, required=False, help_text="Minor units; omitted: everything not yet refunded"
@@ -57,6 +74,11 @@ class RefundCreateSerializer(StrictSerializer):
         required=False,
         default="",
         help_text="With refund_to store_credit: whose account (default: the session's owner)",
+    )
+    bank_account = RefundBankAccountSerializer(
+        required=False,
+        help_text="For a payment made by bank transfer whose statement does not show the payer's account: where "
+        "the refund's transfer goes",
     )
 
     def validate_allocations(self, allocations):
@@ -117,6 +139,10 @@ class RefundSerializer(serializers.Serializer):
     refund_to = serializers.CharField(help_text="original or store_credit")
     allocations = RefundShareSerializer(many=True, help_text="The split payment's parts drawn on ([] when not split)")
     receipt_email = serializers.CharField()
+    bank_transfer = serializers.SerializerMethodField(
+        help_text="A payment made by bank transfer is refunded by a transfer to the payer's account: while it waits "
+        "for finance to send it the refund is processing; null for every other refund"
+    )
     requested_by = serializers.CharField()
     review = serializers.SerializerMethodField()
     failure = serializers.SerializerMethodField()
@@ -132,6 +158,21 @@ class RefundSerializer(serializers.Serializer):
     @extend_schema_field(RefundReviewSerializer)
     def get_review(self, refund):
         return RefundReviewSerializer(refund).data
+
+    @extend_schema_field(RefundBankTransferSerializer(allow_null=True))
+    def get_bank_transfer(self, refund):
+        if not refund.transfer_iban:
+            return None
+        return RefundBankTransferSerializer(
+            {
+                "iban_last4": refund.transfer_iban[-4:],
+                "account_holder": refund.transfer_account_holder,
+                "account_source": refund.transfer_account_source,
+                "reference": refund.public_id,
+                "sent_at": refund.transfer_sent_at,
+                "bank_reference": refund.transfer_bank_reference,
+            }
+        ).data
 
     @extend_schema_field(RefundFailureSerializer(allow_null=True))
     def get_failure(self, refund):

@@ -35,7 +35,10 @@ class PaymentIntentRefundApi(ApiView):
             "approved and sent to the gateway at once; above them it waits for review (under_review). "
             "400 refund_exceeds_captured when completed and pending refunds would pass the captured amount; "
             "409 payment_not_captured for an uncaptured authorization (cancel it instead), payment_disputed "
-            "during a dispute."
+            "during a dispute. A payment made by bank transfer is refunded by a transfer to the account it came "
+            "from (the bank statement's); where no statement shows that account, bank_account names it (400 "
+            "bank_account_required without it, bank_account_mismatch for another account than the statement's). "
+            "Such a refund stays processing until finance has sent the transfer, then completes."
         ),
     )
     def post(self, request, payment_intent_id):
@@ -52,6 +55,7 @@ class PaymentIntentRefundApi(ApiView):
             allocations=serializer.validated_data.get("allocations"),
             refund_to=serializer.validated_data["refund_to"],
             customer_id=serializer.validated_data["customer_id"],
+            bank_account=serializer.validated_data.get("bank_account"),
             actor=actor_for(request),
         )
         # Read again: processing may already have moved it (an eager worker, a fast one).

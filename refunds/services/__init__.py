@@ -4,6 +4,7 @@ from refunds.services.disputes import dispute_record
 from refunds.services.processing import refund_give_up, refund_process, refund_retry, refunds_resume_stuck
 from refunds.services.requests import refund_create, refund_provide_info
 from refunds.services.review import refund_approve, refund_reject, refund_request_info
+from refunds.services.transfers import refund_transfer_fail, refund_transfer_mark_sent
 
 __all__ = [
     "dispute_record",
@@ -15,5 +16,7 @@ __all__ = [
     "refund_reject",
     "refund_request_info",
     "refund_retry",
+    "refund_transfer_fail",
+    "refund_transfer_mark_sent",
     "refunds_resume_stuck",
 ]

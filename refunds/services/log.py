@@ -21,6 +21,7 @@ REFUND_EVENTS = {
     "reject": "refund.rejected",
     "request_info": "refund.needs_info",
     "complete": "refund.completed",
+    "mark_transfer_sent": "refund.completed",
     "fail": "refund.failed",
 }
 # Refund states that end a refund's life, counted once each (core.metrics.REFUNDS).

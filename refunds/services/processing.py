@@ -56,9 +56,10 @@ class _Claim:
     key: str
 
 
-def _fail(refund, payment, *, code: str, message: str, definite: bool, actor: str) -> None:
+def fail_locked(refund, payment, *, code: str, message: str, definite: bool, actor: str, user=None) -> None:
+    """PROCESSING → FAILED in the caller's transaction (payment and refund locked)."""
     refund_transition(
-        refund, "fail", actor=actor, error={"code": code, "message": message}, outcome_unknown=not definite
+        refund, "fail", actor=actor, user=user, error={"code": code, "message": message}, outcome_unknown=not definite
     )
     payment_refund_failed(payment, refund_id=refund.public_id, code=code, definite=definite, actor=actor)
 
@@ -75,8 +76,13 @@ def _claim(refund_pk: int, *, actor: str) -> _Claim | None:
                 payment_refund_check(payment)
                 refund_room_check(payment, refund.amount, exclude_pk=refund.pk)
             except DomainError as exc:
-                _fail(refund, payment, code=exc.code, message=exc.message, definite=True, actor=actor)
+                fail_locked(refund, payment, code=exc.code, message=exc.message, definite=True, actor=actor)
                 return None
+            if refund.by_transfer:
+                _await_transfer(refund, payment, actor=actor)
+                return None
+        elif refund.transfer_to_send:
+            return None  # finance sends the transfer and marks it sent (refund_transfer_mark_sent)
         elif refund.state == State.PROCESSING:
             if refund.call_started_at is not None and not call_is_stale(refund.call_started_at):
                 raise RefundCallInFlight()
@@ -97,6 +103,14 @@ def _claim(refund_pk: int, *, actor: str) -> _Claim | None:
                 payment, refund_id=refund.public_id, amount=amount, key=refund.gateway_idempotency_key, actor=actor
             )
         return _Claim(refund.pk, payment.pk, refund.public_id, amount, refund.gateway_idempotency_key)
+
+
+def _await_transfer(refund: RefundRequest, payment, *, actor: str) -> None:
+    """No gateway holds a bank transfer's money: the refund stays PROCESSING, its amount
+    reserved, until finance has sent the transfer to the payer's account and says so."""
+    data = {"amount": refund.card_amount, "iban_last4": refund.transfer_iban[-4:], "reference": refund.public_id}
+    refund_log(refund, type="transfer.awaited", actor=actor, data=data)
+    payment_log(payment, type="refund.transfer_awaited", actor=actor, data={"refund": refund.public_id, **data})
 
 
 def gateway_amount(refund: RefundRequest) -> int:
@@ -123,20 +137,31 @@ def _record_success(claim: _Claim, result: base.GatewayResult, *, actor: str) ->
         payment, refund = current
         data = {"status": result.status, "reference": result.reference, "amount": result.amount, "key": claim.key}
         refund_log(refund, type="gateway.refund", actor=actor, data=data)
-        _complete(refund, payment, gateway_reference=result.reference, actor=actor)
+        complete_locked(refund, payment, gateway_reference=result.reference, actor=actor)
 
 
-def _complete(refund: RefundRequest, payment, *, gateway_reference: str, actor: str) -> None:
+def complete_locked(
+    refund: RefundRequest, payment, *, gateway_reference: str, actor: str, sent_by=None, data=None
+) -> None:
     """PROCESSING → COMPLETED with every share landed, in the caller's transaction (the
     payment and refund locked): the card's share on the payment, a split's gift card and
     store credit shares back in their ledgers, or everything on the customer's store
     credit. Then the shopper's receipt is queued. refund.completed is emitted once every
     share landed, with where the payment as a whole stands (`payment_status`: a split's
-    card refunded whole while a gift card part keeps money is partially_refunded)."""
+    card refunded whole while a gift card part keeps money is partially_refunded). A bank
+    transfer's refund completes by finance's mark (`sent_by`, the bank's reference as
+    `gateway_reference`), any other by the gateway's answer."""
     before = refund_snapshot(refund)
-    refund_transition(
-        refund, "complete", actor=actor, gateway_reference=gateway_reference, at=timezone.now(), announce=False
-    )
+    now = timezone.now()
+    if refund.by_transfer:
+        refund_transition(
+            refund, "mark_transfer_sent", actor=actor, user=sent_by, data=data,
+            sent_by=sent_by, at=now, bank_reference=gateway_reference, announce=False,
+        )  # fmt: skip
+    else:
+        refund_transition(
+            refund, "complete", actor=actor, gateway_reference=gateway_reference, at=now, announce=False
+        )
     to_store_credit = refund.refund_to == RefundRequest.Destination.STORE_CREDIT
     if to_store_credit:
         # No money left the processor: the charge keeps what it captured (and the cash
@@ -214,10 +239,10 @@ def refund_gateway_update(update: hooks.RefundUpdate) -> bool:
     data = {"status": update.status, "reference": update.gateway_refund_id, "amount": update.amount}
     refund_log(refund, type="gateway.refund_updated", actor=update.actor, data=data)
     if update.status == base.SUCCEEDED:
-        _complete(refund, payment, gateway_reference=update.gateway_refund_id, actor=update.actor)
+        complete_locked(refund, payment, gateway_reference=update.gateway_refund_id, actor=update.actor)
     else:
         code = update.failure_code or "refund_failed"
-        _fail(
+        fail_locked(
             refund,
             payment,
             code=code,
@@ -235,7 +260,7 @@ def _record_refusal(claim: _Claim, *, code: str, message: str, actor: str) -> No
             return
         payment, refund = current
         refund_log(refund, type="gateway.refund", actor=actor, data={"status": "refused", "code": code})
-        _fail(refund, payment, code=code, message=message, definite=True, actor=actor)
+        fail_locked(refund, payment, code=code, message=message, definite=True, actor=actor)
 
 
 def _release(claim: _Claim, *, actor: str) -> None:
@@ -296,7 +321,7 @@ def refund_give_up(*, refund_pk: int, actor: str = SYSTEM_ACTOR) -> RefundReques
         payment, refund = lock_refund_and_payment(refund_pk=refund_pk)
         refund.payment = payment
         if refund.state == State.PROCESSING and refund.call_started_at is None:
-            _fail(
+            fail_locked(
                 refund,
                 payment,
                 code="gateway_unavailable",
@@ -335,9 +360,10 @@ def refunds_resume_stuck(*, now=None, limit: int = 200) -> int:
     while); returns how many. Safe with several sweepers: the claim is exclusive."""
     now = now or timezone.now()
     quiet = Q(updated_at__lt=now - SWEEP_AFTER)
+    # A bank transfer's refund in PROCESSING is not stuck: it waits for finance, for days.
     stuck = (
         RefundRequest.objects.filter(quiet)
-        .filter(Q(state=State.APPROVED) | Q(state=State.PROCESSING))
+        .filter(Q(state=State.APPROVED) | Q(state=State.PROCESSING, transfer_iban=""))
         .values_list("pk", flat=True)[:limit]
     )
     pks = list(stuck)

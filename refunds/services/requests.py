@@ -8,7 +8,8 @@ from core.exceptions import DomainError
 from core.money import format_minor
 from payments.hooks import payer_customer_id
 from payments.models import PaymentTransaction
-from payments.selectors import payment_paid_lines
+from payments.selectors import paid_by_transfer, payment_paid_lines
+from payments.services.bank_transfers import bank_account_check, bank_transfer_payer
 from payments.services.refunds import payment_refund_check, payment_refundable_amount
 from payments.wallet.refunds import CARD, split_refund_plan
 from refunds.exceptions import RefundExceedsCaptured
@@ -69,6 +70,61 @@ def _store_credit_customer(payment: PaymentTransaction, refund_to: str, customer
             param="customer_id",
         )
     return customer
+
+
+def _account_shown(refund: RefundRequest) -> dict:
+    # The event log and the audit keep the account's last digits, not the whole IBAN.
+    return {
+        "iban_last4": refund.transfer_iban[-4:],
+        "account_holder": refund.transfer_account_holder,
+        "source": refund.transfer_account_source,
+    }
+
+
+def _transfer_account(payment: PaymentTransaction, refund_to: str, bank_account) -> dict:
+    """Where a refund of a payment made by bank transfer is sent: the account the money
+    came from (the counterparty of the statement credit that paid it), or, when the
+    statement did not say, the account the requester names. {} for any other refund.
+
+    A named account must be the statement's when the statement has one: a refund goes
+    back where the money came from, never to an account of the requester's choosing.
+    Raises DomainError (400): bank_account_required, bank_account_mismatch, invalid_iban,
+    or bank_account given where no transfer is made.
+    """
+    by_transfer = paid_by_transfer(payment) and refund_to == RefundRequest.Destination.ORIGINAL
+    if not by_transfer:
+        if bank_account is not None:
+            raise DomainError(
+                "bank_account is only for refunds of a payment made by bank transfer, back to the payer's account.",
+                code="bank_account_not_applicable",
+                param="bank_account",
+            )
+        return {}
+    given = bank_account_check(bank_account) if bank_account is not None else None
+    payer = bank_transfer_payer(payment)
+    if payer is not None:
+        if given is not None and given.iban != payer.iban:
+            raise DomainError(
+                f"The payment came from the account ending {payer.iban[-4:]}; a refund goes back there.",
+                code="bank_account_mismatch",
+                param="bank_account.iban",
+            )
+        holder = payer.holder or (given.holder if given else "")
+        if not holder:
+            raise DomainError(
+                "The statement does not name the payer's account holder: give bank_account.account_holder.",
+                code="bank_account_required",
+                param="bank_account.account_holder",
+            )
+        return {"iban": payer.iban, "holder": holder, "source": RefundRequest.AccountSource.STATEMENT}
+    if given is None:
+        raise DomainError(
+            "This payment was made by bank transfer and no statement shows the account it came from: "
+            "give bank_account with the payer's iban and account_holder.",
+            code="bank_account_required",
+            param="bank_account",
+        )
+    return {"iban": given.iban, "holder": given.holder, "source": RefundRequest.AccountSource.REQUEST}
 
 
 def refund_reservations(*, payment_pk: int, exclude=None) -> int:
@@ -151,6 +207,7 @@ def refund_create(
     allocations=None,
     refund_to: str = RefundRequest.Destination.ORIGINAL,
     customer_id: str = "",
+    bank_account: dict | None = None,
 ) -> RefundRequest:
     """A refund of `amount` of the merchant's payment. None: what `lines` are worth
     (refund_lines_check), or without lines all that is left.
@@ -162,9 +219,12 @@ def refund_create(
     An intent paid as a split refunds its own card first, then its gift card and store
     credit parts, or the parts `allocations` ([{"part", "amount"}]) names; `refund_to`
     store_credit puts it all on the customer's store credit (the session's owner, or
-    `customer_id`) instead of the card.
+    `customer_id`) instead of the card. An intent paid by bank transfer is refunded by
+    a transfer to the payer's account (_transfer_account; `bank_account` {"iban",
+    "account_holder"} where no statement shows it), which finance sends and marks sent.
     Raises NotFound (404), PaymentNotCaptured or PaymentDisputed (409),
-    RefundExceedsCaptured (400), DomainError (400) for lines the payment did not pay for.
+    RefundExceedsCaptured (400), DomainError (400) for lines the payment did not pay for
+    or a missing or wrong bank account.
     """
     with transaction.atomic(durable=True):
         payment = lock_payment_for_refund(merchant_id=merchant_id, payment_intent_id=payment_intent_id)
@@ -197,6 +257,7 @@ def refund_create(
         else:
             card_amount = sum(share.amount for share in shares if share.type == CARD)
         store_credit_customer = _store_credit_customer(payment, refund_to, customer_id)
+        account = _transfer_account(payment, refund_to, bank_account)
         refund = RefundRequest.objects.create(
             merchant_id=merchant_id,
             payment=payment,
@@ -212,6 +273,9 @@ def refund_create(
             receipt_email=_receipt_email(payment, receipt_email),
             requested_by=actor,
             requested_by_user=user,
+            transfer_iban=account.get("iban", ""),
+            transfer_account_holder=account.get("holder", ""),
+            transfer_account_source=account.get("source", ""),
         )
         refund_log(
             refund,
@@ -225,6 +289,7 @@ def refund_create(
                 "lines": refund.lines,
                 "allocations": refund.allocations,
                 "refund_to": refund.refund_to,
+                **({"transfer_to": _account_shown(refund)} if refund.by_transfer else {}),
             },
             to_state=refund.state,
         )

@@ -10,6 +10,7 @@ from merchants.models import Merchant
 from reconciliation.simulator_bank.day import (
     bank_transfer_credits,
     payout_lines,
+    refund_transfer_debits,
     settlement_lines,
     statement_render,
 )
@@ -21,7 +22,8 @@ FORMATS = ("csv", "mt940", "camt053")
 class Command(BaseCommand):
     help = (
         "Writes a day's statement for a merchant: the processor's settlement report and the bank account's "
-        "statement (payouts, and with --pay-transfers every awaited bank transfer paid), in CSV, MT940 and/or "
+        "statement (payouts, refunds sent back by bank transfer, and with --pay-transfers every awaited bank transfer "
+        "paid), in CSV, MT940 and/or "
         "CAMT.053, into the merchant's statement folder (the daily job's default source) or --out."
     )
 
@@ -57,7 +59,7 @@ class Command(BaseCommand):
             if layout == "settlement":
                 lines, fees = settlement_lines(merchant.pk, day)
             else:
-                lines, fees = payout_lines(merchant.pk, day), {}
+                lines, fees = payout_lines(merchant.pk, day) + refund_transfer_debits(merchant.pk, day), {}
                 if options["pay_transfers"]:
                     lines += bank_transfer_credits(merchant.pk, day)
             if not lines:
