@@ -269,6 +269,8 @@ elif TESTING:
 else:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
+    # Kombu's filesystem transport, with message files written whole before they appear.
+    CELERY_BROKER_TRANSPORT = "core.fs_broker:Transport"
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),

@@ -17,7 +17,10 @@ def queue_depths() -> dict[str, int | None]:
     """{queue: messages waiting}; None for a queue the broker could not be asked about."""
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
     depths: dict[str, int | None] = {}
-    with Connection(settings.CELERY_BROKER_URL, transport_options=options, connect_timeout=2) as conn:
+    transport = getattr(settings, "CELERY_BROKER_TRANSPORT", None)
+    with Connection(
+        settings.CELERY_BROKER_URL, transport=transport, transport_options=options, connect_timeout=2
+    ) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         channel = conn.default_channel
         for name in queue_names():
