@@ -77,6 +77,7 @@ def order_summary(order: Order) -> dict:
         "payment_url": f"{payments_list}?q={order.payment_intent_id}",
         "session_url": reverse("admin:checkout_checkoutsession_change", args=[order.session_id]),
         "refunds_url": f"{reverse('admin:refunds_refundrequest_changelist')}?q={order.payment_intent_id}",
+        "refund_url": f"{reverse('admin:refunds_refundrequest_add')}?payment_intent={order.payment_intent_id}",
         # Paid by buy now, pay later: the schedule, since the card paid only what was collected.
         "installments": installments,
         "installments_collected": Money(collected, order.currency).format() if is_currency(order.currency) else "",
@@ -138,6 +139,8 @@ class OrderAdmin(SupportNotesMixin, _ReadOnlyAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, object_id)
         extra = {"order_summary": order_summary(order)} if order else {}
+        if order and not request.user.has_perm("refunds.add_refundrequest"):
+            extra["order_summary"]["refund_url"] = ""
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     # --- support: notes (SupportNotesMixin) and the confirmation email sent again -------

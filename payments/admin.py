@@ -1,6 +1,7 @@
 """Back office for payments: read-mostly; money moves only through actions that call services."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 
 from core import admin_kit
@@ -13,6 +14,7 @@ from payments.models import GatewayEvent, PaymentAttempt, PaymentEvent, PaymentM
 from payments.selectors import payment_api_status
 from payments.services import payment_intent_cancel, payment_intent_capture
 from payments.services.operations import payment_support_note_add
+from payments.services.refunds import payment_refundable_amount
 from payments.services.webhooks import gateway_event_reprocess
 from payments.wallet.admin import SplitPaymentInline
 
@@ -132,6 +134,9 @@ class PaymentTransactionAdmin(SupportNotesMixin, admin_kit.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         payment = self.get_object(request, object_id)
         extra = {"payment_summary": payment_summary(payment, user=request.user)} if payment else {}
+        if payment and request.user.has_perm("refunds.add_refundrequest") and payment_refundable_amount(payment) > 0:
+            add = reverse("admin:refunds_refundrequest_add")
+            extra["refund_url"] = f"{add}?payment_intent={payment.public_id}"
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def support_note_write(self, request, obj, note):

@@ -4,6 +4,8 @@ Read-only records; every decision goes through a service, which checks the appro
 permission and the four-eyes rule itself and audits who did it and when.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -12,7 +14,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.widgets import (
     UnfoldAdminEmailInputWidget,
-    UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
@@ -21,7 +22,7 @@ from unfold.widgets import (
 from core import admin_kit
 from core.backoffice.display import badge, merchant_name
 from core.exceptions import DomainError
-from core.money import format_minor
+from core.money import currency_exponent, format_minor
 from payments.selectors import payment_intent_find
 from payments.services.refunds import payment_refundable_amount
 from refunds import services
@@ -66,13 +67,30 @@ class StaffRefundForm(forms.Form):
     payment_intent = forms.CharField(
         max_length=40, help_text="The payment intent's id (pi_…)", widget=UnfoldAdminTextInputWidget
     )
-    amount = forms.IntegerField(
-        min_value=1,
+    amount = forms.DecimalField(
+        min_value=Decimal("0.01"),
+        max_digits=18,
         required=False,
-        help_text="Minor units; empty: all that is left",
-        widget=UnfoldAdminIntegerFieldWidget,
+        help_text="In the payment's currency, as written on the receipt (e.g. 15.00); empty: all that is left",
+        widget=UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal"}),
     )
-    reason = forms.ChoiceField(choices=RefundRequest.Reason.choices, widget=UnfoldAdminSelectWidget)
+    # No default: a refund's reason is the requester's to say, not the first on the list.
+    reason = forms.ChoiceField(
+        choices=[("", "Choose a reason"), *RefundRequest.Reason.choices], widget=UnfoldAdminSelectWidget
+    )
+
+    def amount_minor(self, currency: str) -> int | None:
+        """The amount in the currency's minor units; None for "all that is left". A value
+        finer than the currency's smallest unit (12.345 USD, 1.5 JPY) is an error."""
+        amount = self.cleaned_data.get("amount")
+        if amount is None:
+            return None
+        minor = amount.scaleb(currency_exponent(currency))
+        if minor != minor.to_integral_value():
+            smallest = Decimal(1).scaleb(-currency_exponent(currency))
+            self.add_error("amount", f"{currency} has no amounts finer than {smallest}.")
+            raise ValueError(amount)
+        return int(minor)
     note = forms.CharField(widget=UnfoldAdminTextareaWidget, required=False, max_length=2000)
     receipt_email = forms.EmailField(
         required=False, help_text="The shopper's address for the confirmation", widget=UnfoldAdminEmailInputWidget
@@ -191,9 +209,26 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
     def state_badge(self, refund):
         return badge(refund.state, refund.get_state_display())
 
+    # What a reviewer or support agent reads first; the gateway's bookkeeping (keys, call
+    # counts, versions) stays folded under "Processing details".
+    fieldsets = (
+        (None, {"fields": ("public_id", "state_badge", "amount_display", "payment", "merchant", "refund_to",
+                           "reason", "note", "lines", "receipt_email", "requested_by", "created_at",
+                           "completed_at")}),  # fmt: skip
+        ("Review", {"fields": ("auto_approved", "reviewed_by", "reviewed_at", "info_request", "info_response",
+                               "rejection_reason")}),  # fmt: skip
+        ("Bank transfer", {"classes": ["collapse"], "fields": (
+            "transfer_iban", "transfer_account_holder", "transfer_account_source", "transfer_sent_at",
+            "transfer_sent_by", "transfer_bank_reference")}),  # fmt: skip
+        ("Processing details", {"classes": ["collapse"], "fields": (
+            "gateway_reference", "last_error", "outcome_unknown", "call_count", "call_started_at",
+            "gateway_key_seq", "gateway_idempotency_key", "card_amount", "allocations", "store_credit_customer_id",
+            "receipt_sent_at", "reviewers_emailed_at", "version", "updated_at")}),  # fmt: skip
+    )
+
     def get_readonly_fields(self, request, obj=None):
         # Every field: a state or an amount changes only through a service.
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + ["state_badge", "amount_display"]
 
     def has_change_permission(self, request, obj=None):
         return False  # decisions are the review page's and the actions', never a form save
@@ -220,7 +255,8 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = StaffRefundForm(request.POST or None)
+        # The payment page's "Refund" button names its payment.
+        form = StaffRefundForm(request.POST or None, initial={"payment_intent": request.GET.get("payment_intent", "")})
         if request.method == "POST" and form.is_valid():
             refund = self._create(request, form)
             if refund is not None:
@@ -241,10 +277,14 @@ class RefundRequestAdmin(admin_kit.ModelAdmin):
             form.add_error("payment_intent", "No such payment intent.")
             return None
         try:
+            amount = form.amount_minor(payment.currency)
+        except ValueError:
+            return None
+        try:
             return services.refund_create(
                 merchant_id=payment.merchant_id,
                 payment_intent_id=payment.public_id,
-                amount=data["amount"],
+                amount=amount,
                 reason=data["reason"],
                 note=data["note"],
                 receipt_email=data["receipt_email"],

@@ -54,7 +54,8 @@ def test_the_staff_forms_use_the_admin_theme_and_review_radios_answer_their_word
     # A refund someone else asked for, reviewed by clicking the words of a choice.
     page.goto(f"{desk.base}/admin/refunds/refundrequest/add/")
     page.fill("input[name=payment_intent]", intent_id)
-    page.fill("input[name=amount]", "1500")
+    page.fill("input[name=amount]", "15.00")
+    page.select_option("select[name=reason]", "requested_by_customer")
     page.get_by_role("button", name="Request the refund").click()
     refund = RefundRequest.objects.get(payment__public_id=intent_id)
     refund_requester = staff_user("carol", superuser=True)

@@ -103,7 +103,7 @@ def test_the_requester_cannot_approve_their_own_refund(
     review_limit(api.merchant, 1000)
     intent_id = captured_intent(api)
     alice = logged_in(approver)
-    body = {"payment_intent": intent_id, "amount": 2500, "reason": "requested_by_customer", "note": "phone call"}
+    body = {"payment_intent": intent_id, "amount": "25.00", "reason": "requested_by_customer", "note": "phone call"}
     assert alice.post(f"{ADMIN}add/", body).status_code == 302
     refund = RefundRequest.objects.get()
     assert (refund.state, refund.requested_by, refund.requested_by_user) == (
@@ -130,7 +130,7 @@ def test_the_requester_cannot_approve_their_own_refund(
 
 def test_staff_request_within_the_rules_is_approved_at_once(api, approver, django_capture_on_commit_callbacks):
     intent_id = captured_intent(api)
-    body = {"payment_intent": intent_id, "amount": 500, "reason": "duplicate"}
+    body = {"payment_intent": intent_id, "amount": "5.00", "reason": "duplicate"}
     with django_capture_on_commit_callbacks(execute=True):
         assert logged_in(approver).post(f"{ADMIN}add/", body).status_code == 302
     assert RefundRequest.objects.get().state == State.COMPLETED
@@ -139,9 +139,10 @@ def test_staff_request_within_the_rules_is_approved_at_once(api, approver, djang
 def test_staff_add_form_reports_refusals(api, approver):
     intent_id = captured_intent(api)
     alice = logged_in(approver)
-    unknown = alice.post(f"{ADMIN}add/", {"payment_intent": "pi_nope", "amount": 1, "reason": "other"})
+    unknown = alice.post(f"{ADMIN}add/", {"payment_intent": "pi_nope", "amount": "0.01", "reason": "other"})
     assert unknown.status_code == 200 and "No such payment intent" in unknown.content.decode()
-    too_much = alice.post(f"{ADMIN}add/", {"payment_intent": intent_id, "amount": CAPTURED + 1, "reason": "other"})
+    over = f"{(CAPTURED + 1) / 100:.2f}"
+    too_much = alice.post(f"{ADMIN}add/", {"payment_intent": intent_id, "amount": over, "reason": "other"})
     assert "refund_exceeds_captured" in too_much.content.decode()
     assert RefundRequest.objects.count() == 0
     viewer = staff("viewer", approver=False)
@@ -228,3 +229,55 @@ def test_audit_rows_cannot_be_edited(waiting):
     row = RefundEvent.objects.filter(refund=waiting).first()
     with pytest.raises(DatabaseError), transaction.atomic():
         RefundEvent.objects.filter(pk=row.pk).update(actor="someone else")
+
+
+def test_staff_refund_from_the_payment_and_order_pages_in_the_currencys_own_units(
+    api, approver, django_capture_on_commit_callbacks
+):
+    """A support agent refunds from the payment or the order: the form names the payment,
+    takes the amount as the receipt writes it (15.00, not 1500), and asks for a reason
+    instead of defaulting to one; the refund's page reads as money, its bookkeeping folded."""
+    from django.contrib.auth import get_user_model
+
+    from checkout.models import Order
+    from tests.checkout.finalize_helpers import finalize, paid_session
+
+    paid = paid_session(api)
+    ok(finalize(api, paid["checkout_id"]), 201)
+    intent_id = paid["payment"]["id"]
+    root = logged_in(get_user_model().objects.create_superuser("root", "root@example.com", "pw-not-used-elsewhere"))
+    payment_pk = PaymentTransaction.objects.get(public_id=intent_id).pk
+    add_url = f"{ADMIN}add/?payment_intent={intent_id}"
+    assert add_url in root.get(f"/admin/payments/paymenttransaction/{payment_pk}/change/").content.decode()
+    order_pk = Order.objects.get(payment_intent_id=intent_id).pk
+    assert add_url in root.get(f"/admin/checkout/order/{order_pk}/change/").content.decode()
+
+    form = root.get(add_url).content.decode()
+    assert f'value="{intent_id}"' in form and 'value="" selected>Choose a reason' in form
+    alice = logged_in(approver)
+    unreasoned = alice.post(f"{ADMIN}add/", {"payment_intent": intent_id, "amount": "15.00"})
+    assert unreasoned.status_code == 200 and RefundRequest.objects.count() == 0
+    too_fine = alice.post(f"{ADMIN}add/", {"payment_intent": intent_id, "amount": "15.005", "reason": "other"})
+    assert "USD has no amounts finer than 0.01." in too_fine.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = alice.post(f"{ADMIN}add/", {"payment_intent": intent_id, "amount": "15.00", "reason": "other"})
+    assert done.status_code == 302
+    refund = RefundRequest.objects.get()
+    assert (refund.amount, refund.currency) == (1500, "USD")
+
+    detail = root.get(f"{ADMIN}{refund.pk}/change/").content.decode()
+    assert "$15.00" in detail
+    processing = detail.index("Processing details")
+    assert detail.index("Call count") > processing and detail.index("$15.00") < processing
+
+
+def test_no_refund_link_for_staff_who_cannot_ask_for_refunds(api):
+    from django.contrib.auth import get_user_model
+
+    intent_id = captured_intent(api)
+    viewer = get_user_model().objects.create_user("vic", "vic@example.com", "pw-not-used-elsewhere", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_paymenttransaction"))
+    page = logged_in(viewer).get(
+        f"/admin/payments/paymenttransaction/{PaymentTransaction.objects.get(public_id=intent_id).pk}/change/"
+    )
+    assert page.status_code == 200 and "Refund this payment" not in page.content.decode()
