@@ -30,7 +30,7 @@ django.setup()
 
 from django.test import Client  # noqa: E402
 
-from bench.queries import ADDRESS, CARD, CART, V1  # noqa: E402
+from bench.queries import V1, checkout_steps  # noqa: E402
 
 
 def checkout(client, ids, cpu_ms):
@@ -49,16 +49,7 @@ def checkout(client, ids, cpu_ms):
             raise SystemExit(f"{name}: {response.status_code} {response.content[:300]!r}")
         return response.json()
 
-    base = f"{V1}/sessions/" + step("create_session", "post", f"{V1}/sessions", CART)["checkout_id"]
-    step("customer", "post", f"{base}/customer", {"email": f"p-{uuid.uuid4().hex[:8]}@example.com"})
-    step("shipping_address", "post", f"{base}/shipping-address", ADDRESS)
-    option = step("shipping_options", "get", f"{base}/shipping-options")["data"][0]["id"]
-    step("select_shipping", "post", f"{base}/select-shipping", {"shipping_option_id": option})
-    step("calculate", "post", f"{base}/calculate", {})
-    intent = step("payment_intent", "post", f"{base}/payment-intents", {})["id"]
-    method = step("tokenize", "post", f"{V1}/payment-methods/tokenize", CARD, auth=public)["payment_method_id"]
-    step("confirm", "post", f"{V1}/payment-intents/{intent}/confirm", {"payment_method_id": method})
-    step("finalize", "post", f"{base}/finalize", {})
+    checkout_steps(step, public)
     step("ceiling (GET /settings)", "get", f"{V1}/settings")
 
 

@@ -69,6 +69,13 @@ def one_checkout(ids, tasks):
         tables[name] = by_table(sql for sql in data if not SIMULATOR.search(sql))
         return response.json()
 
+    checkout_steps(step, public)
+    return queries, simulator, tables
+
+
+def checkout_steps(step, public):
+    """The ten calls of one checkout, each through `step(name, method, path, body=None,
+    auth=...)`, which sends it and answers its JSON; `public` authenticates tokenize."""
     base = f"{V1}/sessions/" + step("create_session", "post", f"{V1}/sessions", CART)["checkout_id"]
     step("customer", "post", f"{base}/customer", {"email": f"q-{uuid.uuid4().hex[:8]}@example.com"})
     step("shipping_address", "post", f"{base}/shipping-address", ADDRESS)
@@ -79,7 +86,6 @@ def one_checkout(ids, tasks):
     method = step("tokenize", "post", f"{V1}/payment-methods/tokenize", CARD, auth=public)["payment_method_id"]
     step("confirm", "post", f"{V1}/payment-intents/{intent}/confirm", {"payment_method_id": method})
     step("finalize", "post", f"{base}/finalize", {})
-    return queries, simulator, tables
 
 
 def main():
